@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+)
+
+// config is everything the server reads at start: flags, with environment
+// variables for secrets (and for flags, as STORELENS_<FLAG>).
+type config struct {
+	Addr            string
+	DataDir         string
+	Demo            string // auto, on, off
+	LogLevel        slog.Level
+	LogFormat       string
+	TrustedProxies  []string
+	SecureCookies   bool
+	SessionIdle     time.Duration
+	SessionLifetime time.Duration
+	VendorTimeout   time.Duration
+	VendorCA        string // extra PEM roots for vendor HTTPS (simulators, private gateways)
+
+	AdminPassword string // STORELENS_ADMIN_PASSWORD: the first admin's password
+	SecretKey     string // STORELENS_SECRET_KEY: base64 key for vendor secrets
+}
+
+// loadConfig parses args, with STORELENS_* environment defaults read
+// through getenv (so tests pass a map, not the process environment).
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	env := func(name, def string) string {
+		if v := getenv("STORELENS_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	fs := flag.NewFlagSet("storelens", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "address to listen on")
+	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "directory for the database, key and photos")
+	fs.StringVar(&c.Demo, "demo", env("DEMO", "auto"), "demo mode: auto (on for an empty data directory), on, off")
+	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error")
+	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json")
+	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("SECURE_COOKIES", "") == "1", "mark cookies Secure (serve behind TLS)")
+	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "sign out after this long without a request")
+	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "sign out this long after signing in")
+	fs.DurationVar(&c.VendorTimeout, "vendor-timeout", 20*time.Second, "longest wait for a vendor while a person waits")
+	fs.StringVar(&c.VendorCA, "vendor-ca", env("VENDOR_CA", ""), "PEM file of extra roots trusted for vendor HTTPS")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	var errs []error
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: %w", c.Addr, err))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		errs = append(errs, fmt.Errorf("--log-level %q: %w", *level, err))
+	}
+	if c.Demo != "auto" && c.Demo != "on" && c.Demo != "off" {
+		errs = append(errs, fmt.Errorf("--demo %q: want auto, on or off", c.Demo))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	for _, p := range strings.Split(*proxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is neither an address nor a CIDR", p))
+				continue
+			}
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
+	if c.SessionIdle <= 0 || c.SessionLifetime <= 0 {
+		errs = append(errs, errors.New("session timeouts must be positive"))
+	}
+	c.AdminPassword = getenv("STORELENS_ADMIN_PASSWORD")
+	c.SecretKey = getenv("STORELENS_SECRET_KEY")
+	return c, errors.Join(errs...)
+}

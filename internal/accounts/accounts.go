@@ -1,0 +1,117 @@
+// Package accounts manages vendor accounts: it seals their secrets, opens
+// adapters for them and records connection tests. It is the only code that
+// sees a vendor secret in the clear.
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"storelens/internal/models"
+	"storelens/internal/secrets"
+	"storelens/internal/vendors"
+)
+
+// Service is the vendor-account service.
+type Service struct {
+	Store    *models.Store
+	Box      *secrets.Box
+	Registry *vendors.Registry
+}
+
+// Input is what a user types for an account. An empty Secret on update
+// keeps the stored one.
+type Input struct {
+	Vendor, Name, BaseURL, AppID, Secret, CompanyNo string
+}
+
+// ErrSecretUnreadable means the stored secret cannot be opened with this
+// installation's key (the key file was replaced): re-enter the secret.
+var ErrSecretUnreadable = errors.New("the stored secret cannot be read with this installation's key; enter it again")
+
+// Create stores a new account.
+func (s *Service) Create(ctx context.Context, actor models.Actor, in Input) (models.VendorAccount, error) {
+	sealed, err := s.Box.Seal(in.Secret)
+	if err != nil {
+		return models.VendorAccount{}, err
+	}
+	a := models.VendorAccount{Vendor: in.Vendor, Name: in.Name, BaseURL: in.BaseURL, AppID: in.AppID, SecretEnc: sealed, CompanyNo: in.CompanyNo}
+	if err := s.Store.CreateVendorAccount(ctx, &a); err != nil {
+		return a, err
+	}
+	return a, s.Store.Audit(ctx, actor.Entry("vendor_account.create", "vendor_account", id(a.ID), a.Vendor+" "+a.Name))
+}
+
+// Update saves an account; the secret only when a new one was typed.
+func (s *Service) Update(ctx context.Context, actor models.Actor, a models.VendorAccount, in Input) error {
+	var sealed []byte
+	if in.Secret != "" {
+		var err error
+		if sealed, err = s.Box.Seal(in.Secret); err != nil {
+			return err
+		}
+	}
+	a.Name, a.BaseURL, a.AppID, a.CompanyNo = in.Name, in.BaseURL, in.AppID, in.CompanyNo
+	if err := s.Store.UpdateVendorAccount(ctx, &a, sealed); err != nil {
+		return err
+	}
+	detail := a.Name
+	if sealed != nil {
+		detail += " (secret changed)"
+	}
+	return s.Store.Audit(ctx, actor.Entry("vendor_account.update", "vendor_account", id(a.ID), detail))
+}
+
+// Delete removes an account; models.ErrInUse while shops use it.
+func (s *Service) Delete(ctx context.Context, actor models.Actor, a models.VendorAccount) error {
+	if err := s.Store.DeleteVendorAccount(ctx, a.ID); err != nil {
+		return err
+	}
+	return s.Store.Audit(ctx, actor.Entry("vendor_account.delete", "vendor_account", id(a.ID), a.Vendor+" "+a.Name))
+}
+
+// Open builds the adapter of a stored account.
+func (s *Service) Open(a models.VendorAccount) (vendors.Adapter, error) {
+	secret, err := s.Box.Open(a.SecretEnc)
+	if err != nil {
+		return nil, ErrSecretUnreadable
+	}
+	return s.Registry.Open(vendors.Account{ID: a.ID, Vendor: a.Vendor, BaseURL: a.BaseURL, AppID: a.AppID, Secret: secret, CompanyNo: a.CompanyNo})
+}
+
+// Adapter builds the adapter of the account with id.
+func (s *Service) Adapter(ctx context.Context, accountID uint) (vendors.Adapter, error) {
+	a, err := s.Store.VendorAccount(ctx, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("vendor account %d: %w", accountID, err)
+	}
+	return s.Open(a)
+}
+
+// Test makes a real signed call with the account and records the result.
+// It returns the test's error (nil when the vendor accepted the call).
+func (s *Service) Test(ctx context.Context, actor models.Actor, a models.VendorAccount) error {
+	ad, err := s.Open(a)
+	if err == nil {
+		err = ad.Test(ctx)
+	}
+	msg := ""
+	if err != nil {
+		msg = vendors.Compact(err)
+	}
+	if rerr := s.Store.SetVendorAccountTest(ctx, a.ID, s.Store.Now(), err == nil, msg); rerr != nil {
+		return rerr
+	}
+	result := "ok"
+	if err != nil {
+		result = "failed: " + msg
+	}
+	if aerr := s.Store.Audit(ctx, actor.Entry("vendor_account.test", "vendor_account", id(a.ID), result)); aerr != nil {
+		return aerr
+	}
+	return err
+}
+
+func id(n uint) string { return strconv.FormatUint(uint64(n), 10) }

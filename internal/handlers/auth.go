@@ -1,0 +1,161 @@
+package handlers
+
+import (
+	"errors"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"storelens/internal/auth"
+	"storelens/internal/i18n"
+	"storelens/internal/models"
+	authview "storelens/web/templates/auth"
+)
+
+// LoginForm shows the sign-in page.
+func (s *Server) LoginForm(c *gin.Context) {
+	s.render(c, http.StatusOK, authview.Login(authview.LoginView{Next: safeNext(c.Query("next"))}))
+}
+
+// dummyHash is checked when the user name is unknown, so a miss costs the
+// same time as a wrong password and does not reveal which names exist.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c3RvcmVsZW5zLWR1bW15$4Ae+M2u7d1m2RXdN4JJvm5y2j8Q7ymwK2Ehd2O5qfZU"
+
+// Login checks a user name and password and starts a new session.
+func (s *Server) Login(c *gin.Context) {
+	ctx := c.Request.Context()
+	l := loc(c)
+	username := strings.TrimSpace(c.PostForm("username"))
+	password := c.PostForm("password")
+	view := authview.LoginView{Username: username, Next: safeNext(c.PostForm("next"))}
+	ip := c.ClientIP()
+	if wait := s.Throttle.Wait(username, ip); wait > 0 {
+		view.Error = l.Tf("login.throttled", map[string]any{"Seconds": int(math.Ceil(wait.Seconds()))})
+		s.render(c, http.StatusTooManyRequests, authview.Login(view))
+		return
+	}
+	u, err := s.Store.UserByUsername(ctx, username)
+	hash := u.PasswordHash
+	if err != nil {
+		if !errors.Is(err, models.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+		hash = dummyHash
+	}
+	ok, stale, verr := s.Hasher.Verify(ctx, password, hash)
+	if err != nil || verr != nil || !ok {
+		s.Throttle.Fail(username, ip)
+		_ = s.Store.Audit(ctx, models.AuditEntry{Username: username, Action: "auth.login_failed", IP: ip})
+		view.Error = l.T("login.failed")
+		s.render(c, http.StatusUnauthorized, authview.Login(view))
+		return
+	}
+	if u.Disabled {
+		view.Error = l.T("login.disabled")
+		s.render(c, http.StatusForbidden, authview.Login(view))
+		return
+	}
+	s.Throttle.Succeed(username)
+	if stale {
+		if h, err := s.Hasher.Hash(ctx, password); err == nil {
+			_ = s.Store.UpgradePasswordHash(ctx, u.ID, h)
+		}
+	}
+	// A new token at sign-in: a session id planted before cannot be used.
+	if err := s.Sessions.RenewToken(ctx); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.Sessions.Put(ctx, sessUserID, int(u.ID))
+	s.Sessions.Put(ctx, sessVersion, u.SessionVersion)
+	if err := s.Store.Audit(ctx, models.AuditEntry{UserID: &u.ID, Username: u.Username, Action: "auth.login", IP: ip}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	redirect(c, view.Next)
+}
+
+// Logout ends the session.
+func (s *Server) Logout(c *gin.Context) {
+	a := actor(c)
+	if err := s.Sessions.Destroy(c.Request.Context()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	_ = s.Store.Audit(c.Request.Context(), a.Entry("auth.logout", "", "", ""))
+	redirect(c, "/login")
+}
+
+// SetLanguage remembers the chosen language in a cookie for a year.
+func (s *Server) SetLanguage(c *gin.Context) {
+	lang := c.PostForm("lang")
+	if !s.I18n.Supported(lang) {
+		lang = i18n.Chinese.String()
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: i18n.CookieName, Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
+	redirect(c, safeNext(c.PostForm("next")))
+}
+
+// PasswordForm shows the change-my-password page.
+func (s *Server) PasswordForm(c *gin.Context) {
+	s.render(c, http.StatusOK, authview.ChangePassword(authview.PasswordView{}))
+}
+
+// ChangePassword sets a new password for the signed-in user. Every other
+// session of the user ends; this one continues under a new token.
+func (s *Server) ChangePassword(c *gin.Context) {
+	ctx := c.Request.Context()
+	l := loc(c)
+	u := currentUser(c)
+	cur, pw, confirm := c.PostForm("current"), c.PostForm("new"), c.PostForm("confirm")
+	errs := map[string][]string{}
+	if ok, _, _ := s.Hasher.Verify(ctx, cur, u.PasswordHash); !ok {
+		errs["current"] = append(errs["current"], l.T("password.wrong_current"))
+	}
+	if err := auth.CheckPolicy(pw); err != nil {
+		errs["new"] = append(errs["new"], l.T("password.too_short"))
+	}
+	if pw != confirm {
+		errs["confirm"] = append(errs["confirm"], l.T("password.mismatch"))
+	}
+	if len(errs) > 0 {
+		s.render(c, http.StatusUnprocessableEntity, authview.ChangePassword(authview.PasswordView{Errors: errs}))
+		return
+	}
+	hash, err := s.Hasher.Hash(ctx, pw)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	version, err := s.Store.SetPassword(ctx, u.ID, hash)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.Sessions.RenewToken(ctx); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.Sessions.Put(ctx, sessVersion, version)
+	if err := s.Store.Audit(ctx, actor(c).Entry("user.password", "user", u.Username, "own password changed")); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.flash(c, true, l.T("password.changed"))
+	redirect(c, "/")
+}
+
+// Health answers 200 while the database answers.
+func (s *Server) Health(c *gin.Context) {
+	if err := s.Store.Ping(c.Request.Context()); err != nil {
+		s.logger(c).Error("health check failed", "err", err)
+		c.String(http.StatusServiceUnavailable, "database unavailable")
+		return
+	}
+	c.String(http.StatusOK, "ok")
+}

@@ -1,0 +1,185 @@
+package handlers
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"storelens/internal/i18n"
+	"storelens/internal/models"
+	"storelens/internal/vendors"
+)
+
+// formErrors collects localized messages per field.
+type formErrors map[string][]string
+
+func (e formErrors) add(field, msg string) { e[field] = append(e[field], msg) }
+
+// text reads a trimmed form value.
+func text(c *gin.Context, name string) string { return strings.TrimSpace(c.PostForm(name)) }
+
+func tooLong(s string, n int) bool { return utf8.RuneCountInString(s) > n }
+
+// shopForm is the shop create/edit form.
+type shopForm struct {
+	Name, Address, City, Timezone string
+	AccountID                     string
+	ShopNo, ShopID, CompanyNo     string
+}
+
+func bindShopForm(c *gin.Context) shopForm {
+	return shopForm{
+		Name: text(c, "name"), Address: text(c, "address"), City: text(c, "city"), Timezone: text(c, "timezone"),
+		AccountID: text(c, "account_id"), ShopNo: text(c, "sunmi_shop_no"), ShopID: text(c, "sunmi_shop_id"),
+		CompanyNo: text(c, "sunmi_company_no"),
+	}
+}
+
+var vendorIDPattern = regexp.MustCompile(`^[A-Za-z0-9_\-]{1,64}$`)
+
+// validate checks the form; accounts are the ids that exist.
+func (f shopForm) validate(l *i18n.Localizer, accounts map[string]bool) formErrors {
+	e := formErrors{}
+	switch {
+	case f.Name == "":
+		e.add("name", l.T("form.required"))
+	case tooLong(f.Name, 100):
+		e.add("name", l.Tf("form.too_long", map[string]any{"Max": 100}))
+	}
+	if tooLong(f.City, 50) {
+		e.add("city", l.Tf("form.too_long", map[string]any{"Max": 50}))
+	}
+	if tooLong(f.Address, 200) {
+		e.add("address", l.Tf("form.too_long", map[string]any{"Max": 200}))
+	}
+	if _, err := time.LoadLocation(f.Timezone); err != nil || f.Timezone == "" || f.Timezone == "Local" {
+		e.add("timezone", l.T("shop.bad_timezone"))
+	}
+	for field, v := range map[string]string{"sunmi_shop_no": f.ShopNo, "sunmi_shop_id": f.ShopID, "sunmi_company_no": f.CompanyNo} {
+		if v != "" && !vendorIDPattern.MatchString(v) {
+			e.add(field, l.T("shop.bad_vendor_id"))
+		}
+	}
+	if f.AccountID != "" {
+		if !accounts[f.AccountID] {
+			e.add("account_id", l.T("shop.bad_account"))
+		} else if f.ShopNo == "" && f.ShopID == "" {
+			e.add("sunmi_shop_no", l.T("shop.need_shop_no"))
+		}
+	}
+	return e
+}
+
+func (f shopForm) apply(sh *models.Shop) {
+	sh.Name, sh.Address, sh.City, sh.Timezone = f.Name, f.Address, f.City, f.Timezone
+	sh.SunmiShopNo, sh.SunmiShopID, sh.SunmiCompanyNo = f.ShopNo, f.ShopID, f.CompanyNo
+	sh.SunmiAccountID = nil
+	if n, err := strconv.ParseUint(f.AccountID, 10, 32); err == nil && n > 0 {
+		id := uint(n)
+		sh.SunmiAccountID = &id
+	}
+}
+
+func shopFormOf(sh models.Shop) shopForm {
+	f := shopForm{Name: sh.Name, Address: sh.Address, City: sh.City, Timezone: sh.Timezone,
+		ShopNo: sh.SunmiShopNo, ShopID: sh.SunmiShopID, CompanyNo: sh.SunmiCompanyNo}
+	if sh.SunmiAccountID != nil {
+		f.AccountID = strconv.FormatUint(uint64(*sh.SunmiAccountID), 10)
+	}
+	return f
+}
+
+// accountForm is the vendor account form.
+type accountForm struct {
+	Name, BaseURL, AppID, Secret, CompanyNo string
+}
+
+func bindAccountForm(c *gin.Context) accountForm {
+	return accountForm{Name: text(c, "name"), BaseURL: text(c, "base_url"), AppID: text(c, "app_id"),
+		Secret: strings.TrimSpace(c.PostForm("secret")), CompanyNo: text(c, "company_no")}
+}
+
+func (f accountForm) validate(l *i18n.Localizer, isNew bool) formErrors {
+	e := formErrors{}
+	if f.Name == "" {
+		e.add("name", l.T("form.required"))
+	} else if tooLong(f.Name, 100) {
+		e.add("name", l.Tf("form.too_long", map[string]any{"Max": 100}))
+	}
+	if u, err := url.Parse(f.BaseURL); f.BaseURL == "" {
+		e.add("base_url", l.T("form.required"))
+	} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		e.add("base_url", l.T("vendors.bad_url"))
+	}
+	if f.AppID == "" {
+		e.add("app_id", l.T("form.required"))
+	} else if !vendorIDPattern.MatchString(f.AppID) {
+		e.add("app_id", l.T("shop.bad_vendor_id"))
+	}
+	if isNew && f.Secret == "" {
+		e.add("secret", l.T("form.required"))
+	} else if tooLong(f.Secret, 256) {
+		e.add("secret", l.Tf("form.too_long", map[string]any{"Max": 256}))
+	}
+	if f.CompanyNo != "" && !vendorIDPattern.MatchString(f.CompanyNo) {
+		e.add("company_no", l.T("shop.bad_vendor_id"))
+	}
+	return e
+}
+
+var snPattern = regexp.MustCompile(`^[A-Z0-9]{6,32}$`)
+
+// validateBind checks a bind form; the MAC is returned normalised.
+func validateBind(l *i18n.Localizer, sn, mac string) (formErrors, string) {
+	e := formErrors{}
+	if sn == "" {
+		e.add("sn", l.T("form.required"))
+	} else if !snPattern.MatchString(strings.ToUpper(sn)) {
+		e.add("sn", l.T("bind.bad_sn"))
+	}
+	norm, err := vendors.NormalizeMAC(mac)
+	if mac == "" {
+		e.add("mac", l.T("form.required"))
+	} else if err != nil {
+		e.add("mac", l.T("bind.bad_mac"))
+	}
+	return e, norm
+}
+
+// validateCameraName checks a new camera name (003: at most 36 characters).
+func validateCameraName(l *i18n.Localizer, name string) formErrors {
+	e := formErrors{}
+	if name == "" {
+		e.add("name", l.T("form.required"))
+	} else if tooLong(name, 36) {
+		e.add("name", l.Tf("form.too_long", map[string]any{"Max": 36}))
+	}
+	return e
+}
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9._@\-]{3,64}$`)
+
+// timezones offered in the shop form; the shop's own zone is added if absent.
+var timezones = []string{
+	"Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "Asia/Taipei", "Asia/Urumqi", "Asia/Singapore",
+	"Asia/Kuala_Lumpur", "Asia/Bangkok", "Asia/Jakarta", "Asia/Manila", "Asia/Tokyo", "Asia/Seoul",
+	"Asia/Dubai", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles",
+	"Australia/Sydney", "UTC",
+}
+
+func timezoneOptions(current string) []string {
+	for _, tz := range timezones {
+		if tz == current {
+			return timezones
+		}
+	}
+	if current == "" {
+		return timezones
+	}
+	return append([]string{current}, timezones...)
+}

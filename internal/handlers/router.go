@@ -1,0 +1,87 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"storelens/web/static"
+)
+
+func isStatic(path string) bool {
+	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/favicon.ico"
+}
+
+// router builds every route, grouped by who may use it.
+func (s *Server) router() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.RedirectTrailingSlash = true
+	// Believe X-Forwarded-For only from proxies named in the config.
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		panic(err) // checked at config load; a bad list here is a wiring bug
+	}
+	r.Use(s.requestLog, s.recovery, securityHeaders, s.localize, s.crossOrigin)
+	r.NoRoute(s.notFound)
+	r.NoMethod(func(c *gin.Context) { s.errorPage(c, http.StatusMethodNotAllowed) })
+
+	r.GET("/static/*file", serveStatic(static.FS))
+	r.GET("/favicon.ico", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/static/img/icon.svg") })
+	r.GET("/healthz", s.Health)
+	r.GET("/login", s.LoginForm)
+	r.POST("/login", s.Login)
+	r.POST("/lang", s.SetLanguage)
+
+	u := r.Group("/", s.requireUser)
+	u.POST("/logout", s.Logout)
+	u.GET("/", s.Home)
+	u.GET("/account/password", s.PasswordForm)
+	u.POST("/account/password", s.ChangePassword)
+	u.GET("/shops", s.ListShops)
+
+	admin := u.Group("/", s.requireAdmin)
+	admin.GET("/shops/new", s.NewShop)
+	admin.POST("/shops", s.CreateShop)
+
+	shop := u.Group("/shops/:shop", s.loadShop)
+	shop.GET("", s.ShowShop)
+	shop.POST("/cameras/sync", s.SyncCameras)
+	shop.GET("/cameras/bind", s.BindForm)
+	shop.POST("/cameras/bind", s.Bind)
+	cam := shop.Group("/cameras/:camera", s.loadCamera)
+	cam.GET("", s.ShowCamera)
+	cam.POST("/rename", s.RenameCamera)
+	cam.GET("/unbind", s.UnbindForm)
+	cam.POST("/unbind", s.Unbind)
+	cam.GET("/screenshot", s.Screenshot)
+
+	shopAdmin := shop.Group("", s.requireAdmin)
+	shopAdmin.GET("/edit", s.EditShop)
+	shopAdmin.POST("", s.UpdateShop)
+	shopAdmin.GET("/delete", s.DeleteShopForm)
+	shopAdmin.POST("/delete", s.DeleteShop)
+
+	admin.GET("/settings/vendors", s.ListAccounts)
+	admin.GET("/settings/vendors/new", s.NewAccount)
+	admin.POST("/settings/vendors", s.CreateAccount)
+	acc := admin.Group("/settings/vendors/:account", s.loadAccount)
+	acc.GET("/edit", s.EditAccount)
+	acc.POST("", s.UpdateAccount)
+	acc.POST("/test", s.TestAccount)
+	acc.GET("/delete", s.DeleteAccountForm)
+	acc.POST("/delete", s.DeleteAccount)
+	acc.GET("/devices", s.AccountDevices)
+
+	admin.GET("/users", s.ListUsers)
+	admin.GET("/users/new", s.NewUser)
+	admin.POST("/users", s.CreateUser)
+	usr := admin.Group("/users/:user", s.loadUser)
+	usr.GET("/edit", s.EditUser)
+	usr.POST("", s.UpdateUser)
+	usr.POST("/password", s.ResetPassword)
+
+	admin.GET("/audit", s.AuditLog)
+	return r
+}

@@ -1,0 +1,116 @@
+// Package sim is an in-memory simulator of the Sunmi Store (商米数字店铺)
+// cloud OpenAPI, device-management part, written from the vendor document
+// 000_fdd86ac200cc4bf8.txt ("000" below): "2 接口规范" and "设备管理接口"
+// §2.3.1-2.3.6. It serves the adapter's conformance tests over real HTTP,
+// the in-process demo and cmd/vendorsim. It imports nothing from the
+// adapter: both sides are checked against test vectors worked out by hand.
+//
+// # Protocol
+//
+// Everything is under /openapi/ (the base URL is http(s)://host:port/openapi)
+// and is a POST with a form body, application/x-www-form-urlencoded (000
+// §2.1) or multipart/form-data (used by the face APIs of 001; file parts are
+// never signed). Public parameters app_id, random, timestamp and sign (000
+// §2.3); the sign is the rule in NOTES.md "Signing / Sunmi cloud". Replies
+// are {"code":N,"msg":"...","data":...}; success is code 0, msg "succeed".
+//
+// # Decisions where the document is silent or contradicts itself
+//
+// Transport:
+//   - "1M" (000 §2.1) is 1 MiB (1<<20 bytes) of body. A larger body is
+//     refused with HTTP 413 and a plain-text body, no JSON, before anything
+//     else is looked at (a Content-Length above the limit is refused without
+//     reading the body).
+//   - A method other than POST under /openapi/ is HTTP 405 (Allow: POST); an
+//     unknown path under /openapi/ is HTTP 404; a body that is neither form
+//     encoding is HTTP 415. All three carry the envelope
+//     {"code":5020,"msg":"无效参数","data":{}} so a client that always
+//     decodes JSON gets something, while the status tells the truth.
+//     Anything outside /openapi/ and /IMG/IPC/ is a plain 404.
+//   - Only the body is read; query-string parameters are ignored (every
+//     example in 000 sends formData).
+//   - A parameter sent twice, or a body that does not parse, is HTTP 200
+//     with 5020: the sign rule has no order for repeated keys.
+//   - Empty values are signed like any other (NOTES 15: sign what is sent),
+//     but count as absent for the business rules below.
+//
+// Authentication, checked in this order, after faults (see below):
+//   - Unknown or missing app_id, missing or wrong sign: HTTP 401 with
+//     {"code":5090,"msg":"invalid sign","data":{}}. The sign is compared
+//     case-insensitively (NOTES 5). The sign is checked before timestamp and
+//     random, so a caller without the secret learns nothing more.
+//   - timestamp not exactly 10 digits, or more than Options.MaxSkew (default
+//     300 s; negative disables the window) away from the simulator's clock:
+//     HTTP 200, 5091 "invalid timestamp".
+//   - random not 6-10 ASCII digits and letters: HTTP 200, 5092 "invalid
+//     random".
+//
+// Business rules, checked in this order: the request's own shape (required
+// parameters present and well formed), then the shop, then the camera, then
+// the action. So an empty ipc_name is 5020 even for an unknown camera.
+//   - A missing required parameter is 5020 无效参数, including a request with
+//     neither sunmi_shop_no nor shop_id (001's 5041 "shop_id missing" is a
+//     face-API code; the device tables of 000 only offer 5020).
+//   - sunmi_shop_no and shop_id are interchangeable (000 devices §2.3.1).
+//     shop_id is the SaaS's own id, looked up among the calling app's shops
+//     only. An unknown shop, or a shop of another app_id, is 5013 (未找到数据
+//     / 未查询到数据, the endpoint's own wording, NOTES 22). Both given but
+//     naming two different shops is 5020.
+//   - ipc_id / ipc_sn: at least one (5020); if both, they must name the same
+//     camera, else 5020 (NOTES 25); one naming a camera and the other naming
+//     nothing also disagree (5020). A camera unknown, or bound to another
+//     shop, is 5501 设备不存在; a camera in the factory pool (unbound) is 5510
+//     设备未绑定. This one rule is used by getInfo, updateName and unbind,
+//     although getInfo's table lists only 5501: the media endpoints, which
+//     take the same pair, list 5510 too.
+//   - getList of a shop without cameras is 5013 未查询到数据, the only
+//     non-database code in its table; the same for getListByCompany
+//     (its table lists only 5000 and 5041, and "no data" is what 5013 means
+//     everywhere else).
+//   - getListByCompany: sunmi_company_no is a company number, not a shop
+//     number (NOTES 23: the example reuses a shop number); a company with no
+//     shop for this app is 5041 绑定关系有问题. Items carry only ipc_id,
+//     ipc_sn, ipc_name, model_name, software_version, active_status, as the
+//     example does.
+//   - Lists are ordered by ipc_id, then SN, and are not paged (000 has no
+//     paging parameters for them).
+//   - updateName: an offline camera is 5011 与设备通讯错误 and keeps its name
+//     (the name is written to the camera). An empty name, or one longer than
+//     36 characters (the camera's own limit, 003 setName, NOTES 59), is 5020.
+//   - bind: ipc_sn and mac required (5020). mac must be exactly 12 hex
+//     digits, either case, no separators (000 devices §2.3.4's example
+//     0C25766F5705), else 5079 无效mac地址. An unknown SN is 5501. A MAC that
+//     is not the camera's is 5079, checked before the binding so that
+//     someone who does not hold the camera cannot learn whether it is bound.
+//     A camera bound to any shop, this one included, is 5509 设备被绑定. On
+//     success the camera joins the shop, comes on line (connect_time = now)
+//     and gets an ipc_id if it never had one; data is {} as in the example.
+//   - ipc_id is 12 digits from a counter starting at 549755805000 (next to
+//     000's example ids), skipping ids in use. A camera keeps its ipc_id
+//     through unbind and a later bind.
+//   - unbind: the camera goes back to the factory pool, off line, keeping
+//     its name and ipc_id; it can be bound again (to any shop).
+//
+// Screenshots: screenshot_url is <scheme>://<Host of the request>/IMG/IPC/
+// <64 hex>, the hex being SHA-256 of the SN; the scheme is https when the
+// request came over TLS. GET (or HEAD) of that path serves a generated
+// 320x180 JPEG, without authentication, for any known camera; other keys are
+// 404. The simulator must therefore be mounted at the root of its host.
+//
+// Faults (SetFault) apply to API requests that passed the method, path, size
+// and form checks, before authentication, so they also hit unsigned calls. A
+// fault that answers (Code, Malformed, Drop) replaces processing: no state
+// changes. Code 5090 is sent with HTTP 401, as a real bad sign is; any other
+// code with HTTP 200 and that endpoint's message for it. Latency waits first
+// and gives up silently if the client goes away. Drop hijacks the HTTP/1
+// connection and closes it; where hijacking is impossible it panics with
+// http.ErrAbortHandler, which net/http servers recover (do not use Drop with
+// an httptest.ResponseRecorder).
+//
+// State: AddShop and AddDevice replace by ShopNo and SN; a shop belongs to
+// exactly one app_id. Snapshot/Restore carry apps (with secrets), shops,
+// devices and the ipc_id counter, not faults or the call log. The call log
+// keeps the last 1000 API calls, without the sign. Logf, if set, gets one
+// line per API call with the path, app_id, HTTP status and code, never a
+// sign or a secret.
+package sim

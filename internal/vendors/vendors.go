@@ -1,0 +1,133 @@
+// Package vendors holds the vendor-neutral types of StoreLens, the small
+// capability interfaces an adapter may implement, typed vendor errors and
+// the registry that opens an adapter for a stored account.
+//
+// Vendor codes, field names and quirks stop at the adapter: nothing outside
+// internal/vendors/<v> sees an ipc_id rule or a 5509.
+package vendors
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+)
+
+// Account is a vendor account with its secret opened, as an adapter needs it.
+type Account struct {
+	ID        uint
+	Vendor    string
+	BaseURL   string
+	AppID     string
+	Secret    string
+	CompanyNo string
+}
+
+// Adapter is implemented by every vendor. Capabilities are separate
+// interfaces found by type assertion (see Devices).
+type Adapter interface {
+	Vendor() string
+	// Test makes one real, signed call and reports whether the vendor
+	// accepted the credentials.
+	Test(ctx context.Context) error
+}
+
+// ShopRef names a shop at a vendor.
+type ShopRef struct {
+	ShopNo    string // Sunmi sunmi_shop_no
+	ShopID    string // the partner's shop_id, interchangeable with ShopNo
+	CompanyNo string
+}
+
+// DeviceRef names a device: by the vendor's id, its SN, or both.
+type DeviceRef struct {
+	ID string
+	SN string
+}
+
+// Device is a camera as its vendor describes it.
+type Device struct {
+	ID            string
+	SN            string
+	Name          string
+	Model         string
+	Firmware      string
+	MAC           string
+	Online        bool
+	LastConnect   time.Time // zero when unknown
+	CheckVersion  time.Time
+	ScreenshotURL string // vendor URL: fetch server side, never hand to a browser
+}
+
+// Devices is the capability to list and manage a shop's cameras.
+type Devices interface {
+	ListDevices(ctx context.Context, shop ShopRef) ([]Device, error)
+	CompanyDevices(ctx context.Context, companyNo string) ([]Device, error)
+	DeviceInfo(ctx context.Context, shop ShopRef, dev DeviceRef) (Device, error)
+	RenameDevice(ctx context.Context, shop ShopRef, dev DeviceRef, name string) error
+	BindDevice(ctx context.Context, shop ShopRef, sn, mac string) error
+	UnbindDevice(ctx context.Context, shop ShopRef, dev DeviceRef) error
+}
+
+// AsDevices returns the Devices capability of a, or ErrUnsupported.
+func AsDevices(a Adapter) (Devices, error) {
+	d, ok := a.(Devices)
+	if !ok {
+		return nil, fmt.Errorf("%s: devices: %w", a.Vendor(), ErrUnsupported)
+	}
+	return d, nil
+}
+
+// Factory builds an adapter for an account. hc carries the timeouts and
+// trusted roots of the installation.
+type Factory func(acc Account, hc *http.Client) (Adapter, error)
+
+// Registry knows how to open an adapter for each vendor name. It is built
+// in main and passed down, never a package global.
+type Registry struct {
+	factories map[string]Factory
+	labels    map[string]string
+	hc        *http.Client
+}
+
+// NewRegistry returns an empty registry whose adapters use hc.
+func NewRegistry(hc *http.Client) *Registry {
+	return &Registry{factories: map[string]Factory{}, labels: map[string]string{}, hc: hc}
+}
+
+// Register adds a vendor; it panics on a duplicate name (a wiring bug).
+func (r *Registry) Register(name, label string, f Factory) {
+	if _, dup := r.factories[name]; dup {
+		panic("vendors: duplicate vendor " + name)
+	}
+	r.factories[name] = f
+	r.labels[name] = label
+}
+
+// Open builds the adapter for acc.
+func (r *Registry) Open(acc Account) (Adapter, error) {
+	f, ok := r.factories[acc.Vendor]
+	if !ok {
+		return nil, fmt.Errorf("vendors: unknown vendor %q: %w", acc.Vendor, ErrUnsupported)
+	}
+	return f(acc, r.hc)
+}
+
+// Names lists the registered vendors in order.
+func (r *Registry) Names() []string {
+	out := make([]string, 0, len(r.factories))
+	for n := range r.factories {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Label is a vendor's display name ("Sunmi cloud").
+func (r *Registry) Label(name string) string {
+	if l, ok := r.labels[name]; ok {
+		return l
+	}
+	return name
+}
