@@ -99,7 +99,7 @@ func (e *Env) loadOrSeedSunmi() error {
 		return err
 	}
 	e.SunmiAppID, e.SunmiSecret = DemoAppID, auth.RandomPassword(24)
-	seedSunmi(e.Sunmi, e.SunmiAppID, e.SunmiSecret)
+	SeedSunmi(e.Sunmi, e.SunmiAppID, e.SunmiSecret)
 	if err := writeCreds(e.dir, creds{AppID: e.SunmiAppID, Secret: e.SunmiSecret}); err != nil {
 		return err
 	}

@@ -21,6 +21,8 @@ import (
 const (
 	DemoAppID     = "DEMOLMWWQVTW4Q"
 	DemoCompanyNo = "560279010300"
+	// NewShopNo is a demo shop at Sunmi that StoreLens does not have yet.
+	NewShopNo = "560279010304"
 )
 
 type demoShop struct {
@@ -61,10 +63,10 @@ func demoShops(now time.Time) []demoShop {
 	}
 }
 
-// seedSunmi puts the demo company into the simulator, with two unbound
+// SeedSunmi puts the demo company into the simulator, with two unbound
 // cameras in the factory pool to try "bind" with (the first is 000's own
 // example: C201D8BS00089, MAC 0C25766F5705).
-func seedSunmi(s *sim.Server, appID, secret string) {
+func SeedSunmi(s *sim.Server, appID, secret string) {
 	now := time.Now()
 	s.AddApp(appID, secret)
 	for _, sh := range demoShops(now) {
@@ -74,8 +76,15 @@ func seedSunmi(s *sim.Server, appID, secret string) {
 			s.AddDevice(d)
 		}
 	}
+	// A shop that exists at Sunmi but not yet in StoreLens: add it (shop
+	// number 560279010304) and sync to see its cameras arrive.
+	s.AddShop(sim.Shop{ShopNo: NewShopNo, ShopID: "HZ-002", CompanyNo: DemoCompanyNo, Name: "鲜果时光 滨江店", AppID: appID})
+	s.AddDevice(sim.Device{IpcID: "549755805809", SN: "C201D8BS00109", MAC: "0C25766F5109", Name: "正门入口", Model: "FM020",
+		Firmware: "1.6.2", Online: true, ConnectTime: now, CheckVersionTime: now.Add(-time.Hour), ShopNo: NewShopNo})
+	s.AddDevice(sim.Device{IpcID: "549755805810", SN: "C101P98200110", MAC: "0C25766F5110", Name: "收银台", Model: "FM010",
+		Firmware: "1.2.6", Online: true, ConnectTime: now, CheckVersionTime: now.Add(-time.Hour), ShopNo: NewShopNo})
 	s.AddDevice(sim.Device{SN: "C201D8BS00089", MAC: "0C25766F5705", Name: "新摄像机", Model: "FM020", Firmware: "1.6.2", Online: true, ConnectTime: now})
-	s.AddDevice(sim.Device{SN: "C101P98200110", MAC: "0C25766F5110", Name: "新摄像机", Model: "FM010", Firmware: "1.2.6", Online: true, ConnectTime: now})
+	s.AddDevice(sim.Device{SN: "C101P98200111", MAC: "0C25766F5111", Name: "新摄像机", Model: "FM010", Firmware: "1.2.6", Online: true, ConnectTime: now})
 }
 
 type creds struct {

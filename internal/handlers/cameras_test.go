@@ -241,3 +241,19 @@ func TestScreenshotProxy(t *testing.T) {
 		t.Fatalf("no screenshot: %d %s", r.status, r.location)
 	}
 }
+
+func TestCameraListPages(t *testing.T) {
+	a := newTestApp(t)
+	cams := make([]models.Camera, 0, 150)
+	for i := range 150 {
+		cams = append(cams, models.Camera{SN: "C1PAGE" + itoa(uint(1000+i)), Name: "cam " + itoa(uint(1000+i)), Online: i%3 != 0})
+	}
+	if err := a.st.SyncCameras(context.Background(), a.shopB.ID, "sunmicloud", cams); err != nil {
+		t.Fatal(err)
+	}
+	b := a.login("admin", adminPW)
+	r := b.get("/shops/" + itoa(a.shopB.ID))
+	r.has(t, "100 online · 50 offline", "Page 1 of 2", "cam 1000", "cam 1099")
+	r.lacks(t, "cam 1100")
+	b.get("/shops/"+itoa(a.shopB.ID)+"?page=2").has(t, "cam 1149", "Page 2 of 2")
+}

@@ -29,7 +29,7 @@ import (
 // testApp is the real router over a temporary database, with the Sunmi
 // cloud simulator behind real HTTPS on loopback.
 type testApp struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *httptest.Server
 	st      *models.Store
 	sim     *sim.Server
@@ -47,7 +47,7 @@ const (
 	managerPW  = "manager-password-1"
 )
 
-func newTestApp(t *testing.T) *testApp {
+func newTestApp(t testing.TB) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)

@@ -111,7 +111,7 @@ func TestShopCRUD(t *testing.T) {
 	b.get(shopPath).has(t, "found no data")
 	b.get("/shops?q=三里屯").has(t, "北京 三里屯店")
 	b.get("/shops?q=三里屯").lacks(t, "Shop A")
-	b.get(shopPath + "/delete").has(t, "Delete the shop “北京 三里屯店”?")
+	b.get(shopPath+"/delete").has(t, "Delete the shop “北京 三里屯店”?")
 	if r := b.post(shopPath+"/delete", nil); r.status != http.StatusSeeOther {
 		t.Fatalf("delete: %d", r.status)
 	}

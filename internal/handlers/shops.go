@@ -18,6 +18,9 @@ import (
 
 const shopsPerPage = 50
 
+// camerasPerPage bounds a shop page: a hundred thumbnails is already a wall.
+const camerasPerPage = 100
+
 // ListShops shows the shops the user may see: search and paging.
 func (s *Server) ListShops(c *gin.Context) {
 	q := c.Query("q")
@@ -175,23 +178,27 @@ func (s *Server) DeleteShop(c *gin.Context) {
 func (s *Server) ShowShop(c *gin.Context) {
 	sh := currentShop(c)
 	ctx := c.Request.Context()
-	cams, err := s.Store.Cameras(ctx, sh.ID)
+	page, _ := strconv.Atoi(c.Query("page"))
+	page = max(page, 1)
+	cams, err := s.Store.CameraCards(ctx, sh.ID, page, camerasPerPage)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	v := s.shopView(c, *sh, cams)
+	v := s.shopView(c, *sh, cams, page)
 	s.render(c, http.StatusOK, cameras.Shop(v))
 }
 
-func (s *Server) shopView(c *gin.Context, sh models.Shop, cams []models.Camera) cameras.ShopView {
+func (s *Server) shopView(c *gin.Context, sh models.Shop, cams models.CameraPage, page int) cameras.ShopView {
 	tz := zone(sh.Timezone)
 	href := shopHref(sh.ID)
 	v := cameras.ShopView{
 		Name: sh.Name, City: sh.City, Address: sh.Address, Timezone: sh.Timezone,
 		ShopNo: sh.SunmiShopNo, ShopID: sh.SunmiShopID, CompanyNo: sh.SunmiCompanyNo,
 		EditHref: href + "/edit", DeleteHref: href + "/delete", SyncAction: href + "/cameras/sync", BindHref: href + "/cameras/bind",
-		CanDelete: currentUser(c).IsAdmin(), Linked: sh.HasSunmi(), Cameras: make([]cameras.Card, 0, len(cams)),
+		CanDelete: currentUser(c).IsAdmin(), Linked: sh.HasSunmi(), Cameras: make([]cameras.Card, 0, len(cams.Cards)),
+		Online: int(cams.Total - cams.Offline), Offline: int(cams.Offline),
+		Pager: components.Pager{Page: page, Pages: int(math.Ceil(float64(cams.Total) / camerasPerPage)), Total: cams.Total, Base: href + "?"},
 	}
 	if !currentUser(c).IsAdmin() {
 		v.EditHref = ""
@@ -207,16 +214,11 @@ func (s *Server) shopView(c *gin.Context, sh models.Shop, cams []models.Camera) 
 	if ve := vendors.ParseCompact(sh.CamerasSyncError); ve != nil {
 		v.SyncError = describeVendorError(loc(c), ve)
 	}
-	for _, cam := range cams {
+	for _, cam := range cams.Cards {
 		card := cameras.Card{Href: cameraHref(sh.ID, cam.ID), Name: cam.Name, SN: cam.SN, Model: cam.Model,
 			Firmware: cam.Firmware, Online: cam.Online, LastConnect: formatTime(cam.LastConnectAt, tz)}
-		if cam.ScreenshotURL != "" {
+		if cam.HasScreenshot {
 			card.Screenshot = screenshotHref(sh.ID, cam.ID)
-		}
-		if cam.Online {
-			v.Online++
-		} else {
-			v.Offline++
 		}
 		v.Cameras = append(v.Cameras, card)
 	}

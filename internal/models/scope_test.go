@@ -29,6 +29,10 @@ func TestManagerScope(t *testing.T) {
 	if err != nil || total != 1 || len(rows) != 1 || rows[0].Name != "Alpha" {
 		t.Fatalf("list = %v %d %v", rows, total, err)
 	}
+	// A search whose OR branches match the other shop must not widen the scope.
+	if rows, total, _ := st.ListShops(ctx, sc, models.ShopFilter{Query: "Beta"}); total != 0 || len(rows) != 0 {
+		t.Fatalf("search leaked another shop: %v %d", rows, total)
+	}
 	if err := st.DeleteShop(ctx, sc, b.ID); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("manager deleted another shop: %v", err)
 	}

@@ -28,22 +28,29 @@ func (s *Store) ListShops(ctx context.Context, sc Scope, f ShopFilter) ([]ShopRo
 	if f.Page < 1 {
 		f.Page = 1
 	}
-	q := sc.shops(s.db.WithContext(ctx).Table("shops"))
+	db := s.db.WithContext(ctx)
+	q := sc.shops(db.Table("shops"))
+	var total int64
+	var err error
 	if term := strings.TrimSpace(f.Query); term != "" {
 		like := "%" + escapeLike(term) + "%"
 		q = q.Where("shops.name LIKE ? ESCAPE '\\' OR shops.address LIKE ? ESCAPE '\\' OR shops.city LIKE ? ESCAPE '\\'", like, like, like)
+		err = q.Count(&total).Error
+	} else {
+		total, err = sc.countAll(db)
 	}
-	var total int64
-	if err := q.Count(&total).Error; err != nil {
+	if err != nil {
 		return nil, 0, err
 	}
+	// Pick the page's ids in name order first (an index walk), then read
+	// those rows and count their cameras: counting in the sorted query
+	// would count cameras for every shop in scope.
+	page := q.Select("shops.id").Order("shops.name, shops.id").Limit(f.PerPage).Offset((f.Page - 1) * f.PerPage)
 	var rows []ShopRow
-	err := q.Select(`shops.*,
+	err = db.Table("shops").Where("shops.id IN (?)", page).Select(`shops.*,
 			(SELECT COUNT(*) FROM cameras c WHERE c.shop_id = shops.id) AS cameras,
 			(SELECT COUNT(*) FROM cameras c WHERE c.shop_id = shops.id AND c.online = 0) AS offline`).
-		Order("shops.name, shops.id").
-		Limit(f.PerPage).Offset((f.Page - 1) * f.PerPage).
-		Scan(&rows).Error
+		Order("shops.name, shops.id").Scan(&rows).Error
 	return rows, total, err
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -28,6 +29,9 @@ const dsnParams = "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=bu
 type Store struct {
 	db  *gorm.DB
 	now func() time.Time
+
+	sessionsOnce sync.Once
+	sessions     *SessionStore
 }
 
 // Options tune Open; the zero value is fine.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm/schema"
 
@@ -121,5 +122,35 @@ func TestConcurrentWritersNeverLocked(t *testing.T) {
 	st.DB().Model(&models.AuditEntry{}).Count(&n)
 	if n != workers*each {
 		t.Fatalf("audit rows %d, want %d", n, workers*each)
+	}
+}
+
+func TestSessionStoreSkipsTouches(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	ss := st.Sessions()
+	exp := time.Now().Add(time.Hour)
+	if err := ss.CommitCtx(ctx, "tok", []byte("a"), exp); err != nil {
+		t.Fatal(err)
+	}
+	// Same data, expiry 30 s later: no write needed.
+	st.DB().Exec("UPDATE sessions SET data = ? WHERE token = ?", []byte("marker"), "tok")
+	ss.CommitCtx(ctx, "tok", []byte("a"), exp.Add(30*time.Second))
+	if b, _, _ := ss.FindCtx(ctx, "tok"); string(b) != "marker" {
+		t.Fatal("a touch-only commit was written")
+	}
+	// Changed data is always written; so is an expiry moved a minute or more.
+	ss.CommitCtx(ctx, "tok", []byte("b"), exp.Add(30*time.Second))
+	if b, _, _ := ss.FindCtx(ctx, "tok"); string(b) != "b" {
+		t.Fatalf("changed data not written: %q", b)
+	}
+	st.DB().Exec("UPDATE sessions SET data = ? WHERE token = ?", []byte("marker"), "tok")
+	ss.CommitCtx(ctx, "tok", []byte("b"), exp.Add(2*time.Minute))
+	if b, _, _ := ss.FindCtx(ctx, "tok"); string(b) != "b" {
+		t.Fatal("expiry a minute later not written")
+	}
+	ss.DeleteCtx(ctx, "tok")
+	if _, found, _ := ss.FindCtx(ctx, "tok"); found {
+		t.Fatal("deleted session found")
 	}
 }

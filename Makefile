@@ -1,0 +1,59 @@
+# StoreLens. `make run` serves the demo on http://127.0.0.1:8080; `make test`
+# runs every test (Go, then the browser tests). Both install what they need.
+
+GO      ?= go
+BIN     := bin/storelens
+ADDR    ?= 127.0.0.1:8080
+DATA    ?= ./data
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run build generate deps test test-go test-browser lint bench chromium clean
+
+## deps: Go modules and the templ generator (pinned by go.mod's tool line)
+deps:
+	$(GO) mod download
+	$(GO) tool templ version >/dev/null
+
+## generate: templ components -> *_templ.go (committed; regenerate after editing .templ)
+generate: deps
+	$(GO) tool templ generate
+
+build: generate
+	$(GO) build -o $(BIN) ./cmd/web
+
+## run: the server in demo mode on an empty data directory (ADDR, DATA to change)
+run: build
+	./$(BIN) --addr $(ADDR) --data-dir $(DATA)
+
+## test: every test; installs Chromium (Debian) and npm packages when missing
+test: test-go test-browser
+
+lint: generate
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './playwright/*' -not -name '*_templ.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-go: lint
+	$(GO) test -race -count=1 ./...
+
+test-browser: build chromium playwright/node_modules/.installed
+	cd playwright && CHROMIUM=$(CHROMIUM) npx playwright test
+
+playwright/node_modules/.installed: playwright/package-lock.json
+	cd playwright && npm ci --no-audit --no-fund
+	touch $@
+
+## chromium: Debian's Chromium for the browser tests (npx playwright install cannot download here)
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  echo "installing Debian's chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+	fi
+
+## bench: the page benchmarks of BENCHMARKS.md
+bench: generate
+	$(GO) test -run '^$$' -bench 'ShopsPage|CameraList' -benchmem ./internal/handlers/
+
+clean:
+	rm -rf bin playwright/test-results playwright/playwright-report playwright/.data

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestConfig(t *testing.T) {
+	env := map[string]string{"STORELENS_ADMIN_PASSWORD": "from-env-pw", "STORELENS_DATA_DIR": "/tmp/x"}
+	c, err := loadConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || c.Addr != "127.0.0.1:8080" || c.DataDir != "/tmp/x" || c.AdminPassword != "from-env-pw" || c.Demo != "auto" {
+		t.Fatalf("%+v %v", c, err)
+	}
+	c, err = loadConfig([]string{"--addr", "127.0.0.1:9", "--data-dir", "d", "--trusted-proxies", "10.0.0.1, 192.168.0.0/16"},
+		func(string) string { return "" }, io.Discard)
+	if err != nil || c.Addr != "127.0.0.1:9" || c.DataDir != "d" || len(c.TrustedProxies) != 2 {
+		t.Fatalf("%+v %v", c, err)
+	}
+	_, err = loadConfig([]string{"--addr", "nope", "--demo", "maybe", "--trusted-proxies", "x.y"}, func(string) string { return "" }, io.Discard)
+	for _, want := range []string{"--addr", "--demo", "--trusted-proxies"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad config error %v lacks %s", err, want)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while run writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// The whole server: first start in demo mode, sign in with the printed
+// password, see the demo shops, stop cleanly on cancel.
+func TestRunDemo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the whole server")
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--log-level", "warn"},
+			func(string) string { return "" }, out, io.Discard)
+	}()
+	addrRe := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
+	var base string
+	for deadline := time.Now().Add(20 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if m := addrRe.FindStringSubmatch(out.String()); m != nil {
+			base = m[1]
+		}
+	}
+	if base == "" {
+		cancel()
+		t.Fatalf("server did not start:\n%s", out.String())
+	}
+	pw := regexp.MustCompile(`user admin  password (\S+)`).FindStringSubmatch(out.String())
+	if pw == nil {
+		t.Fatalf("no admin password printed:\n%s", out.String())
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(base+"/login", url.Values{"username": {"admin"}, "password": {pw[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "3") || resp.Request.URL.Path != "/" {
+		t.Fatalf("after sign-in: %s %s", resp.Request.URL, body)
+	}
+	resp, _ = c.Get(base + "/shops")
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, shop := range []string{"南京西路店", "徐家汇店", "西湖银泰店"} {
+		if !strings.Contains(string(body), shop) {
+			t.Errorf("demo shop %s missing", shop)
+		}
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit code %d:\n%s", code, out.String())
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatal("did not shut down")
+	}
+	// A second start of the same data directory: no new admin, still a demo.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	out2 := &syncBuffer{}
+	go func() {
+		done <- run(ctx2, []string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--log-level", "warn"},
+			func(string) string { return "" }, out2, io.Discard)
+	}()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(out2.String(), "serving on") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel2()
+	<-done
+	if strings.Contains(out2.String(), "First start") || !strings.Contains(out2.String(), "demo mode") {
+		t.Fatalf("second start:\n%s", out2.String())
+	}
+}
