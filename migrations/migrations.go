@@ -60,16 +60,18 @@ func All() ([]Migration, error) {
 	return out, nil
 }
 
-// Up applies every migration above the recorded version, each in its own
-// transaction (unless marked no-transaction), and returns how many it applied.
+// Up applies every migration not yet recorded, in version order, each in its
+// own transaction (unless marked no-transaction), and returns how many it
+// applied. Applying what is missing, rather than what is above the highest
+// version, keeps a migration merged out of number order from being skipped.
 func Up(ctx context.Context, db *sql.DB) (int, error) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP)`); err != nil {
 		return 0, fmt.Errorf("migrations: create schema_migrations: %w", err)
 	}
-	var current int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return 0, fmt.Errorf("migrations: read version: %w", err)
+	done, err := appliedVersions(ctx, db)
+	if err != nil {
+		return 0, err
 	}
 	all, err := All()
 	if err != nil {
@@ -77,7 +79,7 @@ func Up(ctx context.Context, db *sql.DB) (int, error) {
 	}
 	applied := 0
 	for _, m := range all {
-		if m.Version <= current {
+		if done[m.Version] {
 			continue
 		}
 		if err := apply(ctx, db, m); err != nil {
@@ -86,6 +88,23 @@ func Up(ctx context.Context, db *sql.DB) (int, error) {
 		applied++
 	}
 	return applied, nil
+}
+
+func appliedVersions(ctx context.Context, db *sql.DB) (map[int]bool, error) {
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: read versions: %w", err)
+	}
+	defer rows.Close()
+	done := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		done[v] = true
+	}
+	return done, rows.Err()
 }
 
 func apply(ctx context.Context, db *sql.DB, m Migration) error {

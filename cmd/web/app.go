@@ -115,6 +115,13 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 			fmt.Fprintf(stdout, "  demo %s: user %s  password %s\n", l.Role, l.Username, l.Password)
 		}
 	}
+	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: registry,
+		vendorHTTP: vendorHTTP, hasher: hasher, demo: env}
+	areas, err := w.areas()
+	if err != nil {
+		return err
+	}
+	defer w.close()
 
 	bundle, err := i18n.Load()
 	if err != nil {
@@ -125,6 +132,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		Store: st, Sessions: sessions, I18n: bundle, Hasher: hasher, Throttle: auth.NewThrottle(nil),
 		Accounts: acc, Cameras: cams, Registry: registry, Log: log, TrustedProxies: cfg.TrustedProxies,
 		SecureCookies: cfg.SecureCookies, Demo: demoOn, VendorTimeout: cfg.VendorTimeout,
+		Faces: areas.faces, Events: areas.events, Traffic: areas.traffic, Video: areas.video, Devices: areas.devices,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: h,

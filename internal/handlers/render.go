@@ -44,6 +44,10 @@ func (s *Server) frame(c *gin.Context) layout.Frame {
 	if u, ok := c.Get(keyUser); ok {
 		user := u.(*models.User)
 		f.Viewer = &layout.Viewer{Username: user.Username, DisplayName: user.DisplayName, IsAdmin: user.IsAdmin()}
+		f.Nav = s.nav
+		if user.IsAdmin() {
+			f.Nav = append(append([]layout.NavItem{}, s.nav...), s.adminNav...)
+		}
 		if flash := s.Sessions.PopString(c.Request.Context(), sessFlash); flash != "" {
 			kind, text, _ := strings.Cut(flash, "|")
 			f.Flash = &layout.Flash{Kind: kind, Text: text}

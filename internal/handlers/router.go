@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"storelens/web/static"
+	"storelens/web/templates/layout"
 )
 
 func isStatic(path string) bool {
@@ -33,6 +34,11 @@ func (s *Server) router() *gin.Engine {
 	r.GET("/login", s.LoginForm)
 	r.POST("/login", s.Login)
 	r.POST("/lang", s.SetLanguage)
+
+	s.nav = []layout.NavItem{{Href: "/", Key: "nav.home", Section: "home"}, {Href: "/shops", Key: "nav.shops", Section: "shops"}}
+	s.adminNav = []layout.NavItem{{Href: "/settings/vendors", Key: "nav.vendors", Section: "vendors"},
+		{Href: "/users", Key: "nav.users", Section: "users"}, {Href: "/audit", Key: "nav.audit", Section: "audit"}}
+	s.shopTabs = []shopTab{{Key: "tab.cameras", Path: "", Name: "cameras"}}
 
 	u := r.Group("/", s.requireUser)
 	u.POST("/logout", s.Logout)
@@ -83,5 +89,23 @@ func (s *Server) router() *gin.Engine {
 	usr.POST("/password", s.ResetPassword)
 
 	admin.GET("/audit", s.AuditLog)
+
+	// The product's areas, each in its own file: routes, navigation, tabs.
+	rt := routes{user: u, admin: admin, shop: shop, shopAdmin: shopAdmin, camera: cam, engine: r}
+	s.registerFaces(rt)
+	s.registerEvents(rt)
+	s.registerTraffic(rt)
+	s.registerVideo(rt)
+	s.registerDevices(rt)
 	return r
+}
+
+// routes are the groups an area hangs its routes on, by who may use them.
+type routes struct {
+	engine    *gin.Engine      // no sign-in (vendor callbacks; they check their own signatures)
+	user      *gin.RouterGroup // any signed-in user
+	admin     *gin.RouterGroup // admins
+	shop      *gin.RouterGroup // /shops/:shop, the shop authorised by loadShop
+	shopAdmin *gin.RouterGroup // /shops/:shop for admins
+	camera    *gin.RouterGroup // /shops/:shop/cameras/:camera, authorised
 }

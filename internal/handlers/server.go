@@ -16,6 +16,7 @@ import (
 	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
+	"storelens/web/templates/layout"
 )
 
 // Deps is what the handlers need, built in main.
@@ -38,12 +39,24 @@ type Deps struct {
 	Demo bool
 	// VendorTimeout bounds a vendor call made while a person waits.
 	VendorTimeout time.Duration
+
+	// The product's areas (see register* in router.go).
+	Faces   FacesDeps
+	Events  EventsDeps
+	Traffic TrafficDeps
+	Video   VideoDeps
+	Devices DevicesDeps
 }
 
 // Server is the set of handlers.
 type Server struct {
 	Deps
 	cop *http.CrossOriginProtection
+	// nav and adminNav are the top navigation for everyone and for admins;
+	// shopTabs the tabs of a shop's pages. Each area adds its own entries
+	// when it registers its routes.
+	nav, adminNav []layout.NavItem
+	shopTabs      []shopTab
 }
 
 // New returns the HTTP handler of the whole application: the Gin router

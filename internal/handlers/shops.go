@@ -193,15 +193,12 @@ func (s *Server) shopView(c *gin.Context, sh models.Shop, cams models.CameraPage
 	tz := zone(sh.Timezone)
 	href := shopHref(sh.ID)
 	v := cameras.ShopView{
-		Name: sh.Name, City: sh.City, Address: sh.Address, Timezone: sh.Timezone,
+		Header: s.shopHeader(c, &sh, "cameras"),
 		ShopNo: sh.SunmiShopNo, ShopID: sh.SunmiShopID, CompanyNo: sh.SunmiCompanyNo,
-		EditHref: href + "/edit", DeleteHref: href + "/delete", SyncAction: href + "/cameras/sync", BindHref: href + "/cameras/bind",
-		CanDelete: currentUser(c).IsAdmin(), Linked: sh.HasSunmi(), Cameras: make([]cameras.Card, 0, len(cams.Cards)),
+		SyncAction: href + "/cameras/sync", BindHref: href + "/cameras/bind",
+		Linked: sh.HasSunmi(), Cameras: make([]cameras.Card, 0, len(cams.Cards)),
 		Online: int(cams.Total - cams.Offline), Offline: int(cams.Offline),
 		Pager: components.Pager{Page: page, Pages: int(math.Ceil(float64(cams.Total) / camerasPerPage)), Total: cams.Total, Base: href + "?"},
-	}
-	if !currentUser(c).IsAdmin() {
-		v.EditHref = ""
 	}
 	if sh.SunmiAccountID != nil {
 		if a, err := s.Store.VendorAccount(c.Request.Context(), *sh.SunmiAccountID); err == nil {

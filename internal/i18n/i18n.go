@@ -8,7 +8,9 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -44,11 +46,17 @@ type Localizer struct {
 	plain map[string]string
 }
 
-// Load parses the embedded message files.
+// Load parses the embedded message files. Each area keeps its own pair,
+// locales/<area>.<lang>.toml (the base pair is <lang>.toml); go-i18n reads
+// the language from the name.
 func Load() (*Bundle, error) {
 	b := goi18n.NewBundle(Chinese)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	for _, name := range []string{"locales/zh-CN.toml", "locales/en.toml"} {
+	names, err := fs.Glob(files, "locales/*.toml")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
 		if _, err := b.LoadMessageFileFS(files, name); err != nil {
 			return nil, fmt.Errorf("i18n: %s: %w", name, err)
 		}
@@ -79,18 +87,26 @@ func MustLoad() *Bundle {
 	return b
 }
 
-func messageIDs(b *goi18n.Bundle, tag language.Tag) []string {
-	f, err := files.ReadFile("locales/" + tag.String() + ".toml")
-	if err != nil {
-		return nil
-	}
-	var m map[string]any
-	if err := toml.Unmarshal(f, &m); err != nil {
-		return nil
-	}
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
+// messageIDs lists the ids in every message file of a language.
+func messageIDs(_ *goi18n.Bundle, tag language.Tag) []string {
+	names, _ := fs.Glob(files, "locales/*.toml")
+	var ids []string
+	for _, name := range names {
+		base := strings.TrimSuffix(path.Base(name), ".toml")
+		if base != tag.String() && !strings.HasSuffix(base, "."+tag.String()) {
+			continue
+		}
+		f, err := files.ReadFile(name)
+		if err != nil {
+			continue
+		}
+		var m map[string]any
+		if err := toml.Unmarshal(f, &m); err != nil {
+			continue
+		}
+		for id := range m {
+			ids = append(ids, id)
+		}
 	}
 	return ids
 }

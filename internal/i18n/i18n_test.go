@@ -1,6 +1,7 @@
 package i18n
 
 import (
+	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -10,6 +11,29 @@ import (
 )
 
 // Both languages have exactly the same message ids.
+func TestEveryFileHasItsPair(t *testing.T) {
+	names, _ := fs.Glob(files, "locales/*.toml")
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	for _, n := range names {
+		var pair string
+		switch {
+		case strings.HasSuffix(n, "zh-CN.toml"):
+			pair = strings.TrimSuffix(n, "zh-CN.toml") + "en.toml"
+		case strings.HasSuffix(n, "en.toml"):
+			pair = strings.TrimSuffix(n, "en.toml") + "zh-CN.toml"
+		default:
+			t.Errorf("%s: name must end in .zh-CN.toml or .en.toml", n)
+			continue
+		}
+		if !have[pair] {
+			t.Errorf("%s has no %s", n, pair)
+		}
+	}
+}
+
 func TestLanguagesHaveTheSameKeys(t *testing.T) {
 	b := MustLoad()
 	zh, en := messageIDs(b.b, Chinese), messageIDs(b.b, English)
@@ -21,6 +45,9 @@ func TestLanguagesHaveTheSameKeys(t *testing.T) {
 		return m
 	}
 	zs, es := set(zh), set(en)
+	if len(zs) != len(zh) || len(es) != len(en) {
+		t.Errorf("an id is defined twice (zh-CN %d ids, %d distinct; en %d ids, %d distinct)", len(zh), len(zs), len(en), len(es))
+	}
 	for id := range zs {
 		if !es[id] {
 			t.Errorf("%s is in zh-CN but not in en", id)

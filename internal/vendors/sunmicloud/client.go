@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/sunmisign"
 )
 
 // Name is the vendor name in the registry and in stored accounts.
@@ -126,7 +127,7 @@ func (c *Client) signed(params map[string]string) url.Values {
 	p["app_id"] = c.appID
 	p["random"] = c.random()
 	p["timestamp"] = strconv.FormatInt(c.now().Unix(), 10)
-	p["sign"] = Sign(p, c.secret)
+	p["sign"] = sunmisign.Sign(p, c.secret)
 	form := make(url.Values, len(p))
 	for k, v := range p {
 		form.Set(k, v)

@@ -17,9 +17,17 @@ type Flash struct {
 	Text string
 }
 
+// NavItem is one entry of the top navigation.
+type NavItem struct {
+	Href    string
+	Key     string // message id of its label
+	Section string // the section it lights up
+}
+
 // Frame is everything the page frame needs from the request.
 type Frame struct {
 	Viewer *Viewer // nil when signed out
+	Nav    []NavItem
 	Path   string  // current path and query, for the language switch
 	Flash  *Flash
 	Demo   bool
