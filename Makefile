@@ -7,7 +7,12 @@ ADDR    ?= 127.0.0.1:8080
 DATA    ?= ./data
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run build generate deps test test-go test-browser lint bench chromium clean
+.PHONY: run build generate deps vendor-js test test-go test-browser lint bench chromium clean
+
+# Browser libraries served from /static/vendor: installed from the npm
+# registry by web/package-lock.json and copied here (not committed).
+VENDOR_JS := web/static/vendor/hls.min.js web/static/vendor/mpegts.js \
+	web/static/vendor/uPlot.iife.min.js web/static/vendor/uPlot.min.css
 
 ## deps: Go modules and the templ generator (pinned by go.mod's tool line)
 deps:
@@ -18,7 +23,22 @@ deps:
 generate: deps
 	$(GO) tool templ generate
 
-build: generate
+## vendor-js: the npm browser libraries into web/static/vendor
+vendor-js: $(VENDOR_JS)
+
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+$(VENDOR_JS): web/node_modules/.installed
+	cp web/node_modules/hls.js/dist/hls.min.js web/node_modules/mpegts.js/dist/mpegts.js \
+	   web/node_modules/uplot/dist/uPlot.iife.min.js web/node_modules/uplot/dist/uPlot.min.css web/static/vendor/
+	cp web/node_modules/hls.js/LICENSE web/static/vendor/hls.js.LICENSE
+	cp web/node_modules/mpegts.js/LICENSE web/static/vendor/mpegts.js.LICENSE
+	cp web/node_modules/uplot/LICENSE web/static/vendor/uPlot.LICENSE
+	touch $(VENDOR_JS)
+
+build: generate vendor-js
 	$(GO) build -o $(BIN) ./cmd/web
 
 ## run: the server in demo mode on an empty data directory (ADDR, DATA to change)
@@ -57,3 +77,4 @@ bench: generate
 
 clean:
 	rm -rf bin playwright/test-results playwright/playwright-report playwright/.data
+	find web/static/vendor -type f ! -name .gitkeep -delete
