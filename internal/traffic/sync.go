@@ -435,3 +435,6 @@ func OpRetailLogins(st *models.Store, box *secrets.Box) func(models.VendorAccoun
 		return nil
 	}
 }
+
+// Today is the date now in loc.
+func (s *Service) Today(loc *time.Location) vendors.Date { return vendors.DateOf(s.now(), loc) }
