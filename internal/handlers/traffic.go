@@ -221,7 +221,7 @@ func (s *Server) AllTraffic(c *gin.Context) {
 // name survives.
 func csvName(c *gin.Context, kind, shop string, q traffic.Query) {
 	name := fmt.Sprintf("%s-%s-%s_%s.csv", kind, shop, q.From, q.To)
-	ascii := fmt.Sprintf("%s-%s_%s.csv", kind, q.From, q.To)
+	ascii := fmt.Sprintf("traffic-%s_%s.csv", q.From, q.To) // for clients without filename*
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name)))
 	c.Header("Cache-Control", "no-store")

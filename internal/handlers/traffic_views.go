@@ -116,7 +116,7 @@ func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, m
 	if err != nil {
 		return v, err
 	}
-	prev, err := svc.Compare(c.Request.Context(), f.q)
+	prev, complete, err := svc.Compare(c.Request.Context(), f.q)
 	if err != nil {
 		return v, err
 	}
@@ -139,7 +139,7 @@ func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, m
 		} else {
 			fig.Value = formatCount(int64(now))
 		}
-		if before, pok := value(m, prev); ok && pok && before != 0 {
+		if before, pok := value(m, prev); ok && pok && complete && before != 0 {
 			d := (now - before) / before
 			if m.Rate { // a rate changes by points, not by percent of itself
 				d = now - before
@@ -148,7 +148,7 @@ func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, m
 				fig.Change = signed(d*100, 1) + "%"
 			}
 			fig.Up, fig.Down = d > 0, d < 0
-		} else if ok {
+		} else if ok && !complete {
 			fig.Change = l.T("traffic.no_prev")
 		}
 		v.Figures = append(v.Figures, fig)

@@ -226,15 +226,17 @@ func (c Change) Ratio() (float64, bool) {
 	return (c.Now - c.Before) / c.Before, true
 }
 
-// Compare returns the totals of q's previous period of equal length.
-func (s *Service) Compare(ctx context.Context, q Query) (Row, error) {
+// Compare returns the totals of q's previous period of equal length, and
+// whether every day of it has numbers (a change against half a period
+// would mislead).
+func (s *Service) Compare(ctx context.Context, q Query) (Row, bool, error) {
 	p := q.Previous()
 	p.Gran = ByDay
 	rep, err := s.Report(ctx, p)
 	if err != nil {
-		return Row{}, err
+		return Row{}, false, err
 	}
-	return rep.Total, nil
+	return rep.Total, rep.DaysWithData == p.Days(), nil
 }
 
 // Ranking is a shop's place by entries over a range.

@@ -285,12 +285,17 @@ func TestReportsAgainstTheSimulator(t *testing.T) {
 	}
 	// The previous period of equal length.
 	q = traffic.Query{ShopIDs: []uint{f.shA.ID}, Location: f.shanghi, From: date(t, "2025-12-08"), To: date(t, "2025-12-14"), Gran: traffic.ByDay}
-	prev, err := f.svc.Compare(ctx, q)
-	if err != nil || prev.Counts.Entries != count(truth[0:7], entries) {
+	prev, complete, err := f.svc.Compare(ctx, q)
+	if err != nil || !complete || prev.Counts.Entries != count(truth[0:7], entries) {
 		t.Fatalf("previous week: %d vs %d (%v)", prev.Counts.Entries, count(truth[0:7], entries), err)
 	}
 	if p := q.Previous(); p.From.String() != "2025-12-01" || p.To.String() != "2025-12-07" {
 		t.Fatalf("previous %v..%v", p.From, p.To)
+	}
+	// Before the backfilled range the previous period is incomplete.
+	q.From, q.To = date(t, "2025-11-03"), date(t, "2025-11-05")
+	if _, complete, _ := f.svc.Compare(ctx, q); complete {
+		t.Fatal("a previous period without data called complete")
 	}
 	// Ranking: A is bigger than B over their common days.
 	rank, _ := f.svc.Rank(ctx, []uint{f.shB.ID, f.shA.ID, f.shO.ID}, date(t, "2026-01-01"), date(t, "2026-01-09"))

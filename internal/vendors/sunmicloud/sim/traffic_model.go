@@ -331,9 +331,10 @@ func frequency(u, v int64) [50]int64 {
 	for k, c := range out {
 		got += int64(k+1) * c
 	}
-	// Move single people between neighbouring counts until the visits match.
+	// Move single people between neighbouring counts until the visits
+	// match: more people coming twice, or fewer coming most often.
 	for got < v {
-		for k := 48; k >= 0; k-- {
+		for k := 0; k < 49; k++ {
 			if out[k] > 0 {
 				out[k]--
 				out[k+1]++
@@ -343,7 +344,7 @@ func frequency(u, v int64) [50]int64 {
 		}
 	}
 	for got > v {
-		for k := 1; k < 50; k++ {
+		for k := 49; k > 0; k-- {
 			if out[k] > 0 {
 				out[k]--
 				out[k-1]++
