@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -223,7 +224,7 @@ func csvName(c *gin.Context, kind, shop string, q traffic.Query) {
 	name := fmt.Sprintf("%s-%s-%s_%s.csv", kind, shop, q.From, q.To)
 	ascii := fmt.Sprintf("traffic-%s_%s.csv", q.From, q.To) // for clients without filename*
 	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, url.PathEscape(name)))
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, rfc5987(name)))
 	c.Header("Cache-Control", "no-store")
 }
 
@@ -394,3 +395,18 @@ func (s *Server) BackfillStatus(c *gin.Context) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// rfc5987 percent-encodes a file name for filename*=UTF-8'' (RFC 5987
+// attr-char: letters, digits and !#$&+-.^_`|~ stay).
+func rfc5987(s string) string {
+	const keep = "!#$&+-.^_`|~"
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte(keep, c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}

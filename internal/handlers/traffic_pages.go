@@ -34,7 +34,7 @@ func (s *Server) TrafficDemographics(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		v.RangeLabel = l.Tf("traffic.range", map[string]any{"From": f.q.From.String(), "To": f.q.To.String(), "Days": f.q.Days()})
+		v.RangeLabel = l.Tn("traffic.range", f.q.Days(), map[string]any{"From": f.q.From.String(), "To": f.q.To.String()})
 		v.Days = days
 		var most int64 = 1
 		for _, a := range ages {
@@ -166,7 +166,7 @@ func (s *Server) compareView(c *gin.Context, v *tv.CompareView, f filter, picked
 	l := loc_(c)
 	ctx := c.Request.Context()
 	m, _ := traffic.MetricByKey(metricKey)
-	v.RangeLabel = l.Tf("traffic.range", map[string]any{"From": f.q.From.String(), "To": f.q.To.String(), "Days": f.q.Days()})
+	v.RangeLabel = l.Tn("traffic.range", f.q.Days(), map[string]any{"From": f.q.From.String(), "To": f.q.To.String()})
 	type series struct {
 		Label  string     `json:"label"`
 		Values []*float64 `json:"values"`

@@ -123,7 +123,7 @@ func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, m
 	qs := f.query().Encode()
 	v.ExportHref, v.HoursHref = base+"/report.csv?"+qs, base+"/hours.csv?"+qs
 	v.LiveHref = base + "?" + qs + "&fragment=1"
-	v.RangeLabel = l.Tf("traffic.range", map[string]any{"From": f.q.From.String(), "To": f.q.To.String(), "Days": f.q.Days()})
+	v.RangeLabel = l.Tn("traffic.range", f.q.Days(), map[string]any{"From": f.q.From.String(), "To": f.q.To.String()})
 	v.PrevLabel = l.Tf("traffic.vs_prev", map[string]any{"From": f.q.Previous().From.String(), "To": f.q.Previous().To.String()})
 	today := svc.Today(f.q.Location)
 	v.Live = !f.q.To.Before(today)
