@@ -396,7 +396,7 @@ func (s *Server) BackfillStatus(c *gin.Context) {
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
 
-// rfc5987 percent-encodes a file name for filename*=UTF-8'' (RFC 5987
+// rfc5987 percent-encodes a file name for filename*=UTF-8” (RFC 5987
 // attr-char: letters, digits and !#$&+-.^_`|~ stay).
 func rfc5987(s string) string {
 	const keep = "!#$&+-.^_`|~"

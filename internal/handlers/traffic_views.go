@@ -335,7 +335,7 @@ func (s *Server) syncView(c *gin.Context, ts models.TrafficShop) (*tv.SyncView, 
 func backfillView(l *i18n.Localizer, st models.TrafficSync) tv.BackfillView {
 	b := tv.BackfillView{State: st.BackfillState, Done: st.BackfillDone, Total: max(st.BackfillTotal, 1),
 		From: st.BackfillFrom, To: st.BackfillTo, StateLabel: l.T("traffic.backfill." + st.BackfillState),
-		CanPause: st.BackfillState == traffic.BackfillRunning,
+		CanPause:  st.BackfillState == traffic.BackfillRunning,
 		CanResume: st.BackfillState == traffic.BackfillPaused || st.BackfillState == traffic.BackfillFailed}
 	b.Progress = l.Tf("traffic.backfill_progress", map[string]any{"Done": st.BackfillDone, "Total": st.BackfillTotal,
 		"Percent": int(math.Round(float64(st.BackfillDone) * 100 / float64(b.Total)))})
