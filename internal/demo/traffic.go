@@ -28,11 +28,12 @@ type TrafficEnv struct {
 	Key, Secret, User, Passwd string
 }
 
-// The demo's OpRetail department: a fourth shop, counted by head-shoulder
-// counters (so "left" has numbers).
+// The demo's OpRetail department: the Hangzhou shop's door, counted by
+// head-shoulder counters (so "left" has numbers).
 const (
-	demoDepID   = "20001"
-	demoHistory = 120 // days of history the demo pulls on its first run
+	demoDepID      = "20001"
+	opretailShopNo = "560279010303"
+	demoHistory    = 120 // days of history the demo pulls on its first run
 )
 
 // trafficProfiles are the demo shops' sizes: each its own, from one seed.
@@ -75,7 +76,7 @@ func (e *Env) startTraffic(cert tls.Certificate) error {
 	}
 	t.OpRetail.AddKey(t.Key, t.Secret)
 	t.OpRetail.AddUser(t.User, t.Passwd)
-	t.OpRetail.AddDepartment(opsim.Department{DepID: demoDepID, Name: "鲜果时光 苏州中心店", AppKey: t.Key, Seed: 2026, Size: 36,
+	t.OpRetail.AddDepartment(opsim.Department{DepID: demoDepID, Name: "鲜果时光 西湖银泰店", AppKey: t.Key, Seed: 2026, Size: 36,
 		Opens: 10, Closes: 22, HeadShoulder: true})
 	url, err := e.serve(cert, t.OpRetail)
 	if err != nil {
@@ -148,12 +149,18 @@ func seedTrafficDatabase(ctx context.Context, st *models.Store, acc *accounts.Se
 	if err := st.SaveOpRetailLogin(ctx, a.ID, t.User, pw); err != nil {
 		return err
 	}
-	sh := models.Shop{Name: "鲜果时光 苏州中心店", City: "苏州", Address: "工业园区苏州中心 B1", Timezone: models.DefaultTimezone}
-	if err := st.CreateShop(ctx, &sh); err != nil {
+	// The Hangzhou shop counts its door with OpRetail's head-shoulder
+	// counters (its cameras stay Sunmi's): it shows OpRetail's figures.
+	shops, err := st.TrafficShops(ctx, models.AllShops())
+	if err != nil {
 		return err
 	}
-	if err := st.SetShopOpRetail(ctx, sh.ID, a.ID, demoDepID); err != nil {
-		return err
+	for _, sh := range shops {
+		if sh.SunmiShopNo == opretailShopNo {
+			if err := st.SetShopOpRetail(ctx, sh.ID, a.ID, demoDepID); err != nil {
+				return err
+			}
+		}
 	}
 	if err := st.SetSetting(ctx, settingOpRetail, strconv.FormatUint(uint64(a.ID), 10)); err != nil {
 		return err
@@ -162,8 +169,7 @@ func seedTrafficDatabase(ctx context.Context, st *models.Store, acc *accounts.Se
 	if err := svc.SetInterval(ctx, 1); err != nil {
 		return err
 	}
-	shops, err := st.TrafficShops(ctx, models.AllShops())
-	if err != nil {
+	if shops, err = st.TrafficShops(ctx, models.AllShops()); err != nil {
 		return err
 	}
 	// The last week now, so the first page has numbers; months more in
