@@ -22,24 +22,25 @@ type Metric struct {
 	// for day rows, and summed days above (footnoted).
 	Unique bool
 	count  func(c *models.TrafficCounters) int64
+	col    string // its traffic_hours column (counts), for the export's SQL
 }
 
 // Metrics are every column, in the order the table and exports show them.
 var Metrics = []Metric{
-	{Key: "entries", count: func(c *models.TrafficCounters) int64 { return c.Entries }},
-	{Key: "entries_face", Need: vendors.HaveFaceSplit, count: func(c *models.TrafficCounters) int64 { return c.EntriesFace }},
-	{Key: "entries_no_face", Need: vendors.HaveFaceSplit, count: func(c *models.TrafficCounters) int64 { return c.EntriesNoFace }},
-	{Key: "passers_by", count: func(c *models.TrafficCounters) int64 { return c.PassersBy }},
-	{Key: "outside", count: func(c *models.TrafficCounters) int64 { return c.Entries + c.PassersBy }},
+	{Key: "entries", col: "entries", count: func(c *models.TrafficCounters) int64 { return c.Entries }},
+	{Key: "entries_face", col: "entries_face", Need: vendors.HaveFaceSplit, count: func(c *models.TrafficCounters) int64 { return c.EntriesFace }},
+	{Key: "entries_no_face", col: "entries_no_face", Need: vendors.HaveFaceSplit, count: func(c *models.TrafficCounters) int64 { return c.EntriesNoFace }},
+	{Key: "passers_by", col: "passers_by", count: func(c *models.TrafficCounters) int64 { return c.PassersBy }},
+	{Key: "outside", col: "(entries + passers_by)", count: func(c *models.TrafficCounters) int64 { return c.Entries + c.PassersBy }},
 	{Key: "entry_rate", Rate: true},
-	{Key: "strangers", Need: vendors.HaveTags, count: func(c *models.TrafficCounters) int64 { return c.Strangers }},
-	{Key: "regulars", Need: vendors.HaveTags, count: func(c *models.TrafficCounters) int64 { return c.Regulars }},
-	{Key: "members", Need: vendors.HaveTags, count: func(c *models.TrafficCounters) int64 { return c.Members }},
-	{Key: "uniq_total", Need: vendors.HaveUnique, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqTotal }},
-	{Key: "uniq_strangers", Need: vendors.HaveUnique | vendors.HaveTags, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqStrangers }},
-	{Key: "uniq_regulars", Need: vendors.HaveUnique | vendors.HaveTags, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqRegulars }},
-	{Key: "uniq_members", Need: vendors.HaveUnique | vendors.HaveTags, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqMembers }},
-	{Key: "left", Need: vendors.HaveLeft, count: func(c *models.TrafficCounters) int64 { return c.LeftCount }},
+	{Key: "strangers", col: "strangers", Need: vendors.HaveTags, count: func(c *models.TrafficCounters) int64 { return c.Strangers }},
+	{Key: "regulars", col: "regulars", Need: vendors.HaveTags, count: func(c *models.TrafficCounters) int64 { return c.Regulars }},
+	{Key: "members", col: "members", Need: vendors.HaveTags, count: func(c *models.TrafficCounters) int64 { return c.Members }},
+	{Key: "uniq_total", col: "uniq_total", Need: vendors.HaveUnique, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqTotal }},
+	{Key: "uniq_strangers", col: "uniq_strangers", Need: vendors.HaveUnique | vendors.HaveTags, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqStrangers }},
+	{Key: "uniq_regulars", col: "uniq_regulars", Need: vendors.HaveUnique | vendors.HaveTags, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqRegulars }},
+	{Key: "uniq_members", col: "uniq_members", Need: vendors.HaveUnique | vendors.HaveTags, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqMembers }},
+	{Key: "left", col: "left_count", Need: vendors.HaveLeft, count: func(c *models.TrafficCounters) int64 { return c.LeftCount }},
 }
 
 // MetricByKey finds a metric.
@@ -110,20 +111,23 @@ func (c *csvWriter) int(n int64) {
 	c.buf = strconv.AppendInt(c.buf, n, 10)
 }
 
-func (c *csvWriter) rate(f float64) {
+// rate writes entries / outside as 0.1234 (four places, half up).
+func (c *csvWriter) rate(entries, passers int64) {
 	c.sep()
-	c.buf = strconv.AppendFloat(c.buf, f, 'f', 4, 64)
+	r := rate4(entries, passers)
+	c.buf = strconv.AppendInt(c.buf, r/10000, 10)
+	c.buf = append(c.buf, '.', byte('0'+r/1000%10), byte('0'+r/100%10), byte('0'+r/10%10), byte('0'+r%10))
 }
 
 func (c *csvWriter) empty() { c.sep() }
 
 func (c *csvWriter) metric(m Metric, have vendors.Have, noData bool, counts *models.TrafficCounters) {
-	n, r, ok := m.Value(have, noData, counts)
+	n, _, ok := m.Value(have, noData, counts)
 	switch {
 	case !ok:
 		c.empty()
 	case m.Rate:
-		c.rate(r)
+		c.rate(counts.Entries, counts.PassersBy)
 	default:
 		c.int(n)
 	}
@@ -170,6 +174,40 @@ type ExportShop struct {
 // exportChunk is how many hours one keyset page reads.
 const exportChunk = 4096
 
+// exportExpr is the SQL that formats an hour's metrics as the export's
+// cells, the same as csvWriter.metric does (a test holds them equal):
+// a counter the vendor did not count is an empty cell.
+// rate4SQL is rate4 in SQL: entries / outside in ten-thousandths, rounded
+// half up, in integers so SQLite and Go cannot round differently.
+const rate4SQL = "((entries * 20000 + entries + passers_by) / (2 * (entries + passers_by)))"
+
+// rate4 is entries / (entries + passers) in ten-thousandths, rounded half
+// up; outside must be > 0.
+func rate4(entries, passers int64) int64 {
+	o := entries + passers
+	return (entries*20000 + o) / (2 * o)
+}
+
+var exportExpr = func() string {
+	var format, args []string
+	for _, m := range Metrics {
+		switch {
+		case m.Rate:
+			format = append(format, "%s")
+			args = append(args, "CASE WHEN entries + passers_by > 0 THEN printf('%d.%04d', "+rate4SQL+" / 10000, "+rate4SQL+" % 10000) ELSE '' END")
+		case m.Need == 0:
+			format = append(format, "%d")
+			args = append(args, m.col)
+		default:
+			n := strconv.Itoa(int(m.Need))
+			format = append(format, "%s")
+			args = append(args, "CASE WHEN have & "+n+" = "+n+" THEN "+m.col+" ELSE '' END")
+		}
+	}
+	// One printf: SQLite concatenating cell by cell allocated a string a cell.
+	return "printf('" + strings.Join(format, ",") + "', " + strings.Join(args, ", ") + ")"
+}()
+
 // ExportHours streams every hour of the shops from..to (each shop's own
 // dates) with every metric: shop, date, hour, then Metrics. It reads the
 // table in keyset pages, writes each page and flushes it, so memory does
@@ -184,33 +222,38 @@ func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), he
 		return 0, err
 	}
 	rows := 0
-	buf := make([]models.TrafficHour, 0, exportChunk)
-	var dayKey int64 = -1
-	var dayLabel string
+	var lines []byte
+	starts := make([]int64, 0, exportChunk)
+	ends := make([]int, 0, exportChunk)
 	for _, sh := range shops {
 		end := to.AddDays(1).Start(sh.Location).Unix()
 		after := from.Start(sh.Location).Unix() - 1
+		dayStart, dayEnd, dayLabel := int64(0), int64(-1), ""
+		var err error
 		for {
-			var err error
-			buf, err = s.Store.HourChunk(ctx, buf[:0], sh.ID, after, end, exportChunk)
+			lines, starts, ends, err = s.Store.HourLines(ctx, sh.ID, after, end, exportChunk, exportExpr, lines[:0], starts[:0], ends[:0])
 			if err != nil {
 				return rows, err
 			}
-			for i := range buf {
-				h := &buf[i]
-				t := time.Unix(h.HourStart, 0).In(sh.Location)
-				// The date label changes once a day: format it then.
-				if k := h.HourStart - int64(t.Minute()*60+t.Second()) - int64(t.Hour())*3600; k != dayKey {
-					dayKey, dayLabel = k, t.Format(time.DateOnly)
+			prev := 0
+			for i, h := range starts {
+				// The date label changes once a day: work it out then.
+				if h >= dayEnd || h < dayStart {
+					d := vendors.DateOf(time.Unix(h, 0), sh.Location)
+					dayStart, dayEnd, dayLabel = d.Start(sh.Location).Unix(), d.AddDays(1).Start(sh.Location).Unix(), d.String()
+				}
+				hour := int((h - dayStart) / 3600)
+				if dayEnd-dayStart != 24*3600 { // a daylight-saving day: ask the zone
+					hour = time.Unix(h, 0).In(sh.Location).Hour()
 				}
 				c.text(sh.Name)
 				c.buf = append(c.buf, ',')
 				c.buf = append(c.buf, dayLabel...)
 				c.buf = append(c.buf, ',')
-				c.buf = appendHour(c.buf, t.Hour())
-				for _, m := range Metrics {
-					c.metric(m, vendors.Have(h.Have), false, &h.TrafficCounters)
-				}
+				c.buf = appendHour(c.buf, hour)
+				c.buf = append(c.buf, ',')
+				c.buf = append(c.buf, lines[prev:ends[i]]...)
+				prev = ends[i]
 				if err := c.end(); err != nil {
 					return rows, err
 				}
@@ -222,12 +265,11 @@ func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), he
 			if flush != nil {
 				flush()
 			}
-			if len(buf) < exportChunk {
+			if len(starts) < exportChunk {
 				break
 			}
-			after = buf[len(buf)-1].HourStart
+			after = starts[len(starts)-1]
 		}
-		dayKey = -1
 	}
 	return rows, c.w.Flush()
 }
