@@ -468,32 +468,42 @@ func (s *Store) ShopIDsInScope(ctx context.Context, sc Scope) ([]uint, error) {
 	return ids, nil
 }
 
-// HourLines reads up to limit hours of one shop in (after, to), by hour:
-// each hour's start, and the text expr (an SQL expression over the
-// traffic_hours columns) makes of the row, appended to buf with ends[i] the
-// end of line i. The export lets SQLite format the counters: reading fifteen
-// columns one by one through database/sql was most of its cost.
-func (s *Store) HourLines(ctx context.Context, shopID uint, after, to int64, limit int, expr string,
-	buf []byte, starts []int64, ends []int) ([]byte, []int64, []int, error) {
+// packedHours selects an hour's counters two to an integer (32 bits each:
+// an hour's count never nears 4 billion). The export reads 8 columns a row
+// instead of 15: through database/sql each column costs two mutex-guarded
+// calls into SQLite, which were most of the export's time.
+const packedHours = "SELECT hour_start, (have << 32) | entries, (entries_face << 32) | entries_no_face, (passers_by << 32) | left_count, " +
+	"(strangers << 32) | regulars, (members << 32) | uniq_total, (uniq_strangers << 32) | uniq_regulars, uniq_members " +
+	"FROM traffic_hours WHERE shop_id = ? AND hour_start > ? AND hour_start < ? ORDER BY hour_start LIMIT ?"
+
+// HourChunkPacked is HourChunk reading packed columns (see packedHours);
+// ShopID is left 0.
+func (s *Store) HourChunkPacked(ctx context.Context, buf []TrafficHour, shopID uint, after, to int64, limit int) ([]TrafficHour, error) {
 	db, err := s.db.DB()
 	if err != nil {
-		return buf, starts, ends, err
+		return buf, err
 	}
-	rows, err := db.QueryContext(ctx, "SELECT hour_start, "+expr+" FROM traffic_hours WHERE shop_id = ? AND hour_start > ? AND hour_start < ? ORDER BY hour_start LIMIT ?",
-		shopID, after, to, limit)
+	rows, err := db.QueryContext(ctx, packedHours, shopID, after, to, limit)
 	if err != nil {
-		return buf, starts, ends, err
+		return buf, err
 	}
 	defer rows.Close()
-	var start int64
-	var line sql.RawBytes
+	var p [7]int64
+	const lo = 1<<32 - 1
 	for rows.Next() {
-		if err := rows.Scan(&start, &line); err != nil {
-			return buf, starts, ends, err
+		var h TrafficHour
+		if err := rows.Scan(&h.HourStart, &p[0], &p[1], &p[2], &p[3], &p[4], &p[5], &p[6]); err != nil {
+			return buf, err
 		}
-		buf = append(buf, line...)
-		starts = append(starts, start)
-		ends = append(ends, len(buf))
+		c := &h.TrafficCounters
+		h.Have, c.Entries = uint8(p[0]>>32), p[0]&lo
+		c.EntriesFace, c.EntriesNoFace = p[1]>>32, p[1]&lo
+		c.PassersBy, c.LeftCount = p[2]>>32, p[2]&lo
+		c.Strangers, c.Regulars = p[3]>>32, p[3]&lo
+		c.Members, c.UniqTotal = p[4]>>32, p[4]&lo
+		c.UniqStrangers, c.UniqRegulars = p[5]>>32, p[5]&lo
+		c.UniqMembers = p[6]
+		buf = append(buf, h)
 	}
-	return buf, starts, ends, rows.Err()
+	return buf, rows.Err()
 }

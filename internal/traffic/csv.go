@@ -174,13 +174,6 @@ type ExportShop struct {
 // exportChunk is how many hours one keyset page reads.
 const exportChunk = 4096
 
-// exportExpr is the SQL that formats an hour's metrics as the export's
-// cells, the same as csvWriter.metric does (a test holds them equal):
-// a counter the vendor did not count is an empty cell.
-// rate4SQL is rate4 in SQL: entries / outside in ten-thousandths, rounded
-// half up, in integers so SQLite and Go cannot round differently.
-const rate4SQL = "((entries * 20000 + entries + passers_by) / (2 * (entries + passers_by)))"
-
 // rate4 is entries / (entries + passers) in ten-thousandths, rounded half
 // up; outside must be > 0.
 func rate4(entries, passers int64) int64 {
@@ -188,25 +181,6 @@ func rate4(entries, passers int64) int64 {
 	return (entries*20000 + o) / (2 * o)
 }
 
-var exportExpr = func() string {
-	var format, args []string
-	for _, m := range Metrics {
-		switch {
-		case m.Rate:
-			format = append(format, "%s")
-			args = append(args, "CASE WHEN entries + passers_by > 0 THEN printf('%d.%04d', "+rate4SQL+" / 10000, "+rate4SQL+" % 10000) ELSE '' END")
-		case m.Need == 0:
-			format = append(format, "%d")
-			args = append(args, m.col)
-		default:
-			n := strconv.Itoa(int(m.Need))
-			format = append(format, "%s")
-			args = append(args, "CASE WHEN have & "+n+" = "+n+" THEN "+m.col+" ELSE '' END")
-		}
-	}
-	// One printf: SQLite concatenating cell by cell allocated a string a cell.
-	return "printf('" + strings.Join(format, ",") + "', " + strings.Join(args, ", ") + ")"
-}()
 
 // ExportHours streams every hour of the shops from..to (each shop's own
 // dates) with every metric: shop, date, hour, then Metrics. It reads the
@@ -222,38 +196,36 @@ func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), he
 		return 0, err
 	}
 	rows := 0
-	var lines []byte
-	starts := make([]int64, 0, exportChunk)
-	ends := make([]int, 0, exportChunk)
+	buf := make([]models.TrafficHour, 0, exportChunk)
 	for _, sh := range shops {
 		end := to.AddDays(1).Start(sh.Location).Unix()
 		after := from.Start(sh.Location).Unix() - 1
 		dayStart, dayEnd, dayLabel := int64(0), int64(-1), ""
 		var err error
 		for {
-			lines, starts, ends, err = s.Store.HourLines(ctx, sh.ID, after, end, exportChunk, exportExpr, lines[:0], starts[:0], ends[:0])
+			buf, err = s.Store.HourChunkPacked(ctx, buf[:0], sh.ID, after, end, exportChunk)
 			if err != nil {
 				return rows, err
 			}
-			prev := 0
-			for i, h := range starts {
+			for i := range buf {
+				h := &buf[i]
 				// The date label changes once a day: work it out then.
-				if h >= dayEnd || h < dayStart {
-					d := vendors.DateOf(time.Unix(h, 0), sh.Location)
+				if h.HourStart >= dayEnd || h.HourStart < dayStart {
+					d := vendors.DateOf(time.Unix(h.HourStart, 0), sh.Location)
 					dayStart, dayEnd, dayLabel = d.Start(sh.Location).Unix(), d.AddDays(1).Start(sh.Location).Unix(), d.String()
 				}
-				hour := int((h - dayStart) / 3600)
+				hour := int((h.HourStart - dayStart) / 3600)
 				if dayEnd-dayStart != 24*3600 { // a daylight-saving day: ask the zone
-					hour = time.Unix(h, 0).In(sh.Location).Hour()
+					hour = time.Unix(h.HourStart, 0).In(sh.Location).Hour()
 				}
 				c.text(sh.Name)
 				c.buf = append(c.buf, ',')
 				c.buf = append(c.buf, dayLabel...)
 				c.buf = append(c.buf, ',')
 				c.buf = appendHour(c.buf, hour)
-				c.buf = append(c.buf, ',')
-				c.buf = append(c.buf, lines[prev:ends[i]]...)
-				prev = ends[i]
+				for _, m := range Metrics {
+					c.metric(m, vendors.Have(h.Have), false, &h.TrafficCounters)
+				}
 				if err := c.end(); err != nil {
 					return rows, err
 				}
@@ -265,10 +237,10 @@ func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), he
 			if flush != nil {
 				flush()
 			}
-			if len(starts) < exportChunk {
+			if len(buf) < exportChunk {
 				break
 			}
-			after = starts[len(starts)-1]
+			after = buf[len(buf)-1].HourStart
 		}
 	}
 	return rows, c.w.Flush()
