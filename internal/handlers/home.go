@@ -68,7 +68,7 @@ func (s *Server) dashboard(c *gin.Context, v *home.View) error {
 	if svc.Now != nil {
 		now = svc.Now()
 	}
-	var todaySum, lastSum int64
+	var todaySum int64
 	for _, r := range rows {
 		z := traffic.Zone(r.Timezone)
 		today := svc.Today(z)
@@ -97,7 +97,6 @@ func (s *Server) dashboard(c *gin.Context, v *home.View) error {
 			if len(hours) > 0 && last > 0 {
 				ch := float64(t.Entries-last) / float64(last)
 				d.Change, d.Up, d.Down = signed(ch*100, 1)+"%", ch > 0, ch < 0
-				lastSum += last
 			}
 		}
 		v.Traffic = append(v.Traffic, d)

@@ -1,10 +1,8 @@
 package handlers_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/csv"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -259,6 +257,3 @@ func TestTrafficCompareAndHome(t *testing.T) {
 		t.Fatalf("all shops' hours: %d rows", len(allCSV))
 	}
 }
-
-var _ = bytes.NewReader
-var _ = io.EOF

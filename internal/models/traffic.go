@@ -194,8 +194,8 @@ func (s *Store) TrafficDayRows(ctx context.Context, shopIDs []uint, from, to str
 	return out, rows.Err()
 }
 
-// HourColumns are the columns of traffic_hours in ScanHour's order.
-const HourColumns = "shop_id, hour_start, have, entries, entries_face, entries_no_face, passers_by, left_count, " +
+// hourColumns are the columns of traffic_hours in scanHour's order.
+const hourColumns = "shop_id, hour_start, have, entries, entries_face, entries_no_face, passers_by, left_count, " +
 	"strangers, regulars, members, uniq_total, uniq_strangers, uniq_regulars, uniq_members"
 
 func scanHour(rows *sql.Rows, h *TrafficHour) error {
@@ -213,7 +213,7 @@ func (s *Store) TrafficHourRows(ctx context.Context, shopIDs []uint, from, to in
 	if err != nil {
 		return nil, err
 	}
-	q := "SELECT " + HourColumns + " FROM traffic_hours WHERE shop_id IN (" + placeholders(len(shopIDs)) + ") AND hour_start >= ? AND hour_start < ? ORDER BY hour_start, shop_id"
+	q := "SELECT " + hourColumns + " FROM traffic_hours WHERE shop_id IN (" + placeholders(len(shopIDs)) + ") AND hour_start >= ? AND hour_start < ? ORDER BY hour_start, shop_id"
 	rows, err := db.QueryContext(ctx, q, append(idArgs(shopIDs), from, to)...)
 	if err != nil {
 		return nil, err
@@ -228,29 +228,6 @@ func (s *Store) TrafficHourRows(ctx context.Context, shopIDs []uint, from, to in
 		out = append(out, h)
 	}
 	return out, rows.Err()
-}
-
-// HourChunk reads up to limit hours of one shop in [after, to), after
-// excluded, by hour: a keyset page, so an export never keeps a cursor open
-// while a slow client downloads. It appends to buf and returns it.
-func (s *Store) HourChunk(ctx context.Context, buf []TrafficHour, shopID uint, after, to int64, limit int) ([]TrafficHour, error) {
-	db, err := s.db.DB()
-	if err != nil {
-		return buf, err
-	}
-	rows, err := db.QueryContext(ctx, "SELECT "+HourColumns+" FROM traffic_hours WHERE shop_id = ? AND hour_start > ? AND hour_start < ? ORDER BY hour_start LIMIT ?",
-		shopID, after, to, limit)
-	if err != nil {
-		return buf, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		buf = append(buf, TrafficHour{})
-		if err := scanHour(rows, &buf[len(buf)-1]); err != nil {
-			return buf, err
-		}
-	}
-	return buf, rows.Err()
 }
 
 // ShopTotal is one shop's sums over a range of days.
@@ -476,8 +453,9 @@ const packedHours = "SELECT hour_start, (have << 32) | entries, (entries_face <<
 	"(strangers << 32) | regulars, (members << 32) | uniq_total, (uniq_strangers << 32) | uniq_regulars, uniq_members " +
 	"FROM traffic_hours WHERE shop_id = ? AND hour_start > ? AND hour_start < ? ORDER BY hour_start LIMIT ?"
 
-// HourChunkPacked is HourChunk reading packed columns (see packedHours);
-// ShopID is left 0.
+// HourChunkPacked reads up to limit hours of one shop in (after, to), by
+// hour, packed (see packedHours): a keyset page, so an export never keeps a
+// cursor open while a slow client downloads. ShopID is left 0.
 func (s *Store) HourChunkPacked(ctx context.Context, buf []TrafficHour, shopID uint, after, to int64, limit int) ([]TrafficHour, error) {
 	db, err := s.db.DB()
 	if err != nil {
