@@ -181,7 +181,6 @@ func rate4(entries, passers int64) int64 {
 	return (entries*20000 + o) / (2 * o)
 }
 
-
 // ExportHours streams every hour of the shops from..to (each shop's own
 // dates) with every metric: shop, date, hour, then Metrics. It reads the
 // table in keyset pages, writes each page and flushes it, so memory does
