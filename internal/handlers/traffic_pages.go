@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -311,7 +310,7 @@ func (s *Server) SaveTrafficSettings(c *gin.Context) {
 // SyncAllTraffic syncs every shop now, in the background: the page does
 // not wait for every vendor.
 func (s *Server) SyncAllTraffic(c *gin.Context) {
-	go s.Traffic.Service.SyncAll(context.WithoutCancel(c.Request.Context()))
+	s.Traffic.Service.SyncAllNow()
 	s.flash(c, true, loc_(c).T("traffic.sync_all_started"))
 	redirect(c, "/settings/traffic")
 }

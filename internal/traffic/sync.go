@@ -57,6 +57,7 @@ type Service struct {
 	shopLocks sync.Map // shop id -> *sync.Mutex: one sync of a shop at a time
 	wake      chan struct{}
 	wg        sync.WaitGroup
+	ctx       context.Context // the background work's, from Start
 }
 
 func (s *Service) now() time.Time {
@@ -381,6 +382,7 @@ func (s *Service) SyncAll(ctx context.Context) {
 // Start runs the scheduled sync and the backfill worker until ctx ends;
 // Wait waits for them to stop.
 func (s *Service) Start(ctx context.Context) {
+	s.ctx = ctx
 	s.wake = make(chan struct{}, 1)
 	s.wg.Add(2)
 	go func() {
@@ -390,6 +392,20 @@ func (s *Service) Start(ctx context.Context) {
 	go func() {
 		defer s.wg.Done()
 		s.backfillLoop(ctx)
+	}()
+}
+
+// SyncAllNow syncs every shop in the background (stopped and waited for
+// with the rest of the background work).
+func (s *Service) SyncAllNow() {
+	ctx := s.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.SyncAll(ctx)
 	}()
 }
 
