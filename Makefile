@@ -71,9 +71,10 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
 	fi
 
-## bench: the page benchmarks of BENCHMARKS.md
+## bench: the benchmarks of BENCHMARKS.md (pages; traffic on 100 shops x 2 years)
 bench: generate
 	$(GO) test -run '^$$' -bench 'ShopsPage|CameraList' -benchmem ./internal/handlers/
+	$(GO) test -run '^$$' -bench 'Traffic' -benchtime 5x -benchmem ./internal/traffic/
 
 clean:
 	rm -rf bin playwright/test-results playwright/playwright-report playwright/.data

@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	s := sim.New(sim.Options{})
 	demo.SeedSunmi(s, *appID, *secret)
+	demo.SeedSunmiTraffic(s) // the passengerFlow endpoints answer the demo's days
 
 	ln, err := net.Listen("tcp", *sunmiAddr)
 	if err != nil {

@@ -19,6 +19,10 @@ type Service struct {
 	Store    *models.Store
 	Box      *secrets.Box
 	Registry *vendors.Registry
+	// Extra, when set, completes the account an adapter is opened with
+	// with what some vendors need besides the app key and secret (the
+	// OpRetail login, kept by the traffic area).
+	Extra func(a models.VendorAccount, acc *vendors.Account) error
 }
 
 // Input is what a user types for an account. An empty Secret on update
@@ -78,7 +82,13 @@ func (s *Service) Open(a models.VendorAccount) (vendors.Adapter, error) {
 	if err != nil {
 		return nil, ErrSecretUnreadable
 	}
-	return s.Registry.Open(vendors.Account{ID: a.ID, Vendor: a.Vendor, BaseURL: a.BaseURL, AppID: a.AppID, Secret: secret, CompanyNo: a.CompanyNo})
+	acc := vendors.Account{ID: a.ID, Vendor: a.Vendor, BaseURL: a.BaseURL, AppID: a.AppID, Secret: secret, CompanyNo: a.CompanyNo}
+	if s.Extra != nil {
+		if err := s.Extra(a, &acc); err != nil {
+			return nil, err
+		}
+	}
+	return s.Registry.Open(acc)
 }
 
 // Adapter builds the adapter of the account with id.

@@ -32,6 +32,8 @@ type Env struct {
 	CA []byte
 	// Sunmi is the Sunmi cloud simulator.
 	Sunmi *sim.Server
+	// Traffic is the traffic area's simulators (traffic.go).
+	Traffic *TrafficEnv
 
 	dir     string
 	servers []*http.Server
@@ -53,6 +55,9 @@ func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Env, error) 
 		log.Debug(fmt.Sprintf(f, a...), "sim", "sunmicloud")
 	}})}
 	if err := e.loadOrSeedSunmi(); err != nil {
+		return nil, err
+	}
+	if err := e.startTraffic(cert); err != nil {
 		return nil, err
 	}
 	url, err := e.serve(cert, e.Sunmi)

@@ -47,7 +47,8 @@ const (
 	managerPW  = "manager-password-1"
 )
 
-func newTestApp(t testing.TB) *testApp {
+// newTestApp builds the app; opts may add an area's dependencies.
+func newTestApp(t testing.TB, opts ...func(*testApp, *handlers.Deps)) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
@@ -95,11 +96,15 @@ func newTestApp(t testing.TB) *testApp {
 	a.addUser("admin", adminPW, models.RoleAdmin)
 	a.addUser("manager", managerPW, models.RoleManager, a.shopA.ID)
 
-	h := handlers.New(handlers.Deps{
+	deps := handlers.Deps{
 		Store: st, Sessions: handlers.NewSessions(st, false, time.Hour, 2*time.Hour), I18n: i18n.MustLoad(),
 		Hasher: hasher, Throttle: auth.NewThrottle(nil), Accounts: acc, Cameras: cams, Registry: reg, Log: log,
 		VendorTimeout: 5 * time.Second,
-	})
+	}
+	for _, o := range opts {
+		o(a, &deps)
+	}
+	h := handlers.New(deps)
 	a.srv = httptest.NewServer(h)
 	t.Cleanup(a.srv.Close)
 	return a

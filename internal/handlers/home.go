@@ -2,13 +2,22 @@ package handlers
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"storelens/internal/models"
+	"storelens/internal/traffic"
 	"storelens/web/templates/home"
 )
 
-// Home is the start page: my shops and cameras at a glance.
+// dashboardShops bounds the home page's shop table; the traffic page has
+// them all.
+const dashboardShops = 50
+
+// Home is the start page: a dashboard of my shops (today's entries and
+// entry rate against the same weekday last week, cameras offline) and the
+// latest events where the event feed exists.
 func (s *Server) Home(c *gin.Context) {
 	ctx := c.Request.Context()
 	sc := scope(c)
@@ -34,5 +43,65 @@ func (s *Server) Home(c *gin.Context) {
 			LastSeen: formatTime(oc.LastConnectAt, zone(oc.ShopTimezone)),
 		})
 	}
+	if s.Traffic.Service != nil && shops > 0 {
+		if err := s.dashboard(c, &v); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	// The events area fills v.LatestEvents (a templ component) here once
+	// its feed exists; the page shows it under the shops.
 	s.render(c, http.StatusOK, home.Page(v))
+}
+
+// dashboard adds each shop's today: entries so far and the entry rate,
+// against the same weekday last week up to the same time of day.
+func (s *Server) dashboard(c *gin.Context, v *home.View) error {
+	ctx := c.Request.Context()
+	l := loc_(c)
+	rows, _, err := s.Store.ListShops(ctx, scope(c), models.ShopFilter{Page: 1, PerPage: dashboardShops})
+	if err != nil {
+		return err
+	}
+	svc := s.Traffic.Service
+	now := time.Now()
+	if svc.Now != nil {
+		now = svc.Now()
+	}
+	var todaySum int64
+	for _, r := range rows {
+		z := traffic.Zone(r.Timezone)
+		today := svc.Today(z)
+		d := home.DashShop{Href: shopHref(r.ID) + "/traffic?preset=today", Name: r.Name, City: r.City, Offline: r.Offline,
+			CamerasHref: shopHref(r.ID), Entries: "—", Rate: "—"}
+		days, err := s.Store.TrafficDayRows(ctx, []uint{r.ID}, today.String(), today.String())
+		if err != nil {
+			return err
+		}
+		lw := today.AddDays(-7)
+		hours, err := s.Store.TrafficHourRows(ctx, []uint{r.ID}, lw.Start(z).Unix(), now.Add(-7*24*time.Hour).Unix())
+		if err != nil {
+			return err
+		}
+		var last int64
+		for _, h := range hours {
+			last += h.Entries
+		}
+		if len(days) == 1 {
+			t := days[0]
+			d.Entries = formatCount(t.Entries)
+			if o := t.Entries + t.PassersBy; o > 0 {
+				d.Rate = formatRate(float64(t.Entries) / float64(o))
+			}
+			todaySum += t.Entries
+			if len(hours) > 0 && last > 0 {
+				ch := float64(t.Entries-last) / float64(last)
+				d.Change, d.Up, d.Down = signed(ch*100, 1)+"%", ch > 0, ch < 0
+			}
+		}
+		v.Traffic = append(v.Traffic, d)
+	}
+	v.TodayEntries = formatCount(todaySum)
+	v.LastWeekNote = l.T("home.vs_last_week")
+	return nil
 }

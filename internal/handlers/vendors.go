@@ -10,6 +10,7 @@ import (
 	"storelens/internal/accounts"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/opretail"
 	"storelens/internal/vendors/sunmicloud"
 	"storelens/web/templates/settings"
 )
@@ -59,6 +60,9 @@ func (s *Server) ListAccounts(c *gin.Context) {
 		}
 		if ve := vendors.ParseCompact(a.LastTestMessage); ve != nil {
 			row.TestMessage = describeVendorError(l, ve)
+		}
+		if a.Vendor == opretail.Name { // the traffic area's form (login fields)
+			row.EditHref = "/settings/opretail/" + strconv.FormatUint(uint64(a.ID), 10)
 		}
 		v.Rows = append(v.Rows, row)
 	}

@@ -119,5 +119,5 @@ type Session struct {
 
 // AllModels lists every model, for the schema drift test.
 func AllModels() []any {
-	return []any{&User{}, &VendorAccount{}, &Shop{}, &Camera{}, &AuditEntry{}, &AppSetting{}, &Session{}}
+	return append([]any{&User{}, &VendorAccount{}, &Shop{}, &Camera{}, &AuditEntry{}, &AppSetting{}, &Session{}}, trafficModels()...)
 }

@@ -29,6 +29,7 @@ const (
 	KindInvalidMAC    Kind = "invalid_mac"
 	KindClock         Kind = "clock"          // timestamp refused: our clock is off
 	KindBindingBroken Kind = "binding_broken" // company/shop relation broken at the vendor
+	KindBusy          Kind = "busy"           // the vendor refused a repeated call: try again shortly
 	KindOther         Kind = "other"
 )
 

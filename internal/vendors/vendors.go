@@ -22,6 +22,9 @@ type Account struct {
 	AppID     string
 	Secret    string
 	CompanyNo string
+	// User and Password are a login some vendors want besides the app key
+	// (OpRetail's mobileLogin); empty for the others.
+	User, Password string
 }
 
 // Adapter is implemented by every vendor. Capabilities are separate

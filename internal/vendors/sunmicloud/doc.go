@@ -23,4 +23,17 @@
 //   - Reads are retried on transport errors and 5xx (re-signed each time);
 //     writes (bind, unbind, rename) are never retried: a lost reply to a bind
 //     must not become a 5509 on the retry.
+//
+// Passenger flow (人流统计接口 §4.3; traffic.go):
+//   - Entries are total_count (with a face) + unexposed_count (without),
+//     NOTES 7. Missing counts read as 0 (NOTES 32); hour labels are read
+//     padded or not (NOTES 3) in the shop's zone; an hour of another day
+//     than the one asked is a malformed reply.
+//   - History is split into 30-day calls (inclusive), hour trends and ages
+//     per day; a 5013 for a day is an empty closed day. Today's hours carry
+//     no kinds of face (Sunmi gives them per hour only in history), so
+//     today's strangers/regulars/members are the day's, from groupByTag.
+//   - Strangers of an age range are its visits less regulars and members.
+//   - The frequency list is never split (unique people do not add up): a
+//     period over 30 days, or one not ending before today, is refused here.
 package sunmicloud

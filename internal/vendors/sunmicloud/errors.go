@@ -11,6 +11,7 @@ var commonKinds = map[int]vendors.Kind{
 	5020: vendors.KindInvalidParam,  // 无效参数
 	5021: vendors.KindInvalidParam,  // 非法参数(时间区间超限)
 	5022: vendors.KindInvalidParam,
+	5025: vendors.KindInvalidParam, // 时间参数错误 (passengerFlow frequency)
 	5079: vendors.KindInvalidMAC,   // 无效mac地址
 	5090: vendors.KindAuth,         // invalid sign
 	5091: vendors.KindClock,        // invalid timestamp

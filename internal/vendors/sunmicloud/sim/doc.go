@@ -113,4 +113,32 @@
 // keeps the last 1000 API calls, without the sign. Logf, if set, gets one
 // line per API call with the path, app_id, HTTP status and code, never a
 // sign or a secret.
+//
+// # Passenger flow (人流统计接口 §4.3, §6.6; traffic.go, traffic_model.go)
+//
+// Every number is a pure function of the shop's TrafficProfile (seed, size,
+// zone, opening hours; derived from the shop number when none was set) and
+// the hour, so every endpoint and granularity agrees, on every run: an
+// hour's entries with and without a face and its passers-by; faces split
+// into strangers, regulars and members, and by age range and gender (the
+// cloud's ranges 1..8), all summing to the faces. Lunch and evening peaks,
+// weekends a third busier, nobody inside outside opening hours.
+//   - Dates are the shop's (TrafficProfile.Location, Asia/Shanghai by
+//     default; NOTES 4). Today (T+0) runs to the current hour, which is
+//     scaled by the minutes gone; its labels are "2020-02-11 00:00".
+//   - History (T+1) covers days before the shop's today: a range reaching
+//     today or later is 5025 时间参数错误 (the frequency list's documented
+//     error, used for every history call). start_time and end_time are
+//     required "YYYY-MM-DD" (5020), start not after end (5020), at most 30
+//     days counted inclusively (5021 非法参数(时间区间超限)); the history hour
+//     trend takes one day only (start = end, else 5021, NOTES 31). Its hour
+//     labels are unpadded ("2019-12-01 0:00") as in §4.3.7's example.
+//   - Unique people: an hour's are slightly fewer than its visits; a day's
+//     fewer than its hours' summed; a period's fewer than its days' summed
+//     (regulars and members most). groupByGender shares a period's unique
+//     people out over age and gender in proportion to visits, so they add up
+//     to groupByTag's.
+//   - The frequency list (§4.3.11) has 50 rows; its people are the period's
+//     unique people and their visits the period's visits. Success is code 0
+//     (the example's "code": 1 is not copied, NOTES 32).
 package sim

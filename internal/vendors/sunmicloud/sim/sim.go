@@ -102,7 +102,8 @@ type Server struct {
 	nextIpcID int64
 	faults    map[string]*Fault // by path, or "*"
 	calls     []Call
-	jpegs     map[string][]byte // screenshot cache by key
+	jpegs     map[string][]byte         // screenshot cache by key
+	profiles  map[string]TrafficProfile // passengerFlow: by ShopNo (traffic_model.go)
 }
 
 // New returns an empty simulator: add apps, shops and devices before use.
@@ -238,6 +239,16 @@ var endpoints = map[string]endpoint{
 	pathBind:             (*Server).bind,
 	pathUnbind:           (*Server).unbind,
 	pathGetListByCompany: (*Server).getListByCompany,
+	// 人流统计接口 §4.3 (traffic.go)
+	pathTodayLatest:      (*Server).todayLatest,
+	pathTodayByTag:       (*Server).todayByTag,
+	pathTodayByGender:    (*Server).todayByGender,
+	pathTodayTrendByHour: (*Server).todayTrendByHour,
+	pathHistoryByTag:     (*Server).historyByTag,
+	pathHistoryByGender:  (*Server).historyByGender,
+	pathHistoryTrendHour: (*Server).historyTrendByHour,
+	pathHistoryTrendDay:  (*Server).historyTrendByDay,
+	pathHistoryFrequency: (*Server).historyFrequency,
 }
 
 // serveAPI checks the request in the order: method, path, size, form,

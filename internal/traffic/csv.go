@@ -1,0 +1,250 @@
+package traffic
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"storelens/internal/models"
+	"storelens/internal/vendors"
+)
+
+// Metric is one column of a report: what it needs the vendor to have
+// counted, and how to read it from a row.
+type Metric struct {
+	Key  string // message id suffix: traffic.metric.<Key>
+	Need vendors.Have
+	Rate bool // a ratio in 0..1, not a count
+	// Unique is a count of unique people: per hour for hour rows, per day
+	// for day rows, and summed days above (footnoted).
+	Unique bool
+	count  func(c *models.TrafficCounters) int64
+	col    string // its traffic_hours column (counts), for the export's SQL
+}
+
+// Metrics are every column, in the order the table and exports show them.
+var Metrics = []Metric{
+	{Key: "entries", col: "entries", count: func(c *models.TrafficCounters) int64 { return c.Entries }},
+	{Key: "entries_face", col: "entries_face", Need: vendors.HaveFaceSplit, count: func(c *models.TrafficCounters) int64 { return c.EntriesFace }},
+	{Key: "entries_no_face", col: "entries_no_face", Need: vendors.HaveFaceSplit, count: func(c *models.TrafficCounters) int64 { return c.EntriesNoFace }},
+	{Key: "passers_by", col: "passers_by", count: func(c *models.TrafficCounters) int64 { return c.PassersBy }},
+	{Key: "outside", col: "(entries + passers_by)", count: func(c *models.TrafficCounters) int64 { return c.Entries + c.PassersBy }},
+	{Key: "entry_rate", Rate: true},
+	{Key: "strangers", col: "strangers", Need: vendors.HaveTags, count: func(c *models.TrafficCounters) int64 { return c.Strangers }},
+	{Key: "regulars", col: "regulars", Need: vendors.HaveTags, count: func(c *models.TrafficCounters) int64 { return c.Regulars }},
+	{Key: "members", col: "members", Need: vendors.HaveTags, count: func(c *models.TrafficCounters) int64 { return c.Members }},
+	{Key: "uniq_total", col: "uniq_total", Need: vendors.HaveUnique, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqTotal }},
+	{Key: "uniq_strangers", col: "uniq_strangers", Need: vendors.HaveUnique | vendors.HaveTags, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqStrangers }},
+	{Key: "uniq_regulars", col: "uniq_regulars", Need: vendors.HaveUnique | vendors.HaveTags, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqRegulars }},
+	{Key: "uniq_members", col: "uniq_members", Need: vendors.HaveUnique | vendors.HaveTags, Unique: true, count: func(c *models.TrafficCounters) int64 { return c.UniqMembers }},
+	{Key: "left", col: "left_count", Need: vendors.HaveLeft, count: func(c *models.TrafficCounters) int64 { return c.LeftCount }},
+}
+
+// MetricByKey finds a metric.
+func MetricByKey(key string) (Metric, bool) {
+	for _, m := range Metrics {
+		if m.Key == key {
+			return m, true
+		}
+	}
+	return Metric{}, false
+}
+
+// Value reads the metric of a row: ok is false when the vendor did not
+// count it (shown empty, never as 0) or the row has no data.
+func (m Metric) Value(have vendors.Have, noData bool, c *models.TrafficCounters) (count int64, rate float64, ok bool) {
+	if noData || !have.Has(m.Need) {
+		return 0, 0, false
+	}
+	if m.Rate {
+		o := c.Entries + c.PassersBy
+		if o == 0 {
+			return 0, 0, false
+		}
+		return 0, float64(c.Entries) / float64(o), true
+	}
+	return m.count(c), 0, true
+}
+
+// csvWriter writes RFC 4180 rows straight into a buffer: numbers need no
+// quoting, so they skip encoding/csv's []string (and its allocations).
+type csvWriter struct {
+	w     *bufio.Writer
+	buf   []byte
+	first bool
+}
+
+func newCSV(w io.Writer) *csvWriter {
+	c := &csvWriter{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 512), first: true}
+	c.w.WriteString("\ufeff") // UTF-8 byte-order mark: Excel then reads Chinese right
+	return c
+}
+
+func (c *csvWriter) sep() {
+	if !c.first {
+		c.buf = append(c.buf, ',')
+	}
+	c.first = false
+}
+
+// text writes a cell a spreadsheet must never run: one starting with =, +,
+// -, @, a tab or a carriage return gets a leading ' (OWASP, CWE-1236).
+func (c *csvWriter) text(s string) {
+	c.sep()
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		s = "'" + s
+	}
+	if strings.ContainsAny(s, ",\"\r\n") || (s != "" && (s[0] == ' ' || s[len(s)-1] == ' ')) {
+		c.buf = append(c.buf, '"')
+		c.buf = append(c.buf, strings.ReplaceAll(s, `"`, `""`)...)
+		c.buf = append(c.buf, '"')
+		return
+	}
+	c.buf = append(c.buf, s...)
+}
+
+func (c *csvWriter) int(n int64) {
+	c.sep()
+	c.buf = strconv.AppendInt(c.buf, n, 10)
+}
+
+// rate writes entries / outside as 0.1234 (four places, half up).
+func (c *csvWriter) rate(entries, passers int64) {
+	c.sep()
+	r := rate4(entries, passers)
+	c.buf = strconv.AppendInt(c.buf, r/10000, 10)
+	c.buf = append(c.buf, '.', byte('0'+r/1000%10), byte('0'+r/100%10), byte('0'+r/10%10), byte('0'+r%10))
+}
+
+func (c *csvWriter) empty() { c.sep() }
+
+func (c *csvWriter) metric(m Metric, have vendors.Have, noData bool, counts *models.TrafficCounters) {
+	n, _, ok := m.Value(have, noData, counts)
+	switch {
+	case !ok:
+		c.empty()
+	case m.Rate:
+		c.rate(counts.Entries, counts.PassersBy)
+	default:
+		c.int(n)
+	}
+}
+
+func (c *csvWriter) end() error {
+	c.buf = append(c.buf, '\r', '\n')
+	_, err := c.w.Write(c.buf)
+	c.buf, c.first = c.buf[:0], true
+	return err
+}
+
+// WriteReportCSV writes exactly the report's table: a period column, then
+// the metrics in order. headers are the column titles in the reader's
+// language (the period first).
+func WriteReportCSV(w io.Writer, headers []string, rep Report, metrics []Metric) error {
+	c := newCSV(w)
+	for _, h := range headers {
+		c.text(h)
+	}
+	if err := c.end(); err != nil {
+		return err
+	}
+	for i := range rep.Rows {
+		r := &rep.Rows[i]
+		c.text(r.Label)
+		for _, m := range metrics {
+			c.metric(m, r.Have, r.NoData, &r.Counts)
+		}
+		if err := c.end(); err != nil {
+			return err
+		}
+	}
+	return c.w.Flush()
+}
+
+// ExportShop is a shop in an hourly export.
+type ExportShop struct {
+	ID       uint
+	Name     string
+	Location *time.Location
+}
+
+// exportChunk is how many hours one keyset page reads.
+const exportChunk = 4096
+
+// rate4 is entries / (entries + passers) in ten-thousandths, rounded half
+// up; outside must be > 0.
+func rate4(entries, passers int64) int64 {
+	o := entries + passers
+	return (entries*20000 + o) / (2 * o)
+}
+
+// ExportHours streams every hour of the shops from..to (each shop's own
+// dates) with every metric: shop, date, hour, then Metrics. It reads the
+// table in keyset pages, writes each page and flushes it, so memory does
+// not grow with the rows and no cursor stays open while the client reads.
+// It returns the rows written.
+func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), headers []string, shops []ExportShop, from, to vendors.Date) (int, error) {
+	c := newCSV(w)
+	for _, h := range headers {
+		c.text(h)
+	}
+	if err := c.end(); err != nil {
+		return 0, err
+	}
+	rows := 0
+	buf := make([]models.TrafficHour, 0, exportChunk)
+	for _, sh := range shops {
+		end := to.AddDays(1).Start(sh.Location).Unix()
+		after := from.Start(sh.Location).Unix() - 1
+		dayStart, dayEnd, dayLabel := int64(0), int64(-1), ""
+		var err error
+		for {
+			buf, err = s.Store.HourChunkPacked(ctx, buf[:0], sh.ID, after, end, exportChunk)
+			if err != nil {
+				return rows, err
+			}
+			for i := range buf {
+				h := &buf[i]
+				// The date label changes once a day: work it out then.
+				if h.HourStart >= dayEnd || h.HourStart < dayStart {
+					d := vendors.DateOf(time.Unix(h.HourStart, 0), sh.Location)
+					dayStart, dayEnd, dayLabel = d.Start(sh.Location).Unix(), d.AddDays(1).Start(sh.Location).Unix(), d.String()
+				}
+				hour := int((h.HourStart - dayStart) / 3600)
+				if dayEnd-dayStart != 24*3600 { // a daylight-saving day: ask the zone
+					hour = time.Unix(h.HourStart, 0).In(sh.Location).Hour()
+				}
+				c.text(sh.Name)
+				c.buf = append(c.buf, ',')
+				c.buf = append(c.buf, dayLabel...)
+				c.buf = append(c.buf, ',')
+				c.buf = appendHour(c.buf, hour)
+				for _, m := range Metrics {
+					c.metric(m, vendors.Have(h.Have), false, &h.TrafficCounters)
+				}
+				if err := c.end(); err != nil {
+					return rows, err
+				}
+				rows++
+			}
+			if err := c.w.Flush(); err != nil {
+				return rows, err
+			}
+			if flush != nil {
+				flush()
+			}
+			if len(buf) < exportChunk {
+				break
+			}
+			after = buf[len(buf)-1].HourStart
+		}
+	}
+	return rows, c.w.Flush()
+}
+
+func appendHour(b []byte, h int) []byte {
+	return append(b, byte('0'+h/10), byte('0'+h%10), ':', '0', '0')
+}
