@@ -181,3 +181,12 @@ func (s *Session) ServeFLVWebsocket(conn *websocket.Conn) error {
 		}
 	}
 }
+
+// Lookup returns the running session of key, if there is one: resources of
+// a stream are served only while its session lives.
+func (m *Manager) Lookup(key string) (*Session, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.sessions[key]
+	return s, ok
+}

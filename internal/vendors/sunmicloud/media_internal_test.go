@@ -21,9 +21,9 @@ func TestAuthKeyExpiry(t *testing.T) {
 func TestFixURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"http: //xxxxxxxx/VIDEO/IPC/SS101D8BS00087/39C1": "http://xxxxxxxx/VIDEO/IPC/SS101D8BS00087/39C1",
-		"https:  //h/x":  "https://h/x",
-		" https://h/x ":  "https://h/x",
-		"":               "",
+		"https:  //h/x": "https://h/x",
+		" https://h/x ": "https://h/x",
+		"":              "",
 	} {
 		if got := fixURL(in); got != want {
 			t.Errorf("fixURL(%q) = %q", in, got)
