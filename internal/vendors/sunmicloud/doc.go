@@ -23,4 +23,12 @@
 //   - Reads are retried on transport errors and 5xx (re-signed each time);
 //     writes (bind, unbind, rename) are never retried: a lost reply to a bind
 //     must not become a 5509 on the retry.
+//   - Media (media.go): stream URLs expire at the timestamp in their
+//     auth_key (Alibaba CDN type A, NOTES 11/27: read as the expiry). The
+//     video list is asked in windows of 3600 s (§5.3.4, 5021 beyond) and
+//     de-duplicated; motion detections page by 100 (§5.3.5) until total_num.
+//     "http: //" in URLs is repaired (NOTES 29). live/start and
+//     playback/start are not retried (the live manager retries); stops are.
+//     playback/stop sends only client_id (§5.3.9). 5515 is KindQuota;
+//     playback/start's 5087/5506 are KindNoData and 5088 KindInternal.
 package sunmicloud
