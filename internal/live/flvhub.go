@@ -163,6 +163,21 @@ func (h *flvHub) send(v *flvViewer, b []byte) {
 	}
 }
 
+// maxStartFailures is how many failed vendor starts in a row end the
+// viewers' streams.
+const maxStartFailures = 3
+
+// dropViewers ends every viewer's stream (the hub keeps running for new
+// ones).
+func (h *flvHub) dropViewers() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for v := range h.viewers {
+		delete(h.viewers, v)
+		v.end(false)
+	}
+}
+
 // close ends the hub: the upstream request and every viewer.
 func (h *flvHub) close() {
 	h.cancel()
@@ -185,12 +200,21 @@ var errRefused = errors.New("live: upstream refused the URL")
 func (h *flvHub) run(ctx context.Context) {
 	log := h.s.m.opt.Log.With("camera", h.s.info.Camera, "stream", h.s.info.Label)
 	backoff := 250 * time.Millisecond
+	failures := 0
 	for ctx.Err() == nil {
 		st, err := h.s.current(ctx)
 		if err == nil && st.FLV == "" {
 			err = errors.New("live: the vendor gave no FLV URL")
 		}
-		if err == nil {
+		if err != nil {
+			// The vendor will not start it (the camera went off line, say):
+			// after a few tries the viewers are let go, so their players
+			// stop waiting and say so, instead of showing a frozen picture.
+			if failures++; failures >= maxStartFailures {
+				h.dropViewers()
+			}
+		} else {
+			failures = 0
 			start := time.Now()
 			err = h.pull(ctx, st.FLV)
 			if time.Since(start) > 10*time.Second {

@@ -3,6 +3,7 @@ package live
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -207,5 +208,34 @@ func TestRefusedURLStartsAgain(t *testing.T) {
 	readTags(t, resp.Body, 3)
 	if starts, _ := st.counts(); starts != 2 {
 		t.Fatalf("starts %d", starts)
+	}
+}
+
+// A vendor that stops letting the stream start (the camera went off line)
+// ends the viewers' streams after a few tries rather than leaving them
+// waiting on a frozen picture.
+func TestViewersLetGoWhenTheVendorRefuses(t *testing.T) {
+	src := &flvSource{fps: 25, gop: 25, frameSize: 100}
+	up, refused := newUpstream(t, src)
+	m := newTestManager(t, time.Second)
+	st := &fakeStarter{base: up.URL}
+	s, _ := m.Acquire("cam1/0", Info{Camera: 1}, st)
+	v, leave, err := s.watch()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leave()
+	waitFor(t, "the stream", 2*time.Second, func() bool { return m.FLVUpstream("cam1/0").Open })
+	st.mu.Lock()
+	st.failWith = errors.New("5011")
+	st.mu.Unlock()
+	refused.Store("secret1", true)
+	// Ending the upstream response: the next connect is refused, the
+	// restart fails three times (0.25 + 0.5 + 1 s of backoff).
+	up.CloseClientConnections()
+	select {
+	case <-v.done:
+	case <-time.After(6 * time.Second):
+		t.Fatal("the viewer was kept waiting")
 	}
 }

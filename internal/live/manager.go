@@ -312,6 +312,9 @@ func (s *Session) current(ctx context.Context) (vendors.Stream, error) {
 	}
 	st, err := s.starter.Start(ctx)
 	if err != nil {
+		if reload { // the old URLs are still refused: try a start again next time
+			s.reload()
+		}
 		return vendors.Stream{}, err
 	}
 	s.stream, s.started, s.startedAt = st, true, now
