@@ -75,6 +75,7 @@ chromium:
 bench: generate
 	$(GO) test -run '^$$' -bench 'ShopsPage|CameraList' -benchmem ./internal/handlers/
 	$(GO) test -run '^$$' -bench 'Traffic' -benchtime 5x -benchmem ./internal/traffic/
+	$(GO) test -run '^$$' -bench 'FLVFanout|HLSFanout' -benchtime 1x ./internal/live/
 
 clean:
 	rm -rf bin playwright/test-results playwright/playwright-report playwright/.data

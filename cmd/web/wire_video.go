@@ -1,9 +1,39 @@
 package main
 
-import "storelens/internal/handlers"
+import (
+	"errors"
+	"net/http"
+	"time"
 
-// wireVideo builds the video area: its services, background work and, in demo
-// mode, its simulators' seed data.
+	"storelens/internal/demo"
+	"storelens/internal/handlers"
+	"storelens/internal/live"
+	"storelens/internal/video"
+	videoview "storelens/web/templates/video"
+)
+
+// wireVideo builds the video area: the live stream manager (closed at
+// shutdown, which stops every vendor stream) and the video service.
 func (w *wiring) wireVideo() (handlers.VideoDeps, error) {
-	return handlers.VideoDeps{}, nil
+	mgr := live.NewManager(live.Options{HTTP: streamClient(w.vendorHTTP), Log: w.log, Linger: 5 * time.Second})
+	w.closers = append(w.closers, mgr.Close)
+	d := handlers.VideoDeps{Service: &video.Service{Accounts: w.accounts, Streams: mgr, HTTP: w.vendorHTTP}, Live: mgr}
+	if w.demo != nil {
+		demo.SeedVideo(w.demo)
+		sim := w.demo.Sunmi
+		d.SimLog = func() []videoview.SimEvent { return demo.VideoLog(sim) }
+	}
+	return d, nil
+}
+
+// streamClient reads vendor media: the vendor client's transport (its
+// trusted roots and dial timeouts) without an overall timeout, which would
+// cut a stream after a minute. CDNs may redirect a media URL once or twice.
+func streamClient(vendor *http.Client) *http.Client {
+	return &http.Client{Transport: vendor.Transport, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 3 || (req.URL.Scheme != "https" && req.URL.Scheme != "http") {
+			return errors.New("live: too many or odd redirects")
+		}
+		return nil
+	}}
 }

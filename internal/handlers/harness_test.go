@@ -19,11 +19,13 @@ import (
 	"storelens/internal/cameras"
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
+	"storelens/internal/live"
 	"storelens/internal/models"
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmicloud"
 	"storelens/internal/vendors/sunmicloud/sim"
+	"storelens/internal/video"
 )
 
 // testApp is the real router over a temporary database, with the Sunmi
@@ -38,6 +40,7 @@ type testApp struct {
 	account models.VendorAccount
 	shopA   models.Shop // linked to Sunmi shop 560279010301, two cameras
 	shopB   models.Shop // linked to 560279010302, one camera
+	live    *live.Manager
 }
 
 const (
@@ -96,10 +99,13 @@ func newTestApp(t testing.TB, opts ...func(*testApp, *handlers.Deps)) *testApp {
 	a.addUser("admin", adminPW, models.RoleAdmin)
 	a.addUser("manager", managerPW, models.RoleManager, a.shopA.ID)
 
+	a.live = live.NewManager(live.Options{HTTP: simSrv.Client(), Log: log, Linger: 200 * time.Millisecond})
+	t.Cleanup(func() { a.live.Close() })
 	deps := handlers.Deps{
 		Store: st, Sessions: handlers.NewSessions(st, false, time.Hour, 2*time.Hour), I18n: i18n.MustLoad(),
 		Hasher: hasher, Throttle: auth.NewThrottle(nil), Accounts: acc, Cameras: cams, Registry: reg, Log: log,
 		VendorTimeout: 5 * time.Second,
+		Video:         handlers.VideoDeps{Service: &video.Service{Accounts: acc, Streams: a.live, HTTP: simSrv.Client()}, Live: a.live},
 	}
 	for _, o := range opts {
 		o(a, &deps)

@@ -67,7 +67,7 @@ func New(d Deps) http.Handler {
 	}
 	s := &Server{Deps: d, cop: http.NewCrossOriginProtection()}
 	engine := s.router()
-	sessions := d.Sessions.LoadAndSave(engine)
+	sessions := d.Sessions.LoadAndSave(streamable(engine))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Static files and health checks need no session (and no DB read).
 		if isStatic(r.URL.Path) {

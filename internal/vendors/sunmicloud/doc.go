@@ -36,4 +36,14 @@
 //   - Strangers of an age range are its visits less regulars and members.
 //   - The frequency list is never split (unique people do not add up): a
 //     period over 30 days, or one not ending before today, is refused here.
+//
+// Media (直播回放接口 §5.3; media.go):
+//   - Stream URLs expire at the timestamp in their
+//     auth_key (Alibaba CDN type A, NOTES 11/27: read as the expiry). The
+//     video list is asked in windows of 3600 s (§5.3.4, 5021 beyond) and
+//     de-duplicated; motion detections page by 100 (§5.3.5) until total_num.
+//     "http: //" in URLs is repaired (NOTES 29). live/start and
+//     playback/start are not retried (the live manager retries); stops are.
+//     playback/stop sends only client_id (§5.3.9). 5515 is KindQuota;
+//     playback/start's 5087/5506 are KindNoData and 5088 KindInternal.
 package sunmicloud

@@ -141,4 +141,41 @@
 //   - The frequency list (§4.3.11) has 50 rows; its people are the period's
 //     unique people and their visits the period's visits. Success is code 0
 //     (the example's "code": 1 is not copied, NOTES 32).
+//
+// # Media (000 直播回放接口 §5.3.1-5.3.9, media.go, stream.go)
+//
+//   - live/start: resolution 0 超清 or 1 高清, absent = 0 (NOTES 26), other
+//     values 5020. The camera must be bound to the shop (5501/5510 as for
+//     getInfo) and on line (5011). A stream is per camera and resolution:
+//     starting a running one hands out fresh URLs to the same stream.
+//     live/stop ends it for every viewer (open FLV responses close); stopping
+//     a stream that is not running succeeds. Every start and stop is kept in
+//     MediaLog for tests and the demo's status page.
+//   - URLs carry auth_key=<expiry>-<rand>-0-<md5>, Alibaba CDN type A
+//     (NOTES 11): md5 of "<path>-<expiry>-<rand>-0-<private key>". The
+//     timestamp is read as the expiry (000 §5.3.8's example has it exactly
+//     3600 s after the recording start in the path); the default lifetime is
+//     an hour (SetURLTTL). A missing, forged or expired key is HTTP 403. An
+//     FLV response ends when its key expires: the CDN session lasts as long
+//     as its URL, so clients must start the stream again for a fresh one.
+//   - The video is a real H.264 clip (testdata/, made once with ffmpeg),
+//     looped: FLV paced in real time after a GOP burst, timestamps rising
+//     across loops; HLS a sliding window of the last six 1 s MPEG-TS
+//     segments (PTS/DTS/PCR moved on each loop), each segment URI relative
+//     and signed on its own, segments kept 30 s.
+//   - Recordings: 5-minute files back to back (one in about twelve missing,
+//     from a hash of SN and time) from SetRecordingSince (default: always)
+//     up to now. video/getList: range at most 3600 s (5021), files
+//     overlapping the range, 5013 when none, URLs printed "http: //" as in
+//     the document (NOTES 29). motionDetection/getList: a detection in about
+//     a third of the files, source "1"/"2"/"3" as strings (NOTES 30),
+//     page_num from 1, page_size 1-100 (else 5020), 5013 when none.
+//   - playback/start: range at most 3600 s (5021; the document names the
+//     code but not the limit, NOTES 28), no recording in it is 5087
+//     无匹配数据; client_id is "SAAS-OpenAPI_<19 digits>". playback/stop
+//     takes only client_id; an unknown one is 5020. Playback FLV ends at the
+//     range's end; its HLS is a VOD playlist.
+//   - live/getSnapshot needs the camera on line (5011 与设备端通讯错误);
+//     playback/getSnapshot needs a recording at the time (else 5013). The
+//     picture URL is signed for a day (§5.3.7) and serves a JPEG.
 package sim

@@ -104,6 +104,7 @@ type Server struct {
 	calls     []Call
 	jpegs     map[string][]byte         // screenshot cache by key
 	profiles  map[string]TrafficProfile // passengerFlow: by ShopNo (traffic_model.go)
+	media     *media                    // streams, playbacks and the CDN side (media.go)
 }
 
 // New returns an empty simulator: add apps, shops and devices before use.
@@ -118,6 +119,7 @@ func New(opts Options) *Server {
 		nextIpcID: firstIpcID,
 		faults:    map[string]*Fault{},
 		jpegs:     map[string][]byte{},
+		media:     newMedia(),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -216,6 +218,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveScreenshot(w, r)
 	case strings.HasPrefix(r.URL.Path, apiPrefix+"/"):
 		s.serveAPI(w, r)
+	case isMediaPath(r.URL.Path):
+		s.serveMedia(w, r)
 	default:
 		http.NotFound(w, r)
 	}

@@ -16,7 +16,6 @@ const (
 	pathHistoryTrendDay   = "/passengerFlow/stat/history/getTrendByDay"
 	pathHistoryFrequency  = "/passengerFlow/stat/history/person/frequency/getList"
 	codeTimeParam         = 5025 // 时间参数错误 (§4.3.11)
-	codeRangeTooLong      = 5021 // 非法参数(时间区间超限)
 	historyMaxDays        = 30   // §4.3.5, 4.3.6, 4.3.8, 4.3.11: 区间限制为30天
 	frequencyBuckets      = 50   // §4.3.11's list runs 1..50
 	todayHourLabel        = "2006-01-02 15:00"

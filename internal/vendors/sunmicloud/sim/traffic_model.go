@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"math"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -60,9 +61,11 @@ func (s *Server) profile(shopNo string) TrafficProfile {
 	return p
 }
 
-func hashOf(s string) uint64 {
+// hashOf is the simulator's deterministic hash of some parts (a shop, a
+// camera, what is drawn, a number): FNV-1a over the parts joined by "/".
+func hashOf(parts ...string) uint64 {
 	h := fnv.New64a()
-	h.Write([]byte(s))
+	h.Write([]byte(strings.Join(parts, "/")))
 	return h.Sum64()
 }
 

@@ -1,0 +1,246 @@
+package live
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// BenchmarkFLVFanout: one 2 Mbit/s FLV upstream to 100 viewers through the
+// proxy on loopback. The upstream and the viewers run in a child process
+// (this test binary again, as TestFLVLoadGenerator), so the CPU measured
+// here is the proxy's alone. Reported:
+//   - core-%: the proxy's CPU (user+system) as a percentage of one core;
+//   - rss-MB: the proxy process's peak resident memory;
+//   - join-ms: a late joiner's wait for its first frame (a keyframe);
+//   - bytes-equal: viewers that received exactly the upstream's bytes (of 100);
+//   - close-s: from the last viewer leaving to the upstream connection closing.
+func BenchmarkFLVFanout(b *testing.B) {
+	const viewers, seconds = 100, 6
+	m := NewManager(Options{HTTP: &http.Client{}, Linger: 5 * time.Second, ViewerBuffer: 512})
+	defer m.Close()
+	st := &fakeStarter{}
+	s, _ := m.Acquire("bench", Info{Camera: 1}, st)
+	proxy := serveSession(b, s)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFLVLoadGenerator$")
+	cmd.Env = append(os.Environ(), "FLV_LOAD_PROXY="+proxy.URL, "FLV_LOAD_VIEWERS="+strconv.Itoa(viewers),
+		"FLV_LOAD_SECONDS="+strconv.Itoa(seconds))
+	out, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer cmd.Wait()
+	lines := bufio.NewScanner(out)
+	res := map[string]float64{}
+	var cpu0 syscall.Rusage
+	var t0 time.Time
+	b.ResetTimer()
+	for lines.Scan() {
+		f := strings.Fields(lines.Text())
+		switch {
+		case len(f) == 2 && f[0] == "UP":
+			st.mu.Lock()
+			st.base = f[1]
+			st.mu.Unlock()
+		case len(f) == 1 && f[0] == "STREAMING":
+			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
+			t0 = time.Now()
+		case len(f) > 0 && f[0] == "RES":
+			var cpu1 syscall.Rusage
+			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu1)
+			wall := time.Since(t0)
+			used := time.Duration(cpu1.Utime.Nano() + cpu1.Stime.Nano() - cpu0.Utime.Nano() - cpu0.Stime.Nano())
+			res["core-%"] = 100 * used.Seconds() / wall.Seconds()
+			res["rss-MB"] = float64(cpu1.Maxrss) / 1024
+			for _, kv := range f[1:] {
+				k, v, _ := strings.Cut(kv, "=")
+				res[k], _ = strconv.ParseFloat(v, 64)
+			}
+		}
+	}
+	b.StopTimer()
+	if len(res) == 0 {
+		b.Fatal("the load generator reported nothing")
+	}
+	for _, k := range []string{"core-%", "rss-MB", "join-ms", "bytes-equal", "close-s"} {
+		b.ReportMetric(res[k], k)
+	}
+}
+
+// TestFLVLoadGenerator is BenchmarkFLVFanout's child process: the upstream
+// and the viewers. It does nothing in an ordinary test run.
+func TestFLVLoadGenerator(t *testing.T) {
+	proxy := os.Getenv("FLV_LOAD_PROXY")
+	if proxy == "" {
+		t.Skip("only as BenchmarkFLVFanout's load generator")
+	}
+	n, _ := strconv.Atoi(os.Getenv("FLV_LOAD_VIEWERS"))
+	secs, _ := strconv.Atoi(os.Getenv("FLV_LOAD_SECONDS"))
+
+	// The upstream: 25 fps of 10,000-byte frames is 2 Mbit/s; a keyframe a
+	// second. It starts sending once every viewer has joined, so each of
+	// them should receive every byte, and it pauses at the end so that the
+	// counts can be compared before the viewers leave.
+	release, pause := make(chan struct{}), make(chan struct{})
+	var sent atomic.Int64
+	upClosed := make(chan time.Time, 1)
+	var once sync.Once
+	src := &flvSource{fps: 25, gop: 25, frameSize: 10_000}
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		first := false
+		once.Do(func() { first = true })
+		if !first {
+			http.NotFound(w, r)
+			return
+		}
+		<-release
+		ctx, cancel := context.WithCancel(r.Context())
+		go func() {
+			select {
+			case <-pause:
+				cancel()
+			case <-r.Context().Done():
+			}
+		}()
+		cw := &countingWriter{ResponseWriter: w, n: &sent}
+		src.ServeHTTP(cw, r.WithContext(ctx))
+		<-r.Context().Done() // held open, silent, until the proxy lets go
+		upClosed <- time.Now()
+	}))
+	defer up.Close()
+	fmt.Println("UP", up.URL)
+
+	counts := make([]atomic.Int64, n)
+	var joined sync.WaitGroup
+	ctx, cancel := context.WithCancel(context.Background())
+	var done sync.WaitGroup
+	for i := range n {
+		joined.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			req, _ := http.NewRequestWithContext(ctx, "GET", proxy, nil)
+			resp, err := http.DefaultClient.Do(req)
+			joined.Done()
+			if err != nil {
+				return
+			}
+			defer resp.Body.Close()
+			buf := make([]byte, 64<<10)
+			for {
+				k, err := resp.Body.Read(buf)
+				counts[i].Add(int64(k))
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	joined.Wait()
+	fmt.Println("STREAMING")
+	close(release)
+
+	// A late joiner, half-way through.
+	time.Sleep(time.Duration(secs) * time.Second / 2)
+	joinStart := time.Now()
+	var joinMs float64 = -1
+	if resp, err := http.Get(proxy); err == nil {
+		fr := newFLVReader(resp.Body)
+		if _, err := fr.header(); err == nil {
+			for {
+				tag, err := fr.next()
+				if err != nil {
+					break
+				}
+				if tag.kind == kindKeyframe {
+					joinMs = float64(time.Since(joinStart).Microseconds()) / 1000
+					break
+				}
+			}
+		}
+		resp.Body.Close()
+	}
+	time.Sleep(time.Duration(secs)*time.Second/2 - time.Since(joinStart))
+	close(pause)
+	time.Sleep(time.Second) // what is in flight arrives
+	equal := 0
+	for i := range counts {
+		if counts[i].Load() == sent.Load() {
+			equal++
+		}
+	}
+	cancel()
+	done.Wait()
+	left := time.Now()
+	closeS := -1.0
+	select {
+	case at := <-upClosed:
+		closeS = at.Sub(left).Seconds()
+	case <-time.After(30 * time.Second):
+	}
+	fmt.Printf("RES join-ms=%.1f bytes-equal=%d close-s=%.2f\n", joinMs, equal, closeS)
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	n *atomic.Int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	k, err := c.ResponseWriter.Write(b)
+	c.n.Add(int64(k))
+	return k, err
+}
+
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
+// BenchmarkHLSFanout: 200 viewers play one live HLS stream (1 s segments)
+// through the proxy for 6 s. fetch-ratio is upstream segment fetches per
+// distinct segment fetched (1.0: each fetched once, however many viewers).
+func BenchmarkHLSFanout(b *testing.B) {
+	const viewers = 200
+	up := &hlsUpstream{hits: map[string]int{}, start: time.Now(), segDur: time.Second}
+	upSrv := httptest.NewServer(up)
+	defer upSrv.Close()
+	m := NewManager(Options{HTTP: &http.Client{}, Linger: time.Second})
+	defer m.Close()
+	s, _ := m.Acquire("bench", Info{Camera: 1}, &fakeStarter{base: upSrv.URL})
+	b.ResetTimer()
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for v := range viewers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			hlsViewer(ctx, s, fmt.Sprintf("viewer-%04d", v))
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	up.mu.Lock()
+	distinct, fetches := 0, 0
+	for p, n := range up.hits {
+		if strings.HasSuffix(p, ".ts") {
+			distinct++
+			fetches += n
+		}
+	}
+	up.mu.Unlock()
+	b.ReportMetric(float64(fetches)/float64(distinct), "fetch-ratio")
+	b.ReportMetric(float64(distinct), "segments")
+	b.ReportMetric(float64(up.playlst.Load()), "upstream-playlists")
+}
