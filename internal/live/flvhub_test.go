@@ -95,7 +95,10 @@ func TestLateJoinerStartsAtAKeyframe(t *testing.T) {
 }
 
 func TestSlowViewerDroppedOthersKeepPlaying(t *testing.T) {
-	src := &flvSource{fps: 200, gop: 50, frameSize: 200}
+	// 50 fps: the slow viewer's 64-chunk queue fills in about 1.3 s, and the
+	// fast one may be starved of CPU that long (race detector, a busy
+	// machine) without being mistaken for slow.
+	src := &flvSource{fps: 50, gop: 50, frameSize: 200}
 	up, _ := newUpstream(t, src)
 	m := newTestManager(t, time.Second)
 	s, _ := m.Acquire("cam1/0", Info{Camera: 1}, &fakeStarter{base: up.URL})
@@ -112,21 +115,21 @@ func TestSlowViewerDroppedOthersKeepPlaying(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	got := make(chan int64)
-	go func() { n, _ := io.CopyN(io.Discard, resp.Body, 400*211); got <- n }()
+	go func() { n, _ := io.CopyN(io.Discard, resp.Body, 150*211); got <- n }()
 	select {
 	case <-slow.done:
 		if !slow.slow {
 			t.Fatal("ended, but not as slow")
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("the slow viewer was never dropped")
 	}
 	select {
-	case n := <-got: // 400 frames after the slow one's 64-chunk queue filled
-		if n != 400*211 {
+	case n := <-got: // 150 frames, past the slow one's 64-chunk queue filling
+		if n != 150*211 {
 			t.Fatalf("fast viewer got %d bytes", n)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(10 * time.Second):
 		t.Fatal("the fast viewer stalled")
 	}
 }
@@ -235,7 +238,7 @@ func TestViewersLetGoWhenTheVendorRefuses(t *testing.T) {
 	up.CloseClientConnections()
 	select {
 	case <-v.done:
-	case <-time.After(6 * time.Second):
+	case <-time.After(15 * time.Second): // generous: a loaded machine under -race
 		t.Fatal("the viewer was kept waiting")
 	}
 }

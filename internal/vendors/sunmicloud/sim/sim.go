@@ -78,6 +78,8 @@ type Call struct {
 	Code       int
 	HTTPStatus int
 	At         time.Time
+
+	logged bool // recorded already (a dropped call is logged before the drop)
 }
 
 // Options configure a Server. The zero value is usable.
@@ -489,6 +491,9 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, c *Call) boo
 	switch {
 	case f.Drop:
 		c.HTTPStatus = 0
+		// Log before closing: a client that sees the connection drop must
+		// find the call in the log already.
+		s.record(c)
 		dropConnection(w)
 	case f.Malformed:
 		c.HTTPStatus = http.StatusOK
@@ -550,6 +555,10 @@ func (s *Server) reply(w http.ResponseWriter, c *Call, status, code int, data an
 // record appends c to the call log, keeping the newest maxCalls, and logs
 // it. Neither the sign nor the secret is ever logged.
 func (s *Server) record(c *Call) {
+	if c.logged {
+		return
+	}
+	c.logged = true
 	s.mu.Lock()
 	s.calls = append(s.calls, *c)
 	if n := len(s.calls); n > maxCalls {
