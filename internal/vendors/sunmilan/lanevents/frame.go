@@ -60,12 +60,12 @@ type Frame struct {
 // Errors of a malformed frame. Any of them ends the connection: the stream
 // cannot be resynchronised after a bad header.
 var (
-	ErrBadFlag     = errors.New("lanevents: bad frame flag")
-	ErrBadVersion  = errors.New("lanevents: unsupported frame version")
-	ErrBadType     = errors.New("lanevents: unknown packet type")
-	ErrBadCRC      = errors.New("lanevents: frame CRC mismatch")
-	ErrTooLong     = errors.New("lanevents: payload longer than 65535 bytes")
-	ErrShortFrame  = errors.New("lanevents: frame cut short")
+	ErrBadFlag    = errors.New("lanevents: bad frame flag")
+	ErrBadVersion = errors.New("lanevents: unsupported frame version")
+	ErrBadType    = errors.New("lanevents: unknown packet type")
+	ErrBadCRC     = errors.New("lanevents: frame CRC mismatch")
+	ErrTooLong    = errors.New("lanevents: payload longer than 65535 bytes")
+	ErrShortFrame = errors.New("lanevents: frame cut short")
 )
 
 // AppendFrame appends the encoding of f to dst.

@@ -38,9 +38,9 @@ func TestParseFacePayload(t *testing.T) {
 
 func TestParsePayloadTolerance(t *testing.T) {
 	cases := []struct {
-		name string
-		json string
-		via  Transport
+		name  string
+		json  string
+		via   Transport
 		check func(t *testing.T, ev vendors.Event)
 	}{
 		{"age as a string, range from it", `{"event_id":"7","event_type":"face_recog_event","sn":"S","report_time":1597894809,"age":"32","gender":1}`, Channel,
