@@ -238,12 +238,23 @@ func runSession(ctx context.Context, cfg *ChannelConfig) error {
 	if err := expectAck(c, cfg, TypeConnAck, "connect"); err != nil {
 		return err
 	}
-	sub, _ := json.Marshal(map[string][]string{"event_list": cfg.Events})
-	if err := c.write(TypeSubscribe, sub); err != nil {
-		return err
-	}
-	if err := expectAck(c, cfg, TypeSubAck, "subscribe"); err != nil {
-		return err
+	for {
+		sub, _ := json.Marshal(map[string][]string{"event_list": cfg.Events})
+		if err := c.write(TypeSubscribe, sub); err != nil {
+			return err
+		}
+		err := expectAck(c, cfg, TypeSubAck, "subscribe")
+		var re *RefusedError
+		if errors.As(err, &re) && re.Code == 311 && len(cfg.Events) > 1 {
+			// An FM010 has no face recognition (NOTES.md item 45): keep
+			// to motion events, on this connection and the next ones.
+			cfg.Events = []string{EventDynamicDetect}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		break
 	}
 	cfg.Log.Info("camera message channel open", "addr", cfg.Addr)
 	cfg.state(ChannelState{Connected: true, Since: cfg.Now()})
@@ -290,7 +301,9 @@ func expectAck(c *conn, cfg *ChannelConfig, want PacketType, step string) error 
 				return fmt.Errorf("lanevents: %s: unreadable %s %q", step, want, f.Payload)
 			}
 			if *ack.Code != 0 {
-				c.close()
+				if !(step == "subscribe" && *ack.Code == 311) {
+					c.close()
+				}
 				return &RefusedError{Step: step, Code: *ack.Code}
 			}
 			return nil
