@@ -40,7 +40,8 @@ CREATE TABLE events (
     attrs            TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX events_shop_idx ON events (shop_id, id);
-CREATE INDEX events_occurred_idx ON events (occurred_at);
+CREATE INDEX events_occurred_idx ON events (occurred_at, id);
+CREATE INDEX events_shop_occurred_idx ON events (shop_id, occurred_at, id);
 CREATE INDEX events_source_idx ON events (source, id);
 CREATE INDEX events_picture_pending_idx ON events (id) WHERE picture_src <> '' AND picture = '';
 CREATE INDEX events_picture_idx ON events (picture) WHERE picture <> '';

@@ -106,7 +106,8 @@ func (p *pictures) done(id int64) {
 }
 
 func (p *pictures) rescan(ctx context.Context) {
-	evs, err := p.s.cfg.Store.PendingPictures(ctx, maxPictureTries, 500)
+	// Newer events are in the queue already (or were fetched a moment ago).
+	evs, err := p.s.cfg.Store.PendingPictures(ctx, p.s.cfg.Now().Add(-20*time.Second), maxPictureTries, 500)
 	if err != nil {
 		if ctx.Err() == nil {
 			p.s.log.Warn("events: pending pictures", "err", err)

@@ -91,8 +91,8 @@ func (s *Server) EventHistory(c *gin.Context) {
 	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
 		v.Error = l.T("events.bad_range")
 	}
-	f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
-	f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
+	f.Before, _ = models.ParseEventCursor(q.Get("before"))
+	f.After, _ = models.ParseEventCursor(q.Get("after"))
 	status := http.StatusOK
 	if v.Error != "" {
 		status = http.StatusUnprocessableEntity
@@ -112,14 +112,16 @@ func (s *Server) EventHistory(c *gin.Context) {
 				base[k] = vals
 			}
 		}
-		if f.Before > 0 || f.After > 0 {
+		// more is about the direction of travel: older pages when going
+		// back, newer ones when coming forward.
+		if f.Before != nil || (f.After != nil && more) {
 			nv := cloneValues(base)
-			nv.Set("after", strconv.FormatInt(evs[0].ID, 10))
+			nv.Set("after", models.CursorOf(evs[0]).String())
 			v.Newer = "/events/history?" + nv.Encode()
 		}
-		if more || f.After > 0 {
+		if (f.After == nil && more) || f.After != nil {
 			ov := cloneValues(base)
-			ov.Set("before", strconv.FormatInt(evs[len(evs)-1].ID, 10))
+			ov.Set("before", models.CursorOf(evs[len(evs)-1]).String())
 			v.Older = "/events/history?" + ov.Encode()
 		}
 	}
@@ -263,8 +265,7 @@ func (s *Server) EventWebhook(c *gin.Context) {
 	body := http.MaxBytesReader(c.Writer, c.Request.Body, lanevents.MaxWebhookBody+8<<10)
 	p, err := lanevents.ParseWebhook(c.GetHeader("Content-Type"), body)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) || strings.Contains(err.Error(), "request body too large") {
+		if errors.Is(err, lanevents.ErrTooLarge) {
 			c.JSON(http.StatusRequestEntityTooLarge, gin.H{"code": 2, "msg": "body too large"})
 			return
 		}

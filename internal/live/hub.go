@@ -201,7 +201,6 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, sub Subscription) er
 		c.close()
 		return ErrClosed
 	}
-	h.wg.Add(1)
 	defer h.wg.Done()
 	defer h.remove(c)
 	defer c.close()
@@ -216,6 +215,7 @@ func (h *Hub) add(c *client) bool {
 	if h.closed {
 		return false
 	}
+	h.wg.Add(1) // under the lock: Close waits only after no more can come
 	if c.set.All {
 		h.all[c] = struct{}{}
 		return true

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -184,13 +185,40 @@ type EventFilter struct {
 	Kind     string // "face", "motion" or ""
 	Alerts   bool   // alerts only
 	From, To time.Time
-	Before   int64 // keyset paging: ids below this (0: from the newest)
-	After    int64 // or ids above this, for the previous page
-	PerPage  int
+	// Keyset paging by (time, id): Before gives the page of older events,
+	// After the page of newer ones; neither starts from the newest.
+	Before, After *EventCursor
+	PerPage       int
+}
+
+// EventCursor is a position in the history: an event's time and id.
+type EventCursor struct {
+	At time.Time
+	ID int64
+}
+
+// CursorOf is the position of ev.
+func CursorOf(ev Event) EventCursor { return EventCursor{At: ev.OccurredAt, ID: ev.ID} }
+
+// String writes a cursor for a URL.
+func (c EventCursor) String() string {
+	return strconv.FormatInt(c.At.UnixNano(), 10) + "." + strconv.FormatInt(c.ID, 10)
+}
+
+// ParseEventCursor reads what String wrote; ok is false for anything else.
+func ParseEventCursor(s string) (*EventCursor, bool) {
+	ns, id, found := strings.Cut(s, ".")
+	n, err1 := strconv.ParseInt(ns, 10, 64)
+	i, err2 := strconv.ParseInt(id, 10, 64)
+	if !found || err1 != nil || err2 != nil || i <= 0 {
+		return nil, false
+	}
+	return &EventCursor{At: time.Unix(0, n).UTC(), ID: i}, true
 }
 
 // SearchEvents returns one page of the events in scope matching f, newest
-// first, and whether there are older ones.
+// first (by when they happened), and whether there is another page beyond
+// it in the direction of travel.
 func (s *Store) SearchEvents(ctx context.Context, sc Scope, f EventFilter) ([]Event, bool, error) {
 	if f.PerPage <= 0 {
 		f.PerPage = 50
@@ -222,24 +250,26 @@ func (s *Store) SearchEvents(ctx context.Context, sc Scope, f EventFilter) ([]Ev
 		q = q.Where("events.occurred_at < ?", f.To.UTC())
 	}
 	var out []Event
-	if f.After > 0 {
-		// The previous (newer) page: walk up from After, then flip.
-		err := q.Where("events.id > ?", f.After).Order("events.id").Limit(f.PerPage + 1).Find(&out).Error
+	if c := f.After; c != nil {
+		// The newer page: walk up from the cursor, then flip.
+		err := q.Where("(events.occurred_at > ? OR (events.occurred_at = ? AND events.id > ?))", c.At.UTC(), c.At.UTC(), c.ID).
+			Order("events.occurred_at, events.id").Limit(f.PerPage + 1).Find(&out).Error
 		if err != nil {
 			return nil, false, err
 		}
-		if len(out) > f.PerPage {
+		more := len(out) > f.PerPage
+		if more {
 			out = out[:f.PerPage]
 		}
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
 			out[i], out[j] = out[j], out[i]
 		}
-		return out, true, nil
+		return out, more, nil
 	}
-	if f.Before > 0 {
-		q = q.Where("events.id < ?", f.Before)
+	if c := f.Before; c != nil {
+		q = q.Where("(events.occurred_at < ? OR (events.occurred_at = ? AND events.id < ?))", c.At.UTC(), c.At.UTC(), c.ID)
 	}
-	if err := q.Order("events.id DESC").Limit(f.PerPage + 1).Find(&out).Error; err != nil {
+	if err := q.Order("events.occurred_at DESC, events.id DESC").Limit(f.PerPage + 1).Find(&out).Error; err != nil {
 		return nil, false, err
 	}
 	more := len(out) > f.PerPage
@@ -256,12 +286,13 @@ func (s *Store) EventInScope(ctx context.Context, sc Scope, id int64) (Event, er
 	return ev, translate(err)
 }
 
-// PendingPictures lists events whose picture is still to be fetched, with
-// fewer than maxTries failed attempts.
-func (s *Store) PendingPictures(ctx context.Context, maxTries, limit int) ([]Event, error) {
+// PendingPictures lists events received before `before` whose picture is
+// still to be fetched, with fewer than maxTries failed attempts.
+func (s *Store) PendingPictures(ctx context.Context, before time.Time, maxTries, limit int) ([]Event, error) {
 	var out []Event
 	err := s.db.WithContext(ctx).Select("id", "shop_id", "source", "picture_src", "picture_tries").
-		Where("picture_src <> '' AND picture = '' AND picture_tries < ?", maxTries).Order("id").Limit(limit).Find(&out).Error
+		Where("picture_src <> '' AND picture = '' AND picture_tries < ? AND received_at < ?", maxTries, before.UTC()).
+		Order("id").Limit(limit).Find(&out).Error
 	return out, err
 }
 

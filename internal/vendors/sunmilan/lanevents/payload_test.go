@@ -194,7 +194,7 @@ func TestParseWebhookRejects(t *testing.T) {
 		t.Errorf("urlencoded: %v", err)
 	}
 	ct, body := multipartBody(t, [][2]string{{"app_id", "1"}, {"payload", strings.Repeat("x", MaxWebhookBody+1)}})
-	if _, err := ParseWebhook(ct, bytes.NewReader(body)); !errors.Is(err, ErrWebhookForm) {
+	if _, err := ParseWebhook(ct, bytes.NewReader(body)); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("over-long field: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +33,7 @@ var (
 	ErrSignature   = errors.New("lanevents: signature does not verify")
 	ErrStale       = errors.New("lanevents: timestamp outside the accepted window")
 	ErrReplay      = errors.New("lanevents: post already received")
+	ErrTooLarge    = errors.New("lanevents: post too large")
 )
 
 // WebhookPost is one post of the notification center (003 §1.3): a
@@ -59,7 +61,7 @@ func ParseWebhook(contentType string, body io.Reader) (WebhookPost, error) {
 			break
 		}
 		if err != nil {
-			return p, fmt.Errorf("%w: %v", ErrWebhookForm, err)
+			return p, bodyErr(err)
 		}
 		name := part.FormName()
 		if part.FileName() != "" {
@@ -85,10 +87,10 @@ func ParseWebhook(contentType string, body io.Reader) (WebhookPost, error) {
 		seen[name] = true
 		b, err := io.ReadAll(io.LimitReader(part, MaxWebhookBody+1))
 		if err != nil {
-			return p, fmt.Errorf("%w: %v", ErrWebhookForm, err)
+			return p, bodyErr(err)
 		}
 		if len(b) > MaxWebhookBody {
-			return p, fmt.Errorf("%w: %s too long", ErrWebhookForm, name)
+			return p, fmt.Errorf("%w: %s longer than %d bytes", ErrTooLarge, name, MaxWebhookBody)
 		}
 		if dst != nil {
 			*dst = strings.TrimSpace(string(b))
@@ -102,6 +104,15 @@ func ParseWebhook(contentType string, body io.Reader) (WebhookPost, error) {
 		}
 	}
 	return p, nil
+}
+
+// bodyErr tells a body cut by the caller's size limit from a malformed one.
+func bodyErr(err error) error {
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return fmt.Errorf("%w: %v", ErrTooLarge, err)
+	}
+	return fmt.Errorf("%w: %v", ErrWebhookForm, err)
 }
 
 // Params are the signed fields of the post (NOTES.md item 44: app_id,
