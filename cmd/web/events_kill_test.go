@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -253,22 +254,25 @@ func (f *feedClient) run(ctx context.Context) {
 		f.mu.Unlock()
 		stop := context.AfterFunc(ctx, func() { conn.Close() })
 		for {
-			var m struct {
-				Type string `json:"type"`
-				ID   int64  `json:"id"`
-			}
-			if err := conn.ReadJSON(&m); err != nil {
+			_, b, err := conn.ReadMessage()
+			if err != nil {
 				break
 			}
-			if m.Type != "event" {
-				continue
+			for _, line := range bytes.Split(b, []byte("\n")) {
+				var m struct {
+					Type string `json:"type"`
+					ID   int64  `json:"id"`
+				}
+				if json.Unmarshal(line, &m) != nil || m.Type != "event" {
+					continue
+				}
+				f.mu.Lock()
+				f.seen[m.ID]++
+				if m.ID > f.last {
+					f.last = m.ID
+				}
+				f.mu.Unlock()
 			}
-			f.mu.Lock()
-			f.seen[m.ID]++
-			if m.ID > f.last {
-				f.last = m.ID
-			}
-			f.mu.Unlock()
 		}
 		stop()
 		conn.Close()
@@ -308,4 +312,3 @@ func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-

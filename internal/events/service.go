@@ -70,7 +70,8 @@ type Service struct {
 
 type job struct {
 	ev     *models.Event
-	stored bool // set by the writer before done: false for a duplicate
+	id     int64 // set by the writer before done
+	stored bool  // false for a duplicate
 	done   chan error
 }
 
@@ -143,25 +144,33 @@ func (s *Service) Close() error {
 // Sources is the running event sources.
 func (s *Service) Sources() *Sources { return s.sources }
 
+// Result is what Submit did with an event.
+type Result struct {
+	ID     int64 // the stored event's id (the earlier one's for a duplicate)
+	Stored bool  // false for a duplicate
+}
+
 // Submit stores one vendor event from origin and returns once it is
 // durable (or known already): only then may the vendor be told it arrived.
-// stored is false for a duplicate.
-func (s *Service) Submit(ctx context.Context, o Origin, ev vendors.Event) (stored bool, err error) {
+func (s *Service) Submit(ctx context.Context, o Origin, ev vendors.Event) (Result, error) {
 	row, err := s.toRow(ctx, o, ev)
 	if err != nil {
-		return false, err
+		return Result{}, err
 	}
 	j := &job{ev: row, done: make(chan error, 1)}
 	select {
 	case s.jobs <- j:
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return Result{}, ctx.Err()
 	}
 	select {
 	case err := <-j.done:
-		return err == nil && j.stored, err
+		if err != nil {
+			return Result{}, err
+		}
+		return Result{ID: j.id, Stored: j.stored}, nil
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return Result{}, ctx.Err()
 	}
 }
 
@@ -237,7 +246,7 @@ func (s *Service) writer(ctx context.Context) {
 		}
 		var fresh []*models.Event
 		for i, j := range batch {
-			j.stored = stored[i]
+			j.stored, j.id = stored[i], j.ev.ID
 			if stored[i] {
 				fresh = append(fresh, j.ev)
 			}

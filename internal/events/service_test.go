@@ -150,9 +150,11 @@ func TestSubmitStoresOncePublishesInOrder(t *testing.T) {
 			t.Fatalf("published out of id order at %d: %d after %d", i, ids[i], ids[i-1])
 		}
 	}
-	stored, err := f.svc.Submit(ctx, o, faceEvent("SN0", 0, "regular"))
-	if err != nil || stored {
-		t.Fatalf("a repeat: stored=%v err=%v", stored, err)
+	var first int64
+	f.st.DB().Raw("SELECT id FROM events WHERE dedupe_key = ?", faceEvent("SN0", 0, "").Key).Scan(&first)
+	res, err := f.svc.Submit(ctx, o, faceEvent("SN0", 0, "regular"))
+	if err != nil || res.Stored || first == 0 || res.ID != first {
+		t.Fatalf("a repeat: %+v err=%v, want the first one's id %d", res, err, first)
 	}
 }
 

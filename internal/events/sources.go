@@ -389,11 +389,11 @@ func (m *Sources) ReceiveWebhook(ctx context.Context, p lanevents.WebhookPost) (
 		m.replay.Forget(key)
 		return false, ErrWebhookUnknownSN
 	}
-	stored, err = m.s.Submit(ctx, Origin{Source: c.ID(), ShopID: c.ShopID}, ev)
+	res, err := m.s.Submit(ctx, Origin{Source: c.ID(), ShopID: c.ShopID}, ev)
 	if err != nil {
 		m.replay.Forget(key) // the camera's retry must get through
 		return false, err
 	}
 	m.counted(c.ID(), now)
-	return stored, nil
+	return res.Stored, nil
 }

@@ -43,11 +43,15 @@ type eventsApp struct {
 	hub *live.Hub
 }
 
-func newEventsApp(t *testing.T) *eventsApp {
+func newEventsApp(t testing.TB, hubOpts ...live.Options) *eventsApp {
 	t.Helper()
 	a := newTestApp(t)
 	log := slog.New(slog.DiscardHandler)
-	hub := live.NewHub(a.st, live.Options{})
+	var ho live.Options
+	if len(hubOpts) > 0 {
+		ho = hubOpts[0]
+	}
+	hub := live.NewHub(a.st, ho)
 	svc := events.New(events.Config{Store: a.st, Hub: hub, DataDir: t.TempDir(), Log: log})
 	if err := svc.Sources().Configure([]events.SourceConfig{{Kind: events.KindSunmiWebhook, SN: hookSN, ShopID: a.shopA.ID,
 		AppID: hookApp, Secret: hookSecret}}); err != nil {
@@ -321,6 +325,7 @@ func TestEventSocketThroughTheRouter(t *testing.T) {
 		Shop uint   `json:"shop"`
 		HTML string `json:"html"`
 	}
+	// One line per message here: nothing else is queued.
 	if err := conn.ReadJSON(&m); err != nil || m.Type != "live" {
 		t.Fatalf("%+v %v", m, err)
 	}

@@ -31,11 +31,14 @@
     function open() {
       onState('connecting');
       ws = new WebSocket(makeURL());
+      // A message holds one or more JSON objects, one per line.
       ws.onmessage = function (e) {
-        var m;
-        try { m = JSON.parse(e.data); } catch (err) { return; }
         delay = 500;
-        onMessage(m);
+        String(e.data).split('\n').forEach(function (line) {
+          var m;
+          try { m = JSON.parse(line); } catch (err) { return; }
+          onMessage(m);
+        });
       };
       ws.onclose = function () {
         if (stopped) return;
