@@ -342,3 +342,23 @@ func TestFM010HasNoFaces(t *testing.T) {
 		t.Fatalf("face topic on an FM010: %v", err)
 	}
 }
+
+// An FM010 refuses the face topic (311): the client keeps to motion events.
+func TestChannelFM010SubscribesMotionOnly(t *testing.T) {
+	cam, tc := newCamera(t, "FM010", nil)
+	addr, err := cam.ListenChannel("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newStore()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- lanevents.RunChannel(ctx, lanevents.ChannelConfig{Addr: addr.String(), TLS: tc, AppID: appID, Secret: secret,
+			KeepAlive: time.Second, Handle: st.handle, MinBackoff: 20 * time.Millisecond})
+	}()
+	defer func() { cancel(); <-done }()
+	waitFor(t, "subscribed", func() bool { return cam.Connected() == 1 })
+	cam.Emit(sim.Spec{Motion: sim.MotionSound})
+	waitFor(t, "the motion event", func() bool { return st.count() == 1 })
+}
