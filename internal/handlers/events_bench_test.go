@@ -39,7 +39,8 @@ func BenchmarkEventFanout(b *testing.B) {
 	const nClients = 500
 
 	var dropAt atomic.Int64
-	a := newEventsApp(b, live.Options{OnDrop: func() { dropAt.CompareAndSwap(0, time.Now().UnixNano()) }})
+	a := newEventsApp(b, live.Options{OnDrop: func() { dropAt.CompareAndSwap(0, time.Now().UnixNano()) },
+		FlushInterval: envDuration("STORELENS_FANOUT_FLUSH_MS", 10) * time.Millisecond})
 	ctx := context.Background()
 	cookie := a.login("admin", adminPW)
 	u, _ := url.Parse(a.srv.URL)

@@ -78,7 +78,7 @@ type Hub struct {
 // NewHub returns a hub reading backlogs from store.
 func NewHub(store *models.Store, o Options) *Hub {
 	if o.SendBuffer <= 0 {
-		o.SendBuffer = 256
+		o.SendBuffer = 1024
 	}
 	if o.WriteWait <= 0 {
 		o.WriteWait = 5 * time.Second
