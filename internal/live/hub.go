@@ -41,7 +41,7 @@ type Renderer func(ctx context.Context, ev *models.Event, lang string) ([]byte, 
 
 // Options tune the hub; the zero value gives the defaults.
 type Options struct {
-	SendBuffer int           // messages queued per connection before it counts as slow (256)
+	SendBuffer int           // messages queued per connection before it counts as slow (1024: a second at 1,000 events/s)
 	WriteWait  time.Duration // longest a write may take before the connection is cut (5 s)
 	// PongWait is the longest a browser may take to answer (10 s); pings go
 	// every half of it. A browser whose socket stops reading answers no
