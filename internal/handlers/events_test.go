@@ -43,16 +43,26 @@ type eventsApp struct {
 	hub *live.Hub
 }
 
-func newEventsApp(t testing.TB, hubOpts ...live.Options) *eventsApp {
+// appOptions tune newEventsApp for benchmarks.
+type appOptions struct {
+	hub  live.Options
+	wrap func(events.Publisher) events.Publisher // to time the publishing
+}
+
+func newEventsApp(t testing.TB, opts ...appOptions) *eventsApp {
 	t.Helper()
 	a := newTestApp(t)
 	log := slog.New(slog.DiscardHandler)
-	var ho live.Options
-	if len(hubOpts) > 0 {
-		ho = hubOpts[0]
+	var o appOptions
+	if len(opts) > 0 {
+		o = opts[0]
 	}
-	hub := live.NewHub(a.st, ho)
-	svc := events.New(events.Config{Store: a.st, Hub: hub, DataDir: t.TempDir(), Log: log})
+	hub := live.NewHub(a.st, o.hub)
+	var pub events.Publisher = hub
+	if o.wrap != nil {
+		pub = o.wrap(hub)
+	}
+	svc := events.New(events.Config{Store: a.st, Hub: pub, DataDir: t.TempDir(), Log: log})
 	if err := svc.Sources().Configure([]events.SourceConfig{{Kind: events.KindSunmiWebhook, SN: hookSN, ShopID: a.shopA.ID,
 		AppID: hookApp, Secret: hookSecret}}); err != nil {
 		t.Fatal(err)
