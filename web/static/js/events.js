@@ -45,6 +45,13 @@
         onState('reconnecting');
         timer = setTimeout(open, delay / 2 + Math.random() * delay / 2);
         delay = Math.min(delay * 2, 15000);
+        // Several failures in a row: perhaps the session ended. A page
+        // that now redirects to the sign-in is reloaded to show it.
+        if (delay >= 4000) {
+          fetch(location.href, { redirect: 'manual', credentials: 'same-origin' }).then(function (r) {
+            if (r.type === 'opaqueredirect') location.reload();
+          }).catch(function () { /* offline: keep trying */ });
+        }
       };
     }
     open();
