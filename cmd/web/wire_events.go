@@ -13,7 +13,7 @@ import (
 // simulators), the picture fetcher and the retention sweep.
 func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	log := w.log.With("area", "events")
-	hub := live.NewHub(w.store, live.Options{Log: log})
+	hub := live.NewHub(w.store, live.HubOptions{Log: log})
 	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log})
 	var sources []events.SourceConfig
 	if w.cfg.EventSources != "" {

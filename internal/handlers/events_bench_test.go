@@ -41,7 +41,7 @@ func BenchmarkEventFanout(b *testing.B) {
 	var dropAt atomic.Int64
 	timed := &timedPublisher{}
 	a := newEventsApp(b, appOptions{
-		hub: live.Options{OnDrop: func() { dropAt.CompareAndSwap(0, time.Now().UnixNano()) },
+		hub: live.HubOptions{OnDrop: func() { dropAt.CompareAndSwap(0, time.Now().UnixNano()) },
 			FlushInterval: envDuration("STORELENS_FANOUT_FLUSH_MS", 10) * time.Millisecond},
 		wrap: func(p events.Publisher) events.Publisher { timed.Publisher = p; return timed },
 	})

@@ -98,7 +98,7 @@ func (s *Server) EventSocket(c *gin.Context) {
 		return
 	}
 	sub := live.Subscription{Set: set, Lang: loc(c).Lang, After: after, Badge: c.Query("badge") == "1"}
-	if err := s.Events.Hub.Serve(c.Writer, c.Request, sub); err != nil && !errors.Is(err, live.ErrClosed) {
+	if err := s.Events.Hub.Serve(c.Writer, c.Request, sub); err != nil && !errors.Is(err, live.ErrHubClosed) {
 		s.logger(c).Debug("event socket not opened", "err", err)
 	}
 	c.Abort()

@@ -45,7 +45,7 @@ type eventsApp struct {
 
 // appOptions tune newEventsApp for benchmarks.
 type appOptions struct {
-	hub  live.Options
+	hub  live.HubOptions
 	wrap func(events.Publisher) events.Publisher // to time the publishing
 }
 

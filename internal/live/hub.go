@@ -39,8 +39,8 @@ import (
 // Renderer renders an event's card for a language (the feed's HTML).
 type Renderer func(ctx context.Context, ev *models.Event, lang string) ([]byte, error)
 
-// Options tune the hub; the zero value gives the defaults.
-type Options struct {
+// HubOptions tune the hub; the zero value gives the defaults.
+type HubOptions struct {
 	SendBuffer int           // messages queued per connection before it counts as slow (1024: a second at 1,000 events/s)
 	WriteWait  time.Duration // longest a write may take before the connection is cut (5 s)
 	// PongWait is the longest a browser may take to answer (10 s); pings go
@@ -64,7 +64,7 @@ type Options struct {
 type Hub struct {
 	store    *models.Store
 	render   atomic.Pointer[Renderer]
-	o        Options
+	o        HubOptions
 	upgrader websocket.Upgrader
 
 	mu      sync.RWMutex
@@ -76,7 +76,7 @@ type Hub struct {
 }
 
 // NewHub returns a hub reading backlogs from store.
-func NewHub(store *models.Store, o Options) *Hub {
+func NewHub(store *models.Store, o HubOptions) *Hub {
 	if o.SendBuffer <= 0 {
 		o.SendBuffer = 1024
 	}
@@ -200,8 +200,8 @@ type Subscription struct {
 	Badge bool
 }
 
-// ErrClosed is returned by Serve once the hub has closed.
-var ErrClosed = errors.New("live: hub closed")
+// ErrHubClosed is returned by Serve once the hub has closed.
+var ErrHubClosed = errors.New("live: hub closed")
 
 // Serve upgrades the request and runs the connection until it ends. The
 // caller has authorised the user and built Set from their scope.
@@ -217,7 +217,7 @@ func (h *Hub) Serve(w http.ResponseWriter, r *http.Request, sub Subscription) er
 	// skips what it has sent).
 	if !h.add(c) {
 		c.close()
-		return ErrClosed
+		return ErrHubClosed
 	}
 	defer h.wg.Done()
 	defer h.remove(c)

@@ -30,7 +30,7 @@ type rig struct {
 	seq   int
 }
 
-func newRig(t *testing.T, o live.Options) *rig {
+func newRig(t *testing.T, o live.HubOptions) *rig {
 	t.Helper()
 	st, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
@@ -163,7 +163,7 @@ func readEvents(t *testing.T, c *websocket.Conn, n int) []msg {
 }
 
 func TestOnlyTheShopsOfTheSubscription(t *testing.T) {
-	r := newRig(t, live.Options{})
+	r := newRig(t, live.HubOptions{})
 	a := r.mustDial(fmt.Sprintf("shops=%d", r.shopA))
 	all := r.mustDial("shops=all")
 	if m := read(t, a); m.Type != "live" {
@@ -182,7 +182,7 @@ func TestOnlyTheShopsOfTheSubscription(t *testing.T) {
 }
 
 func TestResumeHasNoGapAndNoDuplicate(t *testing.T) {
-	r := newRig(t, live.Options{BacklogPage: 7})
+	r := newRig(t, live.HubOptions{BacklogPage: 7})
 	first := r.store(r.shopA, 5)
 	c := r.mustDial(fmt.Sprintf("shops=%d&after=0", r.shopA))
 	got := readEvents(t, c, 5)
@@ -228,7 +228,7 @@ func TestResumeHasNoGapAndNoDuplicate(t *testing.T) {
 
 func TestSlowClientIsCutOffAndNeverWaitedFor(t *testing.T) {
 	var drops atomic.Int32
-	r := newRig(t, live.Options{SendBuffer: 4, WriteWait: 500 * time.Millisecond, OnDrop: func() { drops.Add(1) }})
+	r := newRig(t, live.HubOptions{SendBuffer: 4, WriteWait: 500 * time.Millisecond, OnDrop: func() { drops.Add(1) }})
 	slow := r.mustDial("shops=all") // never reads
 	fast := r.mustDial("shops=all")
 	read(t, fast)
@@ -273,7 +273,7 @@ func TestSlowClientIsCutOffAndNeverWaitedFor(t *testing.T) {
 }
 
 func TestForeignOriginRefused(t *testing.T) {
-	r := newRig(t, live.Options{})
+	r := newRig(t, live.HubOptions{})
 	_, res, err := r.dial("shops=all", http.Header{"Origin": {"https://evil.example"}})
 	if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
 		t.Fatalf("foreign origin: %v %v", res, err)
@@ -287,7 +287,7 @@ func TestForeignOriginRefused(t *testing.T) {
 }
 
 func TestBadgeCountsThenFollows(t *testing.T) {
-	r := newRig(t, live.Options{})
+	r := newRig(t, live.HubOptions{})
 	evs := r.store(r.shopA, 10) // alerts at seq 5 and 10
 	c := r.mustDial(fmt.Sprintf("shops=%d&badge=1&after=%d", r.shopA, evs[2].ID))
 	m := read(t, c)
@@ -306,7 +306,7 @@ func TestBadgeCountsThenFollows(t *testing.T) {
 }
 
 func TestPingPongKeepsIdleOpenAndCloseEndsAll(t *testing.T) {
-	r := newRig(t, live.Options{PongWait: 600 * time.Millisecond})
+	r := newRig(t, live.HubOptions{PongWait: 600 * time.Millisecond})
 	c := r.mustDial("shops=all")
 	read(t, c)
 	// Idle for longer than the pong wait: the client's pongs (sent while
