@@ -370,7 +370,7 @@ func TestEventSocketThroughTheRouter(t *testing.T) {
 func TestEventMessageIDs(t *testing.T) {
 	b := i18n.MustLoad()
 	var ids []string
-	for _, k := range []vendors.MotionKind{vendors.MotionPicture, vendors.MotionSound, vendors.MotionBoth, vendors.MotionPerson} {
+	for _, k := range []vendors.MotionKind{vendors.MotionKindPicture, vendors.MotionKindSound, vendors.MotionKindBoth, vendors.MotionKindPerson} {
 		ids = append(ids, "events.motion."+string(k))
 	}
 	for _, k := range []vendors.GroupKind{vendors.GroupStranger, vendors.GroupRegular, vendors.GroupStaff, vendors.GroupMember, vendors.GroupCustom, vendors.GroupVisitor} {

@@ -144,10 +144,10 @@ func (s *Server) eventCard(l *i18n.Localizer, ev *models.Event, shop cachedShop,
 
 func motionKey(m string) string {
 	switch vendors.MotionKind(m) {
-	case vendors.MotionSound, vendors.MotionBoth, vendors.MotionPerson:
+	case vendors.MotionKindSound, vendors.MotionKindBoth, vendors.MotionKindPerson:
 		return m
 	}
-	return string(vendors.MotionPicture)
+	return string(vendors.MotionKindPicture)
 }
 
 // renderEventCard is the hub's renderer: one card's HTML in a language.

@@ -60,10 +60,10 @@ type MotionKind string
 // The motion kinds (NOTES.md item 38: 1/2/3 picture, sound, both; the
 // webhook's "human" is the extra kind person).
 const (
-	MotionPicture MotionKind = "picture"
-	MotionSound   MotionKind = "sound"
-	MotionBoth    MotionKind = "both"
-	MotionPerson  MotionKind = "person"
+	MotionKindPicture MotionKind = "picture"
+	MotionKindSound   MotionKind = "sound"
+	MotionKindBoth    MotionKind = "both"
+	MotionKindPerson  MotionKind = "person"
 )
 
 // Event is one recognition or motion event as a vendor reported it, already

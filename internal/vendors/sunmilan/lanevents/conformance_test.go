@@ -301,7 +301,7 @@ func TestHooksAndWebhookPosts(t *testing.T) {
 	cam.Emit(sim.Spec{Face: true})
 	cam.Emit(sim.Spec{Motion: sim.MotionPerson})
 	waitFor(t, "two posts", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
-	if got[1].Motion != vendors.MotionPerson || got[1].MotionRaw != 3 {
+	if got[1].Motion != vendors.MotionKindPerson || got[1].MotionRaw != 3 {
 		t.Errorf("webhook motion %+v", got[1])
 	}
 	if err := hooks.Delete(ctx, []string{lanevents.EventDynamicDetect}); err != nil {

@@ -128,21 +128,21 @@ func DetectKind(code int, via Transport) vendors.MotionKind {
 	if via == Webhook {
 		switch code {
 		case 1:
-			return vendors.MotionSound
+			return vendors.MotionKindSound
 		case 2:
-			return vendors.MotionBoth
+			return vendors.MotionKindBoth
 		case 3:
-			return vendors.MotionPerson
+			return vendors.MotionKindPerson
 		}
-		return vendors.MotionPicture
+		return vendors.MotionKindPicture
 	}
 	switch code {
 	case 2:
-		return vendors.MotionSound
+		return vendors.MotionKindSound
 	case 3:
-		return vendors.MotionBoth
+		return vendors.MotionKindBoth
 	}
-	return vendors.MotionPicture
+	return vendors.MotionKindPicture
 }
 
 // Gender maps 003's gender code: 0 undefined, 1 male, 2 female.

@@ -69,19 +69,19 @@ func TestParsePayloadTolerance(t *testing.T) {
 			}},
 		// NOTES.md item 38: each transport by its own table.
 		{"channel detect 1 picture", `{"event_id":1,"event_type":"dynamic_detect_event","sn":"S","report_time":1597894809,"detect_type":1}`, Channel,
-			wantMotion(vendors.MotionPicture, 1)},
+			wantMotion(vendors.MotionKindPicture, 1)},
 		{"channel detect 2 voice", `{"event_id":1,"event_type":"dynamic_detect_event","sn":"S","report_time":1597894809,"detect_type":2}`, Channel,
-			wantMotion(vendors.MotionSound, 2)},
+			wantMotion(vendors.MotionKindSound, 2)},
 		{"channel detect 3 both", `{"event_id":1,"event_type":"dynamic_detect_event","sn":"S","report_time":1597894809,"detect_type":3}`, Channel,
-			wantMotion(vendors.MotionBoth, 3)},
+			wantMotion(vendors.MotionKindBoth, 3)},
 		{"webhook detect 0 motion", `{"event_id":1,"event_type":"dynamic_detect_event","sn":"S","report_time":1597894809,"detect_type":0}`, Webhook,
-			wantMotion(vendors.MotionPicture, 0)},
+			wantMotion(vendors.MotionKindPicture, 0)},
 		{"webhook detect 1 audio", `{"event_id":1,"event_type":"dynamic_detect_event","sn":"S","report_time":1597894809,"detect_type":1}`, Webhook,
-			wantMotion(vendors.MotionSound, 1)},
+			wantMotion(vendors.MotionKindSound, 1)},
 		{"webhook detect 2 both", `{"event_id":1,"event_type":"dynamic_detect_event","sn":"S","report_time":1597894809,"detect_type":2}`, Webhook,
-			wantMotion(vendors.MotionBoth, 2)},
+			wantMotion(vendors.MotionKindBoth, 2)},
 		{"webhook detect 3 human", `{"event_id":1,"event_type":"dynamic_detect_event","sn":"S","report_time":1597894809,"detect_type":3}`, Webhook,
-			wantMotion(vendors.MotionPerson, 3)},
+			wantMotion(vendors.MotionKindPerson, 3)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
