@@ -25,6 +25,7 @@ type config struct {
 	SessionLifetime time.Duration
 	VendorTimeout   time.Duration
 	VendorCA        string // extra PEM roots for vendor HTTPS (simulators, private gateways)
+	EventSources    string // JSON list of camera event sources (internal/events.SourceConfig)
 
 	AdminPassword string // STORELENS_ADMIN_PASSWORD: the first admin's password
 	SecretKey     string // STORELENS_SECRET_KEY: base64 key for vendor secrets
@@ -53,6 +54,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "sign out this long after signing in")
 	fs.DurationVar(&c.VendorTimeout, "vendor-timeout", 20*time.Second, "longest wait for a vendor while a person waits")
 	fs.StringVar(&c.VendorCA, "vendor-ca", env("VENDOR_CA", ""), "PEM file of extra roots trusted for vendor HTTPS")
+	fs.StringVar(&c.EventSources, "event-sources", env("EVENT_SOURCES", ""), "JSON file listing the cameras' event sources")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -119,5 +119,6 @@ type Session struct {
 
 // AllModels lists every model, for the schema drift test.
 func AllModels() []any {
-	return append([]any{&User{}, &VendorAccount{}, &Shop{}, &Camera{}, &AuditEntry{}, &AppSetting{}, &Session{}}, trafficModels()...)
+	return append([]any{&User{}, &VendorAccount{}, &Shop{}, &Camera{}, &AuditEntry{}, &AppSetting{}, &Session{},
+		&Event{}, &ShopEventSettings{}}, trafficModels()...)
 }

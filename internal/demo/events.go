@@ -1,0 +1,256 @@
+package demo
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"storelens/internal/events"
+	"storelens/internal/models"
+	"storelens/internal/tlsutil"
+	slsim "storelens/internal/vendors/senselink/push/sim"
+	lansim "storelens/internal/vendors/sunmilan/lanevents/sim"
+)
+
+// demoRoster is the faces the demo cameras know: regulars, staff and two
+// VIPs, with names registered as a custom attribute (003 addFaceInfoItem).
+// When the faces area seeds the demo's enrollments, this list should come
+// from there.
+var demoRoster = []lansim.Person{
+	{FaceID: "1001", CloudFaceID: "8798765401", Name: "王丽", Group: "vip", Gender: 2, Age: 34},
+	{FaceID: "1002", CloudFaceID: "8798765402", Name: "陈建国", Group: "vip", Gender: 1, Age: 52},
+	{FaceID: "1003", CloudFaceID: "8798765403", Name: "李娜", Group: "regular", Gender: 2, Age: 27},
+	{FaceID: "1004", CloudFaceID: "8798765404", Name: "张伟", Group: "regular", Gender: 1, Age: 31},
+	{FaceID: "1005", CloudFaceID: "8798765405", Name: "刘洋", Group: "regular", Gender: 1, Age: 24},
+	{FaceID: "1006", CloudFaceID: "8798765406", Name: "赵敏", Group: "regular", Gender: 2, Age: 41},
+	{FaceID: "1007", CloudFaceID: "8798765407", Name: "孙浩", Group: "regular", Gender: 1, Age: 19},
+	{FaceID: "1008", CloudFaceID: "8798765408", Name: "周婷", Group: "regular", Gender: 2, Age: 58},
+	{FaceID: "1009", CloudFaceID: "8798765409", Name: "吴店员", Group: "employee", Gender: 2, Age: 23},
+	{FaceID: "1010", CloudFaceID: "8798765410", Name: "杨店长", Group: "employee", Gender: 1, Age: 38},
+}
+
+// The demo's SenseLink face terminal, in the Hangzhou shop.
+const (
+	demoSenseDevice = "SPS-7c1e0a2b9d4f"
+	demoSenseKey    = "demo-senselink-app"
+)
+
+// EventSims are the demo's event simulators: one Sunmi camera simulator per
+// online demo camera (each its own channel port, API port and certificate,
+// as each camera is its own device on the shop's LAN) and a SenseLink
+// server with a face terminal.
+type EventSims struct {
+	mu      sync.Mutex
+	cams    []*lansim.Camera
+	doors   map[uint]*lansim.Camera   // shop -> its door camera (faces)
+	byShop  map[uint][]*lansim.Camera // shop -> all its cameras
+	sense   *slsim.Server
+	servers []*http.Server
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	rnd     *rand.Rand
+}
+
+// StartEvents starts the event simulators for the demo shops in the
+// database and returns the sources that receive from them. The first shop's
+// cameras use the message channel, the second's post webhooks to callback
+// (when the server's address is known; the channel otherwise), the third's
+// the channel, and the third also has a SenseLink terminal.
+func (e *Env) StartEvents(ctx context.Context, st *models.Store, callback string, log *slog.Logger) (*EventSims, []events.SourceConfig, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	s := &EventSims{doors: map[uint]*lansim.Camera{}, byShop: map[uint][]*lansim.Camera{}, cancel: cancel,
+		rnd: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 4))}
+	logf := func(f string, a ...any) { log.Debug(fmt.Sprintf(f, a...), "sim", "events") }
+	var list []events.SourceConfig
+	for i, ds := range demoShops(time.Now()) {
+		var shopID uint
+		for _, d := range ds.Cameras {
+			if !d.Online {
+				continue
+			}
+			cam, err := st.CameraBySN(ctx, d.SN)
+			if errors.Is(err, models.ErrNotFound) {
+				continue // unbound or deleted in this demo: no events from it
+			} else if err != nil {
+				cancel()
+				return nil, nil, err
+			}
+			shopID = cam.ShopID
+			src, err := s.startCamera(ctx, e, cam, d.Model, i == 1 && callback != "", callback, logf)
+			if err != nil {
+				s.Close()
+				return nil, nil, err
+			}
+			list = append(list, src)
+		}
+		if i == 2 && shopID != 0 {
+			src, err := s.startSenseLink(ctx, e, shopID, logf)
+			if err != nil {
+				s.Close()
+				return nil, nil, err
+			}
+			list = append(list, src)
+		}
+	}
+	return s, list, nil
+}
+
+func (s *EventSims) startCamera(ctx context.Context, e *Env, cam models.Camera, model string, webhook bool, callback string,
+	logf func(string, ...any)) (events.SourceConfig, error) {
+	cert, pem, err := tlsutil.SelfSigned("Sunmi camera " + cam.SN)
+	if err != nil {
+		return events.SourceConfig{}, err
+	}
+	c := lansim.New(lansim.Options{SN: cam.SN, Model: model, AppID: e.SunmiAppID, Secret: e.SunmiSecret, Cert: cert, Logf: logf})
+	base, err := c.ListenAPI("127.0.0.1:0")
+	if err != nil {
+		c.Close()
+		return events.SourceConfig{}, err
+	}
+	src := events.SourceConfig{Name: cam.Name, SN: cam.SN, ShopID: cam.ShopID, AppID: e.SunmiAppID, Secret: e.SunmiSecret, CAPEM: string(pem)}
+	if webhook {
+		src.Kind, src.APIURL, src.Callback = events.KindSunmiWebhook, base, callback
+	} else {
+		addr, err := c.ListenChannel("127.0.0.1:0")
+		if err != nil {
+			c.Close()
+			return events.SourceConfig{}, err
+		}
+		src.Kind, src.Addr = events.KindSunmiChannel, addr.String()
+	}
+	s.mu.Lock()
+	s.cams = append(s.cams, c)
+	s.byShop[cam.ShopID] = append(s.byShop[cam.ShopID], c)
+	every := 60 * time.Second
+	if model == "FM020" {
+		s.doors[cam.ShopID] = c
+		every = 15 * time.Second
+	}
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		c.Generate(ctx, lansim.Generator{Roster: demoRoster, Every: every})
+	}()
+	return src, nil
+}
+
+func (s *EventSims) startSenseLink(ctx context.Context, e *Env, shopID uint, logf func(string, ...any)) (events.SourceConfig, error) {
+	secret := e.SunmiSecret[:20] // any secret will do; it never leaves this process
+	s.sense = slsim.New(slsim.Options{AppKey: demoSenseKey, AppSecret: secret, Spelling: slsim.SpellAlternate, Logf: logf})
+	cert, pem, err := tlsutil.SelfSigned("SenseLink demo server")
+	if err != nil {
+		return events.SourceConfig{}, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return events.SourceConfig{}, err
+	}
+	srv := &http.Server{Handler: s.sense.Handler(), ReadHeaderTimeout: 5 * time.Second,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
+	s.servers = append(s.servers, srv)
+	go func() { _ = srv.ServeTLS(ln, "", "") }()
+	base := "https://" + ln.Addr().String()
+	staff := slsim.Group{ID: 1, Name: "员工", Type: 1}
+	guests := slsim.Group{ID: 2, Name: "访客", Type: 2}
+	people := []slsim.Person{{UserID: 55591, Name: "杨店长", Type: 1, Group: staff}, {UserID: 55592, Name: "吴店员", Type: 1, Group: staff},
+		{UserID: 60001, Name: "供应商 黄先生", Type: 2, Group: guests}}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.sense.Generate(ctx, []slsim.Device{{SN: demoSenseDevice, Name: "员工通道闸机"}}, people, 50*time.Second)
+	}()
+	return events.SourceConfig{Kind: events.KindSenseLink, Name: "员工通道闸机", ShopID: shopID, BaseURL: base,
+		WSURL: "wss" + strings.TrimPrefix(base, "https"), AppKey: demoSenseKey, AppSecret: secret, CAPEM: string(pem),
+		Devices: []events.DeviceBinding{{SN: demoSenseDevice, ShopID: shopID, Name: "员工通道闸机"}}}, nil
+}
+
+// Shops are the shops with demo cameras.
+func (s *EventSims) Shops() []uint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]uint, 0, len(s.byShop))
+	for id := range s.byShop {
+		out = append(out, id)
+	}
+	for i := 1; i < len(out); i++ { // small: insertion sort keeps the select stable
+		for j := i; j > 0 && out[j] < out[j-1]; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// Emit has a camera of the shop produce an event now, through its real
+// delivery (message channel or webhook).
+func (s *EventSims) Emit(_ context.Context, shopID uint, kind, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	door := s.doors[shopID]
+	all := s.byShop[shopID]
+	if len(all) == 0 {
+		return fmt.Errorf("demo: shop %d has no demo cameras", shopID)
+	}
+	switch kind {
+	case "motion":
+		all[s.rnd.IntN(len(all))].Emit(lansim.Spec{Motion: lansim.Motion(1 + s.rnd.IntN(4))})
+		return nil
+	case "vip", "visitor":
+		if door == nil {
+			return fmt.Errorf("demo: shop %d has no face camera", shopID)
+		}
+	default:
+		return fmt.Errorf("demo: unknown event kind %q", kind)
+	}
+	var p *lansim.Person
+	switch {
+	case kind == "vip" && name == "":
+		var vips []lansim.Person
+		for _, r := range demoRoster {
+			if r.Group == "vip" {
+				vips = append(vips, r)
+			}
+		}
+		v := vips[s.rnd.IntN(len(vips))]
+		p = &v
+	case name != "":
+		h := fnv.New32a()
+		h.Write([]byte(name))
+		group := "regular"
+		if kind == "vip" {
+			group = "vip"
+		}
+		p = &lansim.Person{FaceID: strconv.Itoa(int(2000 + h.Sum32()%7000)), Name: name, Group: group, Gender: 1 + int(h.Sum32()%2), Age: 20 + int(h.Sum32()%40)}
+	}
+	door.Emit(lansim.Spec{Face: true, Person: p})
+	return nil
+}
+
+// Close stops the simulators.
+func (s *EventSims) Close() error {
+	s.cancel()
+	s.mu.Lock()
+	cams := append([]*lansim.Camera(nil), s.cams...)
+	s.mu.Unlock()
+	for _, c := range cams {
+		c.Close()
+	}
+	if s.sense != nil {
+		s.sense.DropAll()
+	}
+	for _, srv := range s.servers {
+		srv.Close()
+	}
+	s.wg.Wait()
+	return nil
+}

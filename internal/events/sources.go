@@ -1,0 +1,399 @@
+package events
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"storelens/internal/vendors"
+	"storelens/internal/vendors/senselink/push"
+	"storelens/internal/vendors/sunmilan/lanevents"
+)
+
+// The kinds of source.
+const (
+	KindSunmiChannel = "sunmi-channel" // 003 §2: we connect to the camera
+	KindSunmiWebhook = "sunmi-webhook" // 003 §1: the camera posts to us
+	KindSenseLink    = "senselink-push"
+)
+
+// SourceConfig is one event source. Until the camera records carry their
+// LAN address and credentials (the camera LAN adapter's work), sources come
+// from a list: the demo builds it, a deployment writes it as JSON
+// (--event-sources).
+type SourceConfig struct {
+	Kind string `json:"kind"`
+	Name string `json:"name,omitempty"` // shown on the settings page
+
+	// Sunmi cameras (both kinds).
+	SN     string `json:"sn,omitempty"`
+	ShopID uint   `json:"shop_id,omitempty"`
+	AppID  string `json:"app_id,omitempty"`
+	Secret string `json:"secret,omitempty"`
+	// Addr is the camera's message channel, host:10021.
+	Addr      string `json:"addr,omitempty"`
+	KeepAlive int    `json:"keep_alive,omitempty"` // seconds
+	// APIURL is the camera's HTTPS base (https://<ip>): a webhook source
+	// with one subscribes Callback with hook/add at start.
+	APIURL   string `json:"api_url,omitempty"`
+	Callback string `json:"callback,omitempty"`
+	// The camera's self-signed certificate (NOTES.md item 50): a PEM to
+	// pin, or (not recommended) no verification.
+	CAPEM              string `json:"ca_pem,omitempty"`
+	CAFile             string `json:"ca_file,omitempty"`
+	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
+
+	// SenseLink.
+	BaseURL   string          `json:"base_url,omitempty"`
+	WSURL     string          `json:"ws_url,omitempty"`
+	ImageURL  string          `json:"image_url,omitempty"`
+	AppKey    string          `json:"app_key,omitempty"`
+	AppSecret string          `json:"app_secret,omitempty"`
+	Devices   []DeviceBinding `json:"devices,omitempty"`
+	// Heartbeat is the push's ping period in seconds (30).
+	Heartbeat int `json:"heartbeat,omitempty"`
+}
+
+// DeviceBinding puts a SenseLink terminal in a shop.
+type DeviceBinding struct {
+	SN     string `json:"sn"`
+	ShopID uint   `json:"shop_id"`
+	Name   string `json:"name,omitempty"`
+}
+
+// ID names a source (and is stored with its events).
+func (c SourceConfig) ID() string {
+	switch c.Kind {
+	case KindSenseLink:
+		return c.Kind + ":" + c.AppKey
+	}
+	return c.Kind + ":" + c.SN
+}
+
+// LoadSourceFile reads a JSON list of sources.
+func LoadSourceFile(path string) ([]SourceConfig, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var list []SourceConfig
+	if err := json.Unmarshal(b, &list); err != nil {
+		return nil, fmt.Errorf("events: %s: %w", path, err)
+	}
+	for i, c := range list {
+		if err := c.validate(); err != nil {
+			return nil, fmt.Errorf("events: %s: source %d: %w", path, i+1, err)
+		}
+	}
+	return list, nil
+}
+
+func (c SourceConfig) validate() error {
+	switch c.Kind {
+	case KindSunmiChannel:
+		if c.Addr == "" {
+			return errors.New("sunmi-channel needs addr")
+		}
+		fallthrough
+	case KindSunmiWebhook:
+		if c.SN == "" || c.AppID == "" || c.Secret == "" {
+			return errors.New("a Sunmi camera needs sn, app_id and secret")
+		}
+	case KindSenseLink:
+		if c.BaseURL == "" || c.WSURL == "" || c.AppKey == "" || c.AppSecret == "" {
+			return errors.New("senselink-push needs base_url, ws_url, app_key and app_secret")
+		}
+	default:
+		return fmt.Errorf("unknown kind %q", c.Kind)
+	}
+	return nil
+}
+
+func (c SourceConfig) tlsConfig() (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify}
+	pemData := []byte(c.CAPEM)
+	if c.CAFile != "" {
+		b, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		pemData = append(pemData, b...)
+	}
+	if len(pemData) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pemData) {
+			return nil, errors.New("no certificate in ca_pem/ca_file")
+		}
+		tc.RootCAs = pool
+	}
+	return tc, nil
+}
+
+// SourceStatus is what the settings page shows of a source.
+type SourceStatus struct {
+	ID, Kind, Name, SN string
+	ShopID             uint
+	Connected          bool
+	Err                string
+	Since              time.Time
+	Events             int64
+	LastEvent          time.Time
+}
+
+// Sources runs the configured sources and receives the webhooks.
+type Sources struct {
+	s      *Service
+	mu     sync.Mutex
+	list   []SourceConfig
+	status map[string]*SourceStatus
+	// webhook: app_id -> secret, and camera SN -> source
+	hookApps map[string]string
+	hookCams map[string]SourceConfig
+	replay   *lanevents.ReplayGuard
+	// clients fetch each source's pictures and clips with its TLS trust
+	// (a camera's own certificate).
+	clients map[string]*http.Client
+}
+
+func newSources(s *Service) *Sources {
+	return &Sources{s: s, status: map[string]*SourceStatus{}, hookApps: map[string]string{}, hookCams: map[string]SourceConfig{},
+		replay: lanevents.NewReplayGuard(s.cfg.WebhookWindow), clients: map[string]*http.Client{}}
+}
+
+// Configure sets the sources to run; call before Start.
+func (m *Sources) Configure(list []SourceConfig) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, c := range list {
+		if err := c.validate(); err != nil {
+			return fmt.Errorf("events: source %s: %w", c.ID(), err)
+		}
+		tc, err := c.tlsConfig()
+		if err != nil {
+			return fmt.Errorf("events: source %s: %w", c.ID(), err)
+		}
+		if tc.RootCAs != nil || tc.InsecureSkipVerify {
+			m.clients[c.ID()] = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 4}}
+		}
+		m.list = append(m.list, c)
+		m.status[c.ID()] = &SourceStatus{ID: c.ID(), Kind: c.Kind, Name: c.Name, SN: c.SN, ShopID: c.ShopID}
+		if c.Kind == KindSunmiWebhook {
+			m.hookApps[c.AppID] = c.Secret
+			m.hookCams[c.SN] = c
+		}
+	}
+	return nil
+}
+
+// client is the HTTP client for a source's media links.
+func (m *Sources) client(source string) *http.Client {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c, ok := m.clients[source]; ok {
+		return c
+	}
+	return m.s.cfg.HTTP
+}
+
+// Status lists the sources and how they are doing, by id.
+func (m *Sources) Status() []SourceStatus {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]SourceStatus, 0, len(m.status))
+	for _, st := range m.status {
+		out = append(out, *st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (m *Sources) setState(id string, connected bool, err error, at time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if st := m.status[id]; st != nil {
+		st.Connected, st.Since, st.Err = connected, at, ""
+		if err != nil {
+			st.Err = err.Error()
+		}
+	}
+}
+
+func (m *Sources) counted(id string, at time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if st := m.status[id]; st != nil {
+		st.Events++
+		st.LastEvent = at
+	}
+}
+
+func (m *Sources) start(ctx context.Context, wg *sync.WaitGroup) {
+	m.mu.Lock()
+	list := append([]SourceConfig(nil), m.list...)
+	m.mu.Unlock()
+	for _, c := range list {
+		c := c
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := m.run(ctx, c); err != nil && ctx.Err() == nil {
+				m.s.log.Error("events: source stopped", "source", c.ID(), "err", err)
+				m.setState(c.ID(), false, err, m.s.cfg.Now())
+			}
+		}()
+	}
+}
+
+// handler stores one event of a source.
+func (m *Sources) handler(c SourceConfig, bindings map[string]DeviceBinding) func(context.Context, vendors.Event) error {
+	return func(ctx context.Context, ev vendors.Event) error {
+		o := Origin{Source: c.ID(), ShopID: c.ShopID}
+		if b, ok := bindings[ev.DeviceSN]; ok {
+			o.ShopID, o.CameraName = b.ShopID, b.Name
+		}
+		_, err := m.s.Submit(ctx, o, ev)
+		if errors.Is(err, ErrUnknownDevice) {
+			// Not ours to keep: acknowledged so it is not sent forever.
+			m.s.log.Warn("events: event from a device in no shop", "source", c.ID(), "sn", ev.DeviceSN)
+			return nil
+		}
+		if err == nil {
+			m.counted(c.ID(), m.s.cfg.Now())
+		}
+		return err
+	}
+}
+
+func (m *Sources) run(ctx context.Context, c SourceConfig) error {
+	tc, err := c.tlsConfig()
+	if err != nil {
+		return err
+	}
+	onChannel := func(st lanevents.ChannelState) { m.setState(c.ID(), st.Connected, st.Err, st.Since) }
+	switch c.Kind {
+	case KindSunmiChannel:
+		return lanevents.RunChannel(ctx, lanevents.ChannelConfig{Addr: c.Addr, TLS: tc, AppID: c.AppID, Secret: c.Secret,
+			KeepAlive: time.Duration(c.KeepAlive) * time.Second, Handle: m.handler(c, nil), OnState: onChannel, Log: m.s.log})
+	case KindSunmiWebhook:
+		return m.subscribeHook(ctx, c, tc)
+	case KindSenseLink:
+		bindings := map[string]DeviceBinding{}
+		for _, b := range c.Devices {
+			bindings[b.SN] = b
+		}
+		id := c.ID()
+		return push.Run(ctx, push.Config{BaseURL: c.BaseURL, WSURL: c.WSURL, ImageURL: c.ImageURL, AppKey: c.AppKey, AppSecret: c.AppSecret,
+			HTTP:      &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}},
+			Dialer:    &websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: tc},
+			Handle:    m.handler(c, bindings),
+			Since:     func(ctx context.Context) (push.Cursor, bool, error) { return m.cursor(ctx, id) },
+			Heartbeat: time.Duration(c.Heartbeat) * time.Second,
+			OnState:   func(st push.State) { m.setState(id, st.Connected, st.Err, st.Since) },
+			Log:       m.s.log})
+	}
+	return nil
+}
+
+// cursor is the newest SenseLink record a source stored.
+func (m *Sources) cursor(ctx context.Context, source string) (push.Cursor, bool, error) {
+	rows, err := m.s.cfg.Store.SourceLast(ctx, source, 50)
+	if err != nil {
+		return push.Cursor{}, false, err
+	}
+	var c push.Cursor
+	for _, r := range rows {
+		if id, err := strconv.ParseInt(r.VendorEventID, 10, 64); err == nil && id > c.ID {
+			c = push.Cursor{ID: id, At: r.OccurredAt}
+		}
+	}
+	return c, c.ID > 0, nil
+}
+
+// subscribeHook makes sure the camera posts to our callback (003 §1.2.1),
+// retrying until it answers; the posts themselves arrive at the receiver.
+func (m *Sources) subscribeHook(ctx context.Context, c SourceConfig, tc *tls.Config) error {
+	if c.APIURL == "" || c.Callback == "" {
+		m.setState(c.ID(), true, nil, m.s.cfg.Now()) // subscribed by hand: we only receive
+		return nil
+	}
+	hooks := &lanevents.Hooks{BaseURL: c.APIURL, AppID: c.AppID, Secret: c.Secret,
+		HTTP: &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}}
+	wait := time.Second
+	for {
+		err := hooks.Add(ctx, []string{lanevents.EventFaceRecog, lanevents.EventDynamicDetect}, c.Callback)
+		var ve *vendors.Error
+		if errors.As(err, &ve) && ve.Code == 311 { // an FM010: motion only
+			err = hooks.Add(ctx, []string{lanevents.EventDynamicDetect}, c.Callback)
+		}
+		if err == nil {
+			m.s.log.Info("events: camera posts its events to us", "sn", c.SN, "callback", c.Callback)
+			m.setState(c.ID(), true, nil, m.s.cfg.Now())
+			return nil
+		}
+		m.setState(c.ID(), false, err, m.s.cfg.Now())
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, 5*time.Minute)
+	}
+}
+
+// Webhook refusals, for the receiver to answer.
+var (
+	ErrWebhookUnknownApp = errors.New("events: webhook from an unknown app")
+	ErrWebhookUnknownSN  = errors.New("events: webhook from a camera not configured for webhooks")
+)
+
+// ReceiveWebhook verifies and stores one notification-center post (003
+// §1.3): the signature with the app's secret, a fresh timestamp, not seen
+// before; only then is its event stored. Any refusal stores nothing.
+func (m *Sources) ReceiveWebhook(ctx context.Context, p lanevents.WebhookPost) (stored bool, err error) {
+	now := m.s.cfg.Now()
+	m.mu.Lock()
+	secret, ok := m.hookApps[p.AppID]
+	m.mu.Unlock()
+	if !ok {
+		return false, ErrWebhookUnknownApp
+	}
+	if err := p.Verify(secret, now, m.s.cfg.WebhookWindow); err != nil {
+		return false, err
+	}
+	ts, _ := p.Time()
+	key := p.AppID + "|" + strings.ToUpper(p.Sign)
+	if !m.replay.Check(key, ts, now) {
+		return false, lanevents.ErrReplay
+	}
+	ev, err := lanevents.ParsePayload(p.Payload, lanevents.Webhook, now)
+	if err != nil {
+		m.replay.Forget(key)
+		return false, err
+	}
+	m.mu.Lock()
+	c, ok := m.hookCams[ev.DeviceSN]
+	m.mu.Unlock()
+	if !ok || c.AppID != p.AppID {
+		m.replay.Forget(key)
+		return false, ErrWebhookUnknownSN
+	}
+	res, err := m.s.Submit(ctx, Origin{Source: c.ID(), ShopID: c.ShopID}, ev)
+	if err != nil {
+		m.replay.Forget(key) // the camera's retry must get through
+		return false, err
+	}
+	m.counted(c.ID(), now)
+	return res.Stored, nil
+}
