@@ -18,7 +18,7 @@ type DynamicDetect struct {
 
 // Weekday bits of DynamicDetect.Weekdays.
 const (
-	AllWeek = 1 << 7 // "7 x 24 hours"
+	AllWeek   = 1 << 7 // "7 x 24 hours"
 	MaxMinute = 1440
 )
 

@@ -83,7 +83,6 @@ func (c *Client) Hooks(ctx context.Context) ([]Subscription, error) {
 	return out, nil
 }
 
-
 // SameCallback reports whether a callback the camera lists (maybe without a
 // scheme) is ours.
 func SameCallback(listed, ours string) bool {

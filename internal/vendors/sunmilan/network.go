@@ -25,7 +25,7 @@ type AP struct {
 // IPConfig is the camera's addressing (003 Basic 6-7). Proto is "dhcp" or
 // "static"; the addresses matter for static only.
 type IPConfig struct {
-	Proto                                    string
+	Proto                                 string
 	Address, Netmask, Gateway, DNS1, DNS2 string
 }
 
