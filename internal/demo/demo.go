@@ -32,6 +32,8 @@ type Env struct {
 	CA []byte
 	// Sunmi is the Sunmi cloud simulator.
 	Sunmi *sim.Server
+	// Devices are the LAN camera and SenseLink simulators (devices.go).
+	Devices *DevicesEnv
 
 	dir     string
 	servers []*http.Server
@@ -60,6 +62,9 @@ func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Env, error) 
 		return nil, err
 	}
 	e.SunmiURL = url + "/openapi"
+	if e.Devices, err = startDevices(e, cert); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -122,6 +127,9 @@ func (e *Env) Save() error {
 // Close saves the state and stops the simulators.
 func (e *Env) Close(ctx context.Context) error {
 	err := e.Save()
+	if e.Devices != nil {
+		err = errors.Join(err, e.Devices.close())
+	}
 	for _, s := range e.servers {
 		err = errors.Join(err, s.Shutdown(ctx))
 	}

@@ -307,3 +307,12 @@ func (s *LAN) Snapshot(ctx context.Context, cam models.Camera) (ct string, body 
 	})
 	return ct, body, err
 }
+
+// SetDiscoveryTargets stores the discovery addresses without an audit entry
+// (the demo points them at its simulator on every start).
+func (s *LAN) SetDiscoveryTargets(ctx context.Context, target, listen string) error {
+	if err := s.Store.SetSetting(ctx, settingTarget, target); err != nil {
+		return err
+	}
+	return s.Store.SetSetting(ctx, settingListen, listen)
+}

@@ -190,3 +190,18 @@ func (s *LAN) FactoryReset(ctx context.Context, a models.Actor, cam models.Camer
 	cam.Activated = false
 	return s.Store.UpdateLANCamera(ctx, &cam)
 }
+
+// SetWifiKeeping sets the network; keepPassword reuses the password the
+// camera has (the form never shows it, so an empty field means "keep").
+func (s *LAN) SetWifiKeeping(ctx context.Context, a models.Actor, cam models.Camera, w sunmilan.Wifi, keepPassword bool) error {
+	return s.with(ctx, &a, cam, "camera.wifi", "ssid "+w.SSID, func(c *sunmilan.Client) error {
+		if keepPassword {
+			cur, err := c.Wifi(ctx)
+			if err != nil {
+				return err
+			}
+			w.Password = cur.Password
+		}
+		return c.SetWifi(ctx, w)
+	})
+}

@@ -28,9 +28,12 @@ type Options struct {
 	// NoInternet makes activation fail with 9 ("connected to the Internet is
 	// required", 003 Device Management 1).
 	NoInternet bool
-	Now        func() time.Time
-	MaxSkew    time.Duration // allowed |timestamp - now|; 0 = 300 s; negative: no check
-	Logf       func(format string, args ...any)
+	// Certificate, when set, is served instead of a fresh self-signed one
+	// (the demo keeps its camera's certificate across restarts).
+	Certificate *tls.Certificate
+	Now         func() time.Time
+	MaxSkew     time.Duration // allowed |timestamp - now|; 0 = 300 s; negative: no check
+	Logf        func(format string, args ...any)
 }
 
 // Fault makes the camera misbehave. One that answers (Code, Malformed,
@@ -57,14 +60,13 @@ type Camera struct {
 	opt Options
 	now func() time.Time
 
-	mu      sync.Mutex
-	st      State
-	faults  map[string]*Fault
-	calls   []Call
-	cert    tls.Certificate
-	certPEM []byte
-	snaps   map[string]time.Time // snapshot auth keys and their expiry
-	jpeg    []byte
+	mu     sync.Mutex
+	st     State
+	faults map[string]*Fault
+	calls  []Call
+	cert   tls.Certificate
+	snaps  map[string]time.Time // snapshot auth keys and their expiry
+	jpeg   []byte
 
 	srv  *http.Server
 	addr string // host:port it serves on, once started
@@ -96,6 +98,10 @@ func New(opt Options) (*Camera, error) {
 	}
 	c.st = factoryState(opt)
 	c.st.Activated = opt.Activated
+	if opt.Certificate != nil {
+		c.cert = *opt.Certificate
+		return c, nil
+	}
 	if err := c.RotateCertificate(); err != nil {
 		return nil, err
 	}
@@ -109,12 +115,12 @@ func (c *Camera) SN() string { return c.opt.SN }
 // replaced or re-flashed camera has: a client pinned to the old one must
 // refuse it.
 func (c *Camera) RotateCertificate() error {
-	cert, pemBytes, err := tlsutil.SelfSigned("Sunmi IPC " + c.opt.SN)
+	cert, _, err := tlsutil.SelfSigned("Sunmi IPC " + c.opt.SN)
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
-	c.cert, c.certPEM = cert, pemBytes
+	c.cert = cert
 	c.mu.Unlock()
 	return nil
 }
@@ -186,6 +192,16 @@ func loopbackOnly(addr string) error {
 		return fmt.Errorf("sunmilan sim: %s is not a loopback address", addr)
 	}
 	return nil
+}
+
+// SetState replaces the camera's state (the demo restores a saved one).
+func (c *Camera) SetState(st State) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.st = st.clone()
+	if c.st.Hooks == nil {
+		c.st.Hooks = map[string][]string{}
+	}
 }
 
 // State returns a copy of the camera's state.
