@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"maps"
 	"net"
 	"net/http"
@@ -152,8 +154,10 @@ func (c *Camera) Start(addr string) (string, error) {
 		tlsConf.ClientCAs = c.opt.ClientCAs
 		tlsConf.ClientAuth = tls.RequireAndVerifyClientCert
 	}
+	// Refused handshakes (a client checking the certificate, a missing client
+	// certificate) are expected: keep them out of the logs.
 	srv := &http.Server{Handler: c, ReadHeaderTimeout: 5 * time.Second, TLSConfig: tlsConf,
-		ErrorLog: nil}
+		ErrorLog: log.New(io.Discard, "", 0)}
 	c.mu.Lock()
 	c.srv, c.addr = srv, ln.Addr().String()
 	c.mu.Unlock()

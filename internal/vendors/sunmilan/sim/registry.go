@@ -73,7 +73,12 @@ func (c *Camera) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	k := Call{Path: path, Code: -1, At: c.now()}
-	defer func() { c.record(k) }()
+	recorded := false
+	defer func() {
+		if !recorded {
+			c.record(k)
+		}
+	}()
 	params, files, err := readForm(w, r)
 	if errors.Is(err, errTooLarge) {
 		http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
@@ -81,7 +86,9 @@ func (c *Camera) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	k.Params = maps.Clone(params)
 	delete(k.Params, "sign")
-	if c.fault(w, r, path) {
+	// A dropped connection is logged before it is dropped, so a client
+	// that sees the close also sees the call in the log.
+	if c.fault(w, r, path, func() { c.record(k); recorded = true }) {
 		return
 	}
 	if err != nil {
@@ -236,7 +243,7 @@ func reply(w http.ResponseWriter, code int, data any) int {
 }
 
 // fault plays the fault for path, if any, and reports whether it answered.
-func (c *Camera) fault(w http.ResponseWriter, r *http.Request, path string) bool {
+func (c *Camera) fault(w http.ResponseWriter, r *http.Request, path string, beforeDrop func()) bool {
 	f, ok := c.takeFault(path)
 	if !ok {
 		return false
@@ -252,6 +259,7 @@ func (c *Camera) fault(w http.ResponseWriter, r *http.Request, path string) bool
 	}
 	switch {
 	case f.Drop:
+		beforeDrop()
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				_ = conn.Close()
