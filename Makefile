@@ -74,6 +74,7 @@ chromium:
 ## bench: the page benchmarks of BENCHMARKS.md
 bench: generate
 	$(GO) test -run '^$$' -bench 'ShopsPage|CameraList' -benchmem ./internal/handlers/
+	$(GO) test -run '^$$' -bench 'DiscoveryFrame' -benchmem ./internal/vendors/sunmilan/
 
 clean:
 	rm -rf bin playwright/test-results playwright/playwright-report playwright/.data
