@@ -45,8 +45,8 @@ func (s *Server) registerDevices(rt routes) {
 	lan.POST("/format-sd", s.FormatSD)
 	lan.GET("/reboot", s.RebootForm)
 	lan.POST("/reboot", s.Reboot)
-	lan.GET("/reset", s.ResetForm)
-	lan.POST("/reset", s.Reset)
+	lan.GET("/reset", s.requireAdmin, s.ResetForm)
+	lan.POST("/reset", s.requireAdmin, s.Reset)
 	lan.POST("/activate", s.requireAdmin, s.ActivateLAN)
 	lan.POST("/wifi-before", s.requireAdmin, s.WifiBeforeActivation)
 	lan.POST("/trust", s.requireAdmin, s.TrustCertificate)
@@ -71,7 +71,9 @@ func (s *Server) registerDevices(rt routes) {
 
 func lanHref(shop, cam uint) string { return cameraHref(shop, cam) + "/lan" }
 
-func senselinkHref(account uint) string { return "/senselink/" + strconv.FormatUint(uint64(account), 10) }
+func senselinkHref(account uint) string {
+	return "/senselink/" + strconv.FormatUint(uint64(account), 10)
+}
 
 // requireLAN lets only LAN cameras through to their settings pages: any
 // other camera is a 404 there.

@@ -35,7 +35,9 @@ var weekdayFields = []string{"wd0", "wd1", "wd2", "wd3", "wd4", "wd5", "wd6", "w
 var lanSections = map[string]lanSection{
 	"name": {[]string{"name"}, func(c *gin.Context, errs formErrors) lanAction {
 		name := text(c, "name")
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.SetName(ctx, a, cam, name) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.SetName(ctx, a, cam, name)
+		}
 	}},
 	"wifi": {[]string{"ssid"}, func(c *gin.Context, errs formErrors) lanAction {
 		w := sunmilan.Wifi{SSID: text(c, "ssid"), Password: c.PostForm("password")}
@@ -47,7 +49,9 @@ var lanSections = map[string]lanSection{
 	"ip": {[]string{"proto", "ipaddr", "netmask", "gateway", "dns1", "dns2"}, func(c *gin.Context, errs formErrors) lanAction {
 		ip := sunmilan.IPConfig{Proto: text(c, "proto"), Address: text(c, "ipaddr"), Netmask: text(c, "netmask"),
 			Gateway: text(c, "gateway"), DNS1: text(c, "dns1"), DNS2: text(c, "dns2")}
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.SetIP(ctx, a, cam, ip) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.SetIP(ctx, a, cam, ip)
+		}
 	}},
 	"lens": {[]string{"zoom", "focus"}, func(c *gin.Context, errs formErrors) lanAction {
 		zoom, focus := intField(c, "zoom", errs), intField(c, "focus", errs)
@@ -57,10 +61,14 @@ var lanSections = map[string]lanSection{
 	}},
 	"autofocus": {[]string{"focus_x", "focus_y"}, func(c *gin.Context, errs formErrors) lanAction {
 		x, y := intField(c, "focus_x", errs), intField(c, "focus_y", errs)
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.AutoFocus(ctx, a, cam, x, y) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.AutoFocus(ctx, a, cam, x, y)
+		}
 	}},
 	"lens-reset": {nil, func(c *gin.Context, errs formErrors) lanAction {
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.ResetLens(ctx, a, cam) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.ResetLens(ctx, a, cam)
+		}
 	}},
 	"ir": {[]string{"irmode"}, func(c *gin.Context, errs formErrors) lanAction {
 		m := intField(c, "irmode", errs)
@@ -76,28 +84,40 @@ var lanSections = map[string]lanSection{
 				d.Weekdays |= 1 << i
 			}
 		}
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.SetDetect(ctx, a, cam, d) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.SetDetect(ctx, a, cam, d)
+		}
 	}},
 	"led": {[]string{"led_switch"}, func(c *gin.Context, errs formErrors) lanAction {
 		on := c.PostForm("led_switch") == "1"
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.SetLED(ctx, a, cam, on) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.SetLED(ctx, a, cam, on)
+		}
 	}},
 	"rotation": {[]string{"rotation"}, func(c *gin.Context, errs formErrors) lanAction {
 		r := intField(c, "rotation", errs)
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.SetRotation(ctx, a, cam, r) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.SetRotation(ctx, a, cam, r)
+		}
 	}},
 	"face": {[]string{"optimize_seconds"}, func(c *gin.Context, errs formErrors) lanAction {
 		n := intField(c, "optimize_seconds", errs)
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.SetFace(ctx, a, cam, n) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.SetFace(ctx, a, cam, n)
+		}
 	}},
 	"doorline": {[]string{"resolution", "start_x", "start_y", "end_x", "end_y"}, func(c *gin.Context, errs formErrors) lanAction {
 		d := sunmilan.DoorLine{Resolution: intField(c, "resolution", errs), StartX: intField(c, "start_x", errs),
 			StartY: intField(c, "start_y", errs), EndX: intField(c, "end_x", errs), EndY: intField(c, "end_y", errs)}
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.SetDoorLine(ctx, a, cam, d) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.SetDoorLine(ctx, a, cam, d)
+		}
 	}},
 	"flow": {[]string{"facerecog_interval", "customer_judgemode"}, func(c *gin.Context, errs formErrors) lanAction {
 		f := sunmilan.FlowConfig{FaceRecogInterval: intField(c, "facerecog_interval", errs), JudgeMode: intField(c, "customer_judgemode", errs)}
-		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error { return lan.SetFlow(ctx, a, cam, f) }
+		return func(ctx context.Context, lan *devices.LAN, a models.Actor, cam models.Camera) error {
+			return lan.SetFlow(ctx, a, cam, f)
+		}
 	}},
 }
 
@@ -602,4 +622,3 @@ func udpAddress(s string) bool {
 	p, perr := strconv.Atoi(port)
 	return ip != nil && ip.To4() != nil && perr == nil && p >= 0 && p <= 65535
 }
-

@@ -82,7 +82,7 @@ func (s *Server) SenseLinkOverview(c *gin.Context) {
 	for _, d := range o.Devices {
 		row := devview.SLDevice{ID: strconv.FormatInt(d.ID, 10), Name: d.Name, SN: d.SN, Type: d.TypeName, Location: d.Location,
 			Direction: strconv.Itoa(d.Direction), Online: d.Online,
-			EditHref:   fmt.Sprintf("%s/devices/%d/edit", base, d.ID), DeleteHref: fmt.Sprintf("%s/devices/%d/delete", base, d.ID)}
+			EditHref: fmt.Sprintf("%s/devices/%d/edit", base, d.ID), DeleteHref: fmt.Sprintf("%s/devices/%d/delete", base, d.ID)}
 		for _, g := range d.Groups {
 			row.Groups = append(row.Groups, g.Name)
 		}

@@ -279,3 +279,23 @@ func TestLANVendorAccountForm(t *testing.T) {
 		t.Fatalf("unknown vendor kind: %d", r.status)
 	}
 }
+
+// The shop form offers only Sunmi cloud accounts: a shop links to a Sunmi
+// cloud shop, and LAN or SenseLink accounts cannot be that.
+func TestShopFormOffersCloudAccountsOnly(t *testing.T) {
+	d := newDevicesApp(t)
+	b := d.login("admin", adminPW)
+	r := b.get("/shops/new")
+	r.has(t, "Sunmi (Sunmi cloud)")
+	r.lacks(t, "LAN (Sunmi camera (LAN))", "SL (SenseTime SenseLink)")
+	r = b.post("/shops", url.Values{"name": {"X"}, "timezone": {"Asia/Shanghai"}, "account_id": {fmt.Sprint(d.slAcc.ID)}, "sunmi_shop_no": {"1"}})
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("SenseLink account as a shop's Sunmi account: %d", r.status)
+	}
+	// Factory reset is an admin's: a manager of the shop cannot.
+	page := d.addCamera(t, b)
+	d.addUser("mgr4", managerPW, models.RoleManager, d.shopA.ID)
+	if r := d.login("mgr4", managerPW).post(page+"/reset", url.Values{"step": {"2"}, "confirm_sn": {"C201D8BS00188"}}); r.status != http.StatusForbidden {
+		t.Fatalf("manager reset: %d", r.status)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"storelens/internal/models"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/sunmicloud"
 	"storelens/web/templates/cameras"
 	"storelens/web/templates/components"
 	"storelens/web/templates/shops"
@@ -60,6 +61,9 @@ func (s *Server) accountOptions(c *gin.Context) ([]shops.AccountOption, map[stri
 	opts := make([]shops.AccountOption, 0, len(accs))
 	ids := map[string]bool{}
 	for _, a := range accs {
+		if a.Vendor != sunmicloud.Name { // a shop links to a Sunmi cloud shop; LAN and SenseLink accounts are not that
+			continue
+		}
 		id := strconv.FormatUint(uint64(a.ID), 10)
 		opts = append(opts, shops.AccountOption{ID: id, Label: fmt.Sprintf("%s (%s)", a.Name, s.Registry.Label(a.Vendor))})
 		ids[id] = true
