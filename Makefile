@@ -76,6 +76,7 @@ bench: generate
 	$(GO) test -run '^$$' -bench 'ShopsPage|CameraList' -benchmem ./internal/handlers/
 	$(GO) test -run '^$$' -bench 'Traffic' -benchtime 5x -benchmem ./internal/traffic/
 	$(GO) test -run '^$$' -bench 'FLVFanout|HLSFanout' -benchtime 1x ./internal/live/
+	$(GO) test -run '^$$' -bench 'DiscoveryFrame' -benchmem ./internal/vendors/sunmilan/
 
 clean:
 	rm -rf bin playwright/test-results playwright/playwright-report playwright/.data

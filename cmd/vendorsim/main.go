@@ -40,11 +40,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	certOut := fs.String("cert-out", "vendorsim-cert.pem", "where to write that certificate, for the server's --vendor-ca")
 	appID := fs.String("app-id", demo.DemoAppID, "the simulated app_id")
 	secret := fs.String("secret", "", "its secret key (random when empty)")
+	lanAddr := fs.String("lan-addr", "127.0.0.1:9102", "loopback address of the simulated Sunmi LAN camera (HTTPS)")
+	discoveryAddr := fs.String("discovery-addr", "127.0.0.1:10001", "loopback UDP address where the LAN camera answers discovery")
+	senselinkAddr := fs.String("senselink-addr", "127.0.0.1:9103", "loopback address of the SenseLink simulator")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if err := loopbackOnly(*sunmiAddr); err != nil {
-		return err
+	for _, a := range []string{*sunmiAddr, *lanAddr, *discoveryAddr, *senselinkAddr} {
+		if err := loopbackOnly(a); err != nil {
+			return err
+		}
 	}
 	if *secret == "" {
 		*secret = auth.RandomPassword(24)
@@ -59,11 +64,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
 	scheme := "http"
+	var simCert *tls.Certificate
 	if *useTLS {
 		cert, pem, err := tlsutil.SelfSigned("StoreLens vendorsim")
 		if err != nil {
 			return err
 		}
+		simCert = &cert
 		if err := os.WriteFile(*certOut, pem, 0o644); err != nil {
 			return err
 		}
@@ -76,6 +83,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *useTLS {
 		fmt.Fprintf(out, "  certificate written to %s (start storelens with --vendor-ca %s)\n", *certOut, *certOut)
 	}
+	stopDevices, err := serveDevices(out, *lanAddr, *discoveryAddr, *senselinkAddr, simCert)
+	if err != nil {
+		return err
+	}
+	defer stopDevices()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

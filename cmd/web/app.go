@@ -23,7 +23,9 @@ import (
 	"storelens/internal/secrets"
 	"storelens/internal/tlsutil"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/senselink"
 	"storelens/internal/vendors/sunmicloud"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // run starts the server and blocks until ctx ends, then shuts down
@@ -103,6 +105,8 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	}
 	registry := vendors.NewRegistry(vendorHTTP)
 	registry.Register(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
+	registry.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
+	registry.Register(senselink.Name, senselink.Label, senselink.New)
 	acc := &accounts.Service{Store: st, Box: box, Registry: registry}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP}
 
@@ -149,6 +153,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	fmt.Fprintf(stdout, "StoreLens is serving on http://%s\n", ln.Addr())
 	if demoOn {
 		fmt.Fprintf(stdout, "  demo mode: simulated Sunmi cloud at %s\n", env.SunmiURL)
+		if env.Devices != nil {
+			fmt.Fprintf(stdout, "  demo mode: simulated LAN camera at %s (discovery on udp %s), SenseLink at %s\n",
+				env.Devices.LAN.Addr(), env.Devices.Discovery.Addr(), env.Devices.SenseLinkURL)
+		}
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

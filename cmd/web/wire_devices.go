@@ -1,9 +1,40 @@
 package main
 
-import "storelens/internal/handlers"
+import (
+	"context"
+	"time"
 
-// wireDevices builds the devices area: its services, background work and, in demo
-// mode, its simulators' seed data.
+	"storelens/internal/demo"
+	"storelens/internal/devices"
+	"storelens/internal/handlers"
+)
+
+// statusEvery is how often the cameras' online status is checked (the
+// health page's history). The first check runs at start.
+const statusEvery = 5 * time.Minute
+
+// wireDevices builds the devices area: the LAN camera and SenseLink
+// services, the periodic camera status check, and, in demo mode, the
+// devices' demo accounts pointed at this run's simulators.
 func (w *wiring) wireDevices() (handlers.DevicesDeps, error) {
-	return handlers.DevicesDeps{}, nil
+	lan := &devices.LAN{Store: w.store, Accounts: w.accounts, Log: w.log.With("area", "devices")}
+	sl := &devices.SenseLink{Store: w.store, Accounts: w.accounts}
+	if w.demo != nil {
+		if err := demo.SeedDevices(w.ctx, w.store, w.accounts, lan, w.demo); err != nil {
+			return handlers.DevicesDeps{}, err
+		}
+	}
+	status := &devices.Status{Store: w.store, Accounts: w.accounts, LAN: lan, Log: lan.Log}
+	ctx, cancel := context.WithCancel(w.ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		status.Run(ctx, statusEvery)
+	}()
+	w.closers = append(w.closers, func() error {
+		cancel()
+		<-done
+		return nil
+	})
+	return handlers.DevicesDeps{LAN: lan, SenseLink: sl}, nil
 }

@@ -26,9 +26,40 @@ type Service struct {
 }
 
 // Input is what a user types for an account. An empty Secret on update
-// keeps the stored one.
+// keeps the stored one; so do an empty ActivationCode and a nil
+// ClientCertP12 (Sunmi LAN accounts). RemoveClientCert erases the stored
+// certificate.
 type Input struct {
 	Vendor, Name, BaseURL, AppID, Secret, CompanyNo string
+
+	ActivationCode     string
+	ClientCertP12      []byte
+	ClientCertName     string
+	ClientCertPassword string
+	RemoveClientCert   bool
+}
+
+// sealLAN seals the LAN fields that were given; nil keeps the stored value.
+func (s *Service) sealLAN(in Input) (activation, cert, password []byte, name *string, err error) {
+	if in.ActivationCode != "" {
+		if activation, err = s.Box.Seal(in.ActivationCode); err != nil {
+			return
+		}
+	}
+	switch {
+	case len(in.ClientCertP12) > 0:
+		if cert, err = s.Box.Seal(string(in.ClientCertP12)); err != nil {
+			return
+		}
+		if password, err = s.Box.Seal(in.ClientCertPassword); err != nil {
+			return
+		}
+		n := in.ClientCertName
+		name = &n
+	case in.RemoveClientCert:
+		cert, password, name = []byte{}, []byte{}, new(string)
+	}
+	return
 }
 
 // ErrSecretUnreadable means the stored secret cannot be opened with this
@@ -42,6 +73,14 @@ func (s *Service) Create(ctx context.Context, actor models.Actor, in Input) (mod
 		return models.VendorAccount{}, err
 	}
 	a := models.VendorAccount{Vendor: in.Vendor, Name: in.Name, BaseURL: in.BaseURL, AppID: in.AppID, SecretEnc: sealed, CompanyNo: in.CompanyNo}
+	act, cert, pw, certName, err := s.sealLAN(in)
+	if err != nil {
+		return a, err
+	}
+	a.ActivationCodeEnc, a.ClientCertEnc, a.ClientCertPasswordEnc = act, cert, pw
+	if certName != nil {
+		a.ClientCertName = *certName
+	}
 	if err := s.Store.CreateVendorAccount(ctx, &a); err != nil {
 		return a, err
 	}
@@ -58,12 +97,25 @@ func (s *Service) Update(ctx context.Context, actor models.Actor, a models.Vendo
 		}
 	}
 	a.Name, a.BaseURL, a.AppID, a.CompanyNo = in.Name, in.BaseURL, in.AppID, in.CompanyNo
+	act, cert, pw, certName, err := s.sealLAN(in)
+	if err != nil {
+		return err
+	}
 	if err := s.Store.UpdateVendorAccount(ctx, &a, sealed); err != nil {
+		return err
+	}
+	if err := s.Store.SetVendorAccountSealed(ctx, a.ID, act, cert, pw, certName); err != nil {
 		return err
 	}
 	detail := a.Name
 	if sealed != nil {
 		detail += " (secret changed)"
+	}
+	if act != nil {
+		detail += " (activation code changed)"
+	}
+	if cert != nil {
+		detail += " (client certificate changed)"
 	}
 	return s.Store.Audit(ctx, actor.Entry("vendor_account.update", "vendor_account", id(a.ID), detail))
 }
@@ -78,17 +130,49 @@ func (s *Service) Delete(ctx context.Context, actor models.Actor, a models.Vendo
 
 // Open builds the adapter of a stored account.
 func (s *Service) Open(a models.VendorAccount) (vendors.Adapter, error) {
-	secret, err := s.Box.Open(a.SecretEnc)
+	acc, err := s.Credentials(a)
 	if err != nil {
-		return nil, ErrSecretUnreadable
-	}
-	acc := vendors.Account{ID: a.ID, Vendor: a.Vendor, BaseURL: a.BaseURL, AppID: a.AppID, Secret: secret, CompanyNo: a.CompanyNo}
-	if s.Extra != nil {
-		if err := s.Extra(a, &acc); err != nil {
-			return nil, err
-		}
+		return nil, err
 	}
 	return s.Registry.Open(acc)
+}
+
+// Credentials opens an account's sealed values into a vendors.Account.
+func (s *Service) Credentials(a models.VendorAccount) (vendors.Account, error) {
+	secret, err := s.Box.Open(a.SecretEnc)
+	if err != nil {
+		return vendors.Account{}, ErrSecretUnreadable
+	}
+	acc := vendors.Account{ID: a.ID, Vendor: a.Vendor, BaseURL: a.BaseURL, AppID: a.AppID, Secret: secret, CompanyNo: a.CompanyNo}
+	open := func(b []byte) (string, error) {
+		if len(b) == 0 {
+			return "", nil
+		}
+		v, err := s.Box.Open(b)
+		if err != nil {
+			return "", ErrSecretUnreadable
+		}
+		return v, nil
+	}
+	if acc.ActivationCode, err = open(a.ActivationCodeEnc); err != nil {
+		return acc, err
+	}
+	cert, err := open(a.ClientCertEnc)
+	if err != nil {
+		return acc, err
+	}
+	if cert != "" {
+		acc.ClientCertP12 = []byte(cert)
+	}
+	if acc.ClientCertPassword, err = open(a.ClientCertPasswordEnc); err != nil {
+		return acc, err
+	}
+	if s.Extra != nil {
+		if err := s.Extra(a, &acc); err != nil {
+			return acc, err
+		}
+	}
+	return acc, nil
 }
 
 // Adapter builds the adapter of the account with id.

@@ -34,6 +34,8 @@ type Env struct {
 	Sunmi *sim.Server
 	// Traffic is the traffic area's simulators (traffic.go).
 	Traffic *TrafficEnv
+	// Devices are the LAN camera and SenseLink simulators (devices.go).
+	Devices *DevicesEnv
 
 	dir     string
 	servers []*http.Server
@@ -65,6 +67,9 @@ func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Env, error) 
 		return nil, err
 	}
 	e.SunmiURL = url + "/openapi"
+	if e.Devices, err = startDevices(e, cert); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 
@@ -127,6 +132,9 @@ func (e *Env) Save() error {
 // Close saves the state and stops the simulators.
 func (e *Env) Close(ctx context.Context) error {
 	err := e.Save()
+	if e.Devices != nil {
+		err = errors.Join(err, e.Devices.close())
+	}
 	for _, s := range e.servers {
 		err = errors.Join(err, s.Shutdown(ctx))
 	}

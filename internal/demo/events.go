@@ -78,7 +78,7 @@ func (e *Env) StartEvents(ctx context.Context, st *models.Store, callback string
 			if !d.Online {
 				continue
 			}
-			cam, err := st.CameraBySN(ctx, d.SN)
+			cam, err := st.AnyCameraBySN(ctx, d.SN)
 			if errors.Is(err, models.ErrNotFound) {
 				continue // unbound or deleted in this demo: no events from it
 			} else if err != nil {

@@ -314,7 +314,7 @@ func (s *Service) resolve(ctx context.Context, o Origin, ev vendors.Event) (reso
 	}
 	d = resolvedDevice{shopID: o.ShopID, cameraID: o.CameraID, cameraName: o.CameraName, at: now}
 	if ev.DeviceSN != "" {
-		cam, err := s.cfg.Store.CameraBySN(ctx, ev.DeviceSN)
+		cam, err := s.cfg.Store.AnyCameraBySN(ctx, ev.DeviceSN)
 		switch {
 		case err == nil:
 			id := cam.ID

@@ -10,6 +10,7 @@ import (
 
 	"storelens/internal/cameras"
 	"storelens/internal/models"
+	"storelens/internal/vendors/sunmilan"
 	camview "storelens/web/templates/cameras"
 )
 
@@ -78,6 +79,10 @@ func (s *Server) Bind(c *gin.Context) {
 // vendor cannot be asked, the stored details and a retry.
 func (s *Server) ShowCamera(c *gin.Context) {
 	sh, cam := currentShop(c), currentCamera(c)
+	if cam.Vendor == sunmilan.Name { // a LAN camera's page is its settings page (devices area)
+		c.Redirect(http.StatusFound, lanHref(sh.ID, cam.ID))
+		return
+	}
 	ctx, cancel := s.vendorCtx(c)
 	defer cancel()
 	fresh, err := s.Cameras.Refresh(ctx, *sh, *cam)

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"io"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -10,9 +11,11 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"storelens/internal/accounts"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // formErrors collects localized messages per field.
@@ -94,14 +97,36 @@ func shopFormOf(sh models.Shop) shopForm {
 	return f
 }
 
-// accountForm is the vendor account form.
+// accountForm is the vendor account form, for each kind of vendor.
 type accountForm struct {
-	Name, BaseURL, AppID, Secret, CompanyNo string
+	Vendor, Name, BaseURL, AppID, Secret, CompanyNo string
+	// Sunmi LAN accounts: write-only like the secret.
+	ActivationCode, CertPassword string
+	Cert                         []byte
+	CertName                     string
+	RemoveCert                   bool
 }
 
-func bindAccountForm(c *gin.Context) accountForm {
-	return accountForm{Name: text(c, "name"), BaseURL: text(c, "base_url"), AppID: text(c, "app_id"),
-		Secret: strings.TrimSpace(c.PostForm("secret")), CompanyNo: text(c, "company_no")}
+// maxClientCert caps an uploaded PKCS#12 file (a few KB in practice).
+const maxClientCert = 64 << 10
+
+func bindAccountForm(c *gin.Context, vendor string) accountForm {
+	f := accountForm{Vendor: vendor, Name: text(c, "name"), BaseURL: text(c, "base_url"), AppID: text(c, "app_id"),
+		Secret: strings.TrimSpace(c.PostForm("secret")), CompanyNo: text(c, "company_no"),
+		ActivationCode: strings.TrimSpace(c.PostForm("activation_code")), CertPassword: c.PostForm("client_cert_password"),
+		RemoveCert: c.PostForm("remove_client_cert") == "1"}
+	if fh, err := c.FormFile("client_cert"); err == nil && fh.Size > 0 {
+		f.CertName = fh.Filename
+		if fh.Size > maxClientCert {
+			f.Cert = make([]byte, maxClientCert+1) // refused by validate
+			return f
+		}
+		if file, err := fh.Open(); err == nil {
+			f.Cert, _ = io.ReadAll(io.LimitReader(file, maxClientCert+1))
+			file.Close()
+		}
+	}
+	return f
 }
 
 func (f accountForm) validate(l *i18n.Localizer, isNew bool) formErrors {
@@ -111,10 +136,12 @@ func (f accountForm) validate(l *i18n.Localizer, isNew bool) formErrors {
 	} else if tooLong(f.Name, 100) {
 		e.add("name", l.Tf("form.too_long", map[string]any{"Max": 100}))
 	}
-	if u, err := url.Parse(f.BaseURL); f.BaseURL == "" {
-		e.add("base_url", l.T("form.required"))
-	} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-		e.add("base_url", l.T("vendors.bad_url"))
+	if f.Vendor != sunmilan.Name { // a LAN account has no server: each camera has its address
+		if u, err := url.Parse(f.BaseURL); f.BaseURL == "" {
+			e.add("base_url", l.T("form.required"))
+		} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+			e.add("base_url", l.T("vendors.bad_url"))
+		}
 	}
 	if f.AppID == "" {
 		e.add("app_id", l.T("form.required"))
@@ -129,7 +156,28 @@ func (f accountForm) validate(l *i18n.Localizer, isNew bool) formErrors {
 	if f.CompanyNo != "" && !vendorIDPattern.MatchString(f.CompanyNo) {
 		e.add("company_no", l.T("shop.bad_vendor_id"))
 	}
+	if f.Vendor == sunmilan.Name {
+		if isNew && f.ActivationCode == "" {
+			e.add("activation_code", l.T("form.required"))
+		} else if tooLong(f.ActivationCode, 128) {
+			e.add("activation_code", l.Tf("form.too_long", map[string]any{"Max": 128}))
+		}
+		switch {
+		case len(f.Cert) > maxClientCert:
+			e.add("client_cert", l.T("devices.account.cert_too_large"))
+		case len(f.Cert) > 0:
+			if _, err := sunmilan.LoadPKCS12(f.Cert, f.CertPassword); err != nil {
+				e.add("client_cert", l.T("devices.account.cert_unreadable"))
+			}
+		}
+	}
 	return e
+}
+
+func (f accountForm) input() accounts.Input {
+	return accounts.Input{Vendor: f.Vendor, Name: f.Name, BaseURL: f.BaseURL, AppID: f.AppID, Secret: f.Secret, CompanyNo: f.CompanyNo,
+		ActivationCode: f.ActivationCode, ClientCertP12: f.Cert, ClientCertName: f.CertName, ClientCertPassword: f.CertPassword,
+		RemoveClientCert: f.RemoveCert}
 }
 
 var snPattern = regexp.MustCompile(`^[A-Z0-9]{6,32}$`)

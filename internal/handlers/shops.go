@@ -11,7 +11,7 @@ import (
 
 	"storelens/internal/models"
 	"storelens/internal/vendors"
-	"storelens/internal/vendors/opretail"
+	"storelens/internal/vendors/sunmicloud"
 	"storelens/web/templates/cameras"
 	"storelens/web/templates/components"
 	"storelens/web/templates/shops"
@@ -61,7 +61,7 @@ func (s *Server) accountOptions(c *gin.Context) ([]shops.AccountOption, map[stri
 	opts := make([]shops.AccountOption, 0, len(accs))
 	ids := map[string]bool{}
 	for _, a := range accs {
-		if a.Vendor == opretail.Name { // linked on the shop's traffic tab, not here
+		if a.Vendor != sunmicloud.Name { // a shop links to a Sunmi cloud shop here; OpRetail, LAN and SenseLink accounts elsewhere
 			continue
 		}
 		id := strconv.FormatUint(uint64(a.ID), 10)

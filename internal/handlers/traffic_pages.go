@@ -322,7 +322,7 @@ type opretailForm struct {
 }
 
 func bindOpRetailForm(c *gin.Context) opretailForm {
-	return opretailForm{accountForm: bindAccountForm(c), User: text(c, "user_name"), Password: c.PostForm("password")}
+	return opretailForm{accountForm: bindAccountForm(c, opretail.Name), User: text(c, "user_name"), Password: c.PostForm("password")}
 }
 
 func (f opretailForm) validate(c *gin.Context, isNew bool) formErrors {

@@ -7,10 +7,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"storelens/internal/accounts"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/opretail"
+	"storelens/internal/vendors/senselink"
 	"storelens/internal/vendors/sunmicloud"
 	"storelens/web/templates/settings"
 )
@@ -45,6 +45,13 @@ func (s *Server) ListAccounts(c *gin.Context) {
 	}
 	l := loc(c)
 	v := settings.AccountsView{}
+	for _, n := range s.Registry.Names() {
+		k := settings.VendorKind{Name: n, Label: s.Registry.Label(n), Href: "/settings/vendors/new?vendor=" + n}
+		if n == opretail.Name { // the traffic area's form (login fields)
+			k.Href = "/settings/opretail/new"
+		}
+		v.Kinds = append(v.Kinds, k)
+	}
 	for _, a := range accs {
 		shops, err := s.Store.ShopsOfAccount(ctx, a.ID)
 		if err != nil {
@@ -52,9 +59,16 @@ func (s *Server) ListAccounts(c *gin.Context) {
 			return
 		}
 		href := accountHref(a.ID)
-		row := settings.AccountRow{Name: a.Name, Vendor: s.Registry.Label(a.Vendor), BaseURL: a.BaseURL, AppID: a.AppID,
+		row := settings.AccountRow{Name: a.Name, Vendor: s.Registry.Label(a.Vendor), Kind: a.Vendor, BaseURL: a.BaseURL, AppID: a.AppID,
 			CompanyNo: a.CompanyNo, EditHref: href + "/edit", TestAction: href + "/test", DeleteHref: href + "/delete",
-			DevicesHref: href + "/devices", Tested: a.LastTestAt != nil, TestOK: a.LastTestOK, Shops: len(shops)}
+			Tested: a.LastTestAt != nil, TestOK: a.LastTestOK, Shops: len(shops),
+			HasActivation: len(a.ActivationCodeEnc) > 0, CertName: a.ClientCertName}
+		switch a.Vendor {
+		case sunmicloud.Name:
+			row.DevicesHref = href + "/devices"
+		case senselink.Name:
+			row.DevicesHref = senselinkHref(a.ID)
+		}
 		if a.LastTestAt != nil {
 			row.TestAt = formatTime(a.LastTestAt, zone(models.DefaultTimezone))
 		}
@@ -69,31 +83,65 @@ func (s *Server) ListAccounts(c *gin.Context) {
 	s.render(c, http.StatusOK, settings.Accounts(v))
 }
 
-// NewAccount shows the empty account form.
+// accountVendor is the vendor kind of a new account form: ?vendor= or the
+// form's hidden field, Sunmi cloud when absent; unknown kinds are refused.
+func (s *Server) accountVendor(c *gin.Context) (string, bool) {
+	v := c.Query("vendor")
+	if v == "" {
+		v = c.PostForm("vendor")
+	}
+	if v == "" {
+		return sunmicloud.Name, true
+	}
+	for _, n := range s.Registry.Names() {
+		if n == v && n != opretail.Name { // OpRetail has its own form
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// NewAccount shows the empty account form of a vendor kind.
 func (s *Server) NewAccount(c *gin.Context) {
-	s.render(c, http.StatusOK, settings.AccountForm(settings.AccountFormView{Action: "/settings/vendors", IsNew: true}))
-}
-
-func accountFormView(action string, isNew, hasSecret bool, f accountForm, errs formErrors, msg string) settings.AccountFormView {
-	// The secret is never echoed back, not even what was just typed.
-	return settings.AccountFormView{Action: action, IsNew: isNew, Name: f.Name, BaseURL: f.BaseURL, AppID: f.AppID,
-		CompanyNo: f.CompanyNo, HasSecret: hasSecret, Errors: errs, Error: msg}
-}
-
-// CreateAccount stores a new Sunmi cloud account.
-func (s *Server) CreateAccount(c *gin.Context) {
-	f := bindAccountForm(c)
-	l := loc(c)
-	if errs := f.validate(l, true); len(errs) > 0 {
-		s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(accountFormView("/settings/vendors", true, false, f, errs, "")))
+	vendor, ok := s.accountVendor(c)
+	if !ok {
+		s.notFound(c)
 		return
 	}
-	in := accounts.Input{Vendor: sunmicloud.Name, Name: f.Name, BaseURL: f.BaseURL, AppID: f.AppID, Secret: f.Secret, CompanyNo: f.CompanyNo}
-	if _, err := s.Accounts.Create(c.Request.Context(), actor(c), in); err != nil {
+	s.render(c, http.StatusOK, settings.AccountForm(s.accountFormView("/settings/vendors", true, nil, accountForm{Vendor: vendor}, nil, "")))
+}
+
+// accountFormView fills the form's view. Secrets, the activation code and
+// the client certificate are never echoed back, not even what was just
+// typed: the view only says whether one is stored.
+func (s *Server) accountFormView(action string, isNew bool, a *models.VendorAccount, f accountForm, errs formErrors, msg string) settings.AccountFormView {
+	v := settings.AccountFormView{Action: action, IsNew: isNew, Vendor: f.Vendor, VendorLabel: s.Registry.Label(f.Vendor),
+		Name: f.Name, BaseURL: f.BaseURL, AppID: f.AppID, CompanyNo: f.CompanyNo, Errors: errs, Error: msg}
+	if a != nil {
+		v.HasSecret, v.HasActivation, v.CertName = true, len(a.ActivationCodeEnc) > 0, a.ClientCertName
+	}
+	return v
+}
+
+// CreateAccount stores a new vendor account of the form's kind.
+func (s *Server) CreateAccount(c *gin.Context) {
+	vendor, ok := s.accountVendor(c)
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*maxClientCert)
+	f := bindAccountForm(c, vendor)
+	l := loc(c)
+	if errs := f.validate(l, true); len(errs) > 0 {
+		s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView("/settings/vendors", true, nil, f, errs, "")))
+		return
+	}
+	if _, err := s.Accounts.Create(c.Request.Context(), actor(c), f.input()); err != nil {
 		if errors.Is(err, models.ErrConflict) {
 			errs := formErrors{}
 			errs.add("name", l.T("vendors.name_taken"))
-			s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(accountFormView("/settings/vendors", true, false, f, errs, "")))
+			s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView("/settings/vendors", true, nil, f, errs, "")))
 			return
 		}
 		s.fail(c, err)
@@ -103,28 +151,29 @@ func (s *Server) CreateAccount(c *gin.Context) {
 	redirect(c, "/settings/vendors")
 }
 
-// EditAccount shows the account form; the secret field is empty.
+// EditAccount shows the account form; the write-only fields are empty.
 func (s *Server) EditAccount(c *gin.Context) {
 	a := currentAccount(c)
-	f := accountForm{Name: a.Name, BaseURL: a.BaseURL, AppID: a.AppID, CompanyNo: a.CompanyNo}
-	s.render(c, http.StatusOK, settings.AccountForm(accountFormView(accountHref(a.ID), false, true, f, nil, "")))
+	f := accountForm{Vendor: a.Vendor, Name: a.Name, BaseURL: a.BaseURL, AppID: a.AppID, CompanyNo: a.CompanyNo}
+	s.render(c, http.StatusOK, settings.AccountForm(s.accountFormView(accountHref(a.ID), false, a, f, nil, "")))
 }
 
-// UpdateAccount saves the account form; an empty secret keeps the stored one.
+// UpdateAccount saves the account form; an empty secret (activation code,
+// certificate) keeps the stored one.
 func (s *Server) UpdateAccount(c *gin.Context) {
 	a := currentAccount(c)
-	f := bindAccountForm(c)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*maxClientCert)
+	f := bindAccountForm(c, a.Vendor)
 	l := loc(c)
 	if errs := f.validate(l, false); len(errs) > 0 {
-		s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(accountFormView(accountHref(a.ID), false, true, f, errs, "")))
+		s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView(accountHref(a.ID), false, a, f, errs, "")))
 		return
 	}
-	in := accounts.Input{Name: f.Name, BaseURL: f.BaseURL, AppID: f.AppID, Secret: f.Secret, CompanyNo: f.CompanyNo}
-	if err := s.Accounts.Update(c.Request.Context(), actor(c), *a, in); err != nil {
+	if err := s.Accounts.Update(c.Request.Context(), actor(c), *a, f.input()); err != nil {
 		if errors.Is(err, models.ErrConflict) {
 			errs := formErrors{}
 			errs.add("name", l.T("vendors.name_taken"))
-			s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(accountFormView(accountHref(a.ID), false, true, f, errs, "")))
+			s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView(accountHref(a.ID), false, a, f, errs, "")))
 			return
 		}
 		s.fail(c, err)

@@ -376,9 +376,9 @@ func (s *Store) SaveShopEventSettings(ctx context.Context, st ShopEventSettings)
 	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&st).Error)
 }
 
-// CameraBySN finds a camera by serial number at any vendor (the same
+// AnyCameraBySN finds a camera by serial number at any vendor (the same
 // camera is reached through the cloud and on the LAN); ErrNotFound if none.
-func (s *Store) CameraBySN(ctx context.Context, sn string) (Camera, error) {
+func (s *Store) AnyCameraBySN(ctx context.Context, sn string) (Camera, error) {
 	var cam Camera
 	err := s.db.WithContext(ctx).Where("sn = ?", sn).Order("id").First(&cam).Error
 	return cam, translate(err)

@@ -44,8 +44,13 @@ type VendorAccount struct {
 	LastTestAt      *time.Time
 	LastTestOK      bool `gorm:"column:last_test_ok"`
 	LastTestMessage string
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Sunmi LAN accounts (migration 0002): sealed like SecretEnc.
+	ActivationCodeEnc     []byte
+	ClientCertEnc         []byte // a PKCS#12 file
+	ClientCertPasswordEnc []byte
+	ClientCertName        string // the uploaded file's name, to show
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 }
 
 // Shop is one store. Its identifiers at Sunmi cloud (sunmi_shop_no, or the
@@ -87,8 +92,18 @@ type Camera struct {
 	CheckVersionAt *time.Time
 	ScreenshotURL  string // the vendor's URL, never sent to a browser
 	SyncedAt       *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// LAN cameras (vendor sunmilan, migration 0002).
+	LANAccountID    *uint `gorm:"column:lan_account_id"`
+	Address         string
+	CertFingerprint string
+	CertPresented   string
+	Activated       bool
+	NetworkMode     string
+	// Status history (migration 0002).
+	OfflineSince    *time.Time
+	StatusCheckedAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // AuditEntry records who did what to which thing.
@@ -120,5 +135,5 @@ type Session struct {
 // AllModels lists every model, for the schema drift test.
 func AllModels() []any {
 	return append([]any{&User{}, &VendorAccount{}, &Shop{}, &Camera{}, &AuditEntry{}, &AppSetting{}, &Session{},
-		&Event{}, &ShopEventSettings{}}, trafficModels()...)
+		&CameraStatusEvent{}, &Event{}, &ShopEventSettings{}}, trafficModels()...)
 }

@@ -31,6 +31,13 @@ const (
 	KindBindingBroken Kind = "binding_broken" // company/shop relation broken at the vendor
 	KindBusy          Kind = "busy"           // the vendor refused a repeated call: try again shortly
 	KindOther         Kind = "other"
+
+	// Kinds of the devices area (Sunmi LAN cameras, SenseLink).
+	KindNotActivated Kind = "not_activated" // the LAN camera must be activated first
+	KindCertChanged  Kind = "cert_changed"  // the camera's pinned certificate changed: calls stop
+	KindNotFound     Kind = "not_found"     // the vendor has no such record
+	KindDuplicate    Kind = "duplicate"     // a record with the same name or code exists
+	KindNotEmpty     Kind = "not_empty"     // cannot delete: it still holds records
 )
 
 // Error is a failure reported by, or on the way to, a vendor. Code and Msg

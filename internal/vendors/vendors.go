@@ -25,6 +25,12 @@ type Account struct {
 	// User and Password are a login some vendors want besides the app key
 	// (OpRetail's mobileLogin); empty for the others.
 	User, Password string
+	// Sunmi LAN accounts: the activation code that signs activation (003
+	// Device Management 1), and an optional client certificate as a PKCS#12
+	// file with its password (003's tutorial, NOTES 50).
+	ActivationCode     string
+	ClientCertP12      []byte
+	ClientCertPassword string
 }
 
 // Adapter is implemented by every vendor. Capabilities are separate

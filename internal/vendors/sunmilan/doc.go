@@ -1,0 +1,66 @@
+// Package sunmilan is the adapter for a Sunmi IPC camera spoken to directly
+// on the shop's LAN (vendor document 003, "IPC OpenAPI"): UDP discovery,
+// activation, device management and the Basic Configurations, people-flow
+// settings, snapshots and event-hook subscriptions.
+//
+// # The core, and how to add an endpoint group
+//
+// A Client talks to one camera. Every endpoint goes through one method,
+// Client.call, with a request value:
+//
+//	var out struct{ IrMode int `json:"irmode"` }
+//	err := c.call(ctx, request{Path: "/config/getIrMode", Read: true}, &out)
+//
+// call adds the public parameters (app_id, random, timestamp) and the sign
+// (internal/vendors/sunmisign, the same rule as the cloud), posts the form
+// (or multipart/form-data when the request has Files: files are never
+// signed), checks the pinned certificate, decodes {code, data} into out and
+// maps the code to a vendors.Error. Reads (Read: true) are retried on
+// transport failures; writes never are. A new group of endpoints (faces,
+// people-flow statistics, video, ...) is a new file in this package with
+// its own typed functions on *Client, each validating its arguments with
+// the helpers of validate.go before it calls c.call. Nothing in client.go
+// needs to change.
+//
+// # Decisions where 003 is silent or contradicts itself (NOTES.md)
+//
+//   - Signing: NOTES "Signing": every sent parameter but sign and files,
+//     byte-wise sorted, raw k=v joined with &, then &key=<secret>; MD5,
+//     upper-case. Activation signs with the activation code instead of the
+//     secret (003 Device Management 1, NOTES 49). Empty optional parameters
+//     are never sent.
+//   - timestamp is 10-digit seconds (the examples' 11 digits are damage,
+//     NOTES 47); random is 10 letters and digits.
+//   - Error codes: 003 has no table (NOTES 37). The simulator's table
+//     decides 1 sign refused, 2 invalid parameter, 3 timestamp expired,
+//     5 not activated, 7 internal error; those map to Kinds. Every other
+//     code is KindOther and is shown raw ("camera code 113").
+//   - setWifiConfWithoutAuth and getApListWithoutAuth are sent without any
+//     public parameter (their names, and 003 "This API requires no public
+//     parameter"); the getApListWithoutAuth example's sign is taken as
+//     copy-paste (NOTES 48). Both only work before activation.
+//   - The reboot call is /openapi/device/reboot; 003's reboot example posts
+//     to /device/reset, which is the factory reset (NOTES 60).
+//   - getZoomFocusConf answers focused_x/focused_y although the table says
+//     focus_x/focus_y (NOTES 59): both are read.
+//   - getName is typed int in the table; the example is a string: read as
+//     text.
+//   - The mac in getInfo has a trailing space and colons (NOTES 61, 24): it
+//     is normalised to 12 upper-case hex digits.
+//   - Replies with trailing commas (NOTES 57) are read by a lenient decoder
+//     that drops a comma before } or ].
+//   - Arrays in forms (event_list) are JSON text, signed as that text
+//     (NOTES "Signing").
+//   - TLS: the camera's self-signed certificate is pinned by the SHA-256 of
+//     its DER (NOTES 50). A client without a pin accepts the first
+//     certificate and reports it (OnFirstUse); with a pin, any other
+//     certificate stops the call with KindCertChanged before a byte of the
+//     request is sent. An optional client certificate comes from the
+//     account's PKCS#12 file.
+//   - Discovery (NOTES "UDP discovery", 62): FF FF 33 FF | 01 | type |
+//     length (2 bytes, big-endian, of the base64 text) | base64(JSON) |
+//     CRC32/IEEE big-endian over header and payload. Three requests 1 s
+//     apart, answers collected for 5 s. A reply may carry "port" (the
+//     simulator's extension, since simulated cameras share 127.0.0.1); a
+//     real camera does not and is reached on 443.
+package sunmilan

@@ -1,0 +1,68 @@
+// Package sim simulates Sunmi IPC cameras on a LAN, written from vendor
+// document 003 ("IPC OpenAPI") and NOTES.md, never from the adapter (it
+// does not import internal/vendors/sunmilan).
+//
+// A Camera is one simulated camera: an HTTPS server on a loopback address
+// with its own self-signed certificate (RotateCertificate replaces it, as a
+// swapped or reset camera would), optionally requiring a client
+// certificate. A Responder answers UDP discovery for one or more cameras on
+// a loopback address.
+//
+// # Adding an endpoint group
+//
+// Endpoints live in a registry keyed by path (registry.go). A new group is
+// a new file whose init() calls register for each path with its auth mode
+// and a handler. A handler runs with the camera's mutex held, reads q.Params
+// (and q.Files for multipart uploads), changes c.st (the shared State) and
+// returns the result code and the data to send:
+//
+//	func init() { register("/config/getIrMode", authSigned, getIrMode) }
+//	func getIrMode(c *Camera, q *Request) (int, any) { return codeOK, map[string]any{"irmode": c.st.IRMode} }
+//
+// # Decisions (003 is silent; NOTES 37-62)
+//
+//   - Codes (NOTES 37, decided here and in the adapter): 0 ok, 1 sign
+//     refused (also an unknown app_id), 2 invalid parameter (also a bad
+//     random or a parameter sent twice), 3 timestamp not 10 digits or more
+//     than MaxSkew (default 300 s) away, 4 already activated, 5 not
+//     activated, 7 internal error / not supported by this model, 8 the sn
+//     sent to activate is not this camera's, 9 no Internet connection
+//     (activation needs it), 12 a *WithoutAuth call after activation.
+//     Per-setting refusals use the codes 003 lists for each call: 100 ssid,
+//     101 password, 110 zoom, 111 focus, 112 auto-focus point, 113 IR mode,
+//     114 motion level, 115 audio level, 116 weekday, 117 start/stop time,
+//     118 name, 119 LED, 120 rotation, 220 no SD card, 221 SD card busy,
+//     233 snapshot failed, 277 people flow not ready, 278 door line out of
+//     range, 310 unknown hook topic (or face topic on FM010), 311 bad
+//     callback.
+//   - Replies are {"code":N} or {"code":N,"data":{...}}, HTTP 200. A method
+//     other than POST is HTTP 405, an unknown path HTTP 404, a body over
+//     2 MiB HTTP 413.
+//   - Before activation every signed call answers 5 without looking at the
+//     sign (the camera has no secret yet). Activation is signed with the
+//     activation code and its app_id must be the provisioned one; it wipes
+//     the face groups and records and recreates "stranger" and "regular"
+//     (NOTES 49). Factory reset (/device/reset) restores every setting and
+//     deactivates the camera. /device/reboot counts a reboot and changes
+//     nothing.
+//   - setWifiConfWithoutAuth and getApListWithoutAuth need no public
+//     parameters (any sent are ignored) and answer 12 after activation.
+//   - Ranges are 003's; a refused value changes nothing. Rotation must be
+//     one of the camera's angles ("0","90","180","270"). The face setting
+//     (optimize_seconds 1-6) exists on FM020 only; FM010 answers 7. Both
+//     door-line resolutions are accepted (the ZH doc's "1080p only" is not
+//     followed, NOTES 57). getZoomFocusConf names the point
+//     focused_x/focused_y as 003's example does (NOTES 59).
+//   - getInfo's mac has colons and a trailing space, model_name is "FS" for
+//     FM020 (NOTES 61).
+//   - Snapshots: getSnapshot answers an https URL on the host the request
+//     used, /tmp/snapshot/<SN>_<time>.jpg?auth_key=<expiry>-<hex>, valid
+//     5 minutes, serving a 1920x1080 JPEG.
+//   - Discovery: requests with an empty payload or any base64 JSON payload
+//     are answered; bad flag, version, length or CRC are dropped silently.
+//     The response carries "port" when the camera's HTTPS port is not 443:
+//     an extension of the simulator, since simulated cameras share
+//     127.0.0.1.
+//   - Faults (SetFault) apply after the method and path checks, before
+//     authentication: Latency, Code, Malformed, Drop, Times.
+package sim
