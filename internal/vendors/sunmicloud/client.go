@@ -173,6 +173,9 @@ func (c *Client) once(ctx context.Context, op string, params map[string]string, 
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	if err == nil {
+		err = ctx.Err() // a reply that raced our deadline is no reply
+	}
 	if err != nil {
 		return c.fail(op, vendors.KindUnavailable, 0, "", err)
 	}

@@ -484,7 +484,9 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, c *Call) boo
 		defer t.Stop()
 		select {
 		case <-t.C:
-		case <-r.Context().Done(): // the client gave up; nobody to answer
+		case <-r.Context().Done(): // the client gave up: answer nothing at all
+			s.record(c)
+			dropConnection(w) // returning would send an empty 200
 			return true
 		}
 	}
