@@ -103,6 +103,7 @@ type Server struct {
 	faults    map[string]*Fault // by path, or "*"
 	calls     []Call
 	jpegs     map[string][]byte // screenshot cache by key
+	faces     faceState         // face groups and faces (faces.go)
 }
 
 // New returns an empty simulator: add apps, shops and devices before use.
@@ -228,7 +229,8 @@ type endpoint func(s *Server, q *request) (int, any)
 type request struct {
 	app    string
 	params map[string]string
-	base   string // scheme://host, for absolute screenshot URLs
+	files  map[string][]byte // multipart file parts by field name (face photos)
+	base   string            // scheme://host, for absolute screenshot URLs
 }
 
 var endpoints = map[string]endpoint{
@@ -238,6 +240,20 @@ var endpoints = map[string]endpoint{
 	pathBind:             (*Server).bind,
 	pathUnbind:           (*Server).unbind,
 	pathGetListByCompany: (*Server).getListByCompany,
+
+	// Faces (001), in faces.go.
+	pathGroupList:     (*Server).groupList,
+	pathGroupInfo:     (*Server).groupInfo,
+	pathGroupCreate:   (*Server).groupCreate,
+	pathGroupUpdate:   (*Server).groupUpdate,
+	pathGroupDelete:   (*Server).groupDelete,
+	pathGroupFaceList: (*Server).groupFaceList,
+	pathFaceInfo:      (*Server).faceInfo,
+	pathFaceAdd:       (*Server).faceAdd,
+	pathFaceUpdate:    (*Server).faceUpdate,
+	pathFaceDelete:    (*Server).faceDelete,
+	pathGroupMove:     (*Server).groupMove,
+	pathMoveStrategy:  (*Server).moveStrategy,
 }
 
 // serveAPI checks the request in the order: method, path, size, form,
@@ -257,7 +273,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	params, err := readParams(w, r)
+	params, files, err := readParams(w, r)
 	switch {
 	case errors.Is(err, errTooLarge): // 000 §2.1: 超过1M的请求,直接拒绝
 		c.HTTPStatus = http.StatusRequestEntityTooLarge
@@ -285,7 +301,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	q := &request{app: params["app_id"], params: params, base: baseURL(r)}
+	q := &request{app: params["app_id"], params: params, files: files, base: baseURL(r)}
 	s.mu.Lock()
 	code, data := ep(s, q)
 	s.mu.Unlock()
@@ -301,29 +317,30 @@ var (
 // readParams reads the form body. 000 §2.1 names x-www-form-urlencoded; the
 // face APIs (001) upload photos as multipart/form-data, so both are taken.
 // Query-string parameters are ignored: the document only ever sends a body.
-func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
+func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, map[string][]byte, error) {
 	if r.ContentLength > maxBody {
-		return nil, errTooLarge
+		return nil, nil, errTooLarge
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, errTooLarge
+		return nil, nil, errTooLarge
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mediaType, mtParams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
-		return nil, errContentType
+		return nil, nil, errContentType
 	}
 	switch mediaType {
 	case "application/x-www-form-urlencoded":
-		return parseURLEncoded(body)
+		params, err := parseURLEncoded(body)
+		return params, nil, err
 	case "multipart/form-data":
 		return parseMultipart(body, mtParams["boundary"])
 	default:
-		return nil, errContentType
+		return nil, nil, errContentType
 	}
 }
 
@@ -344,32 +361,41 @@ func parseURLEncoded(body []byte) (map[string]string, error) {
 	return params, nil
 }
 
-// parseMultipart keeps the value parts and drops file parts (those with a
-// filename): a photo's bytes are never signed (NOTES "Signing", 1).
-func parseMultipart(body []byte, boundary string) (map[string]string, error) {
+// parseMultipart returns the value parts as parameters and the file parts
+// (those with a filename) apart: a photo's bytes are never signed (NOTES
+// "Signing", 1).
+func parseMultipart(body []byte, boundary string) (map[string]string, map[string][]byte, error) {
 	if boundary == "" {
-		return nil, errContentType
+		return nil, nil, errContentType
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	params := map[string]string{}
+	files := map[string][]byte{}
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return params, nil
+			return params, files, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		name := p.FormName()
-		if name == "" || p.FileName() != "" {
+		if name == "" {
 			continue
 		}
 		v, err := io.ReadAll(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if p.FileName() != "" {
+			if _, dup := files[name]; dup {
+				return nil, nil, errDuplicate
+			}
+			files[name] = v
+			continue
 		}
 		if _, dup := params[name]; dup {
-			return nil, errDuplicate
+			return nil, nil, errDuplicate
 		}
 		params[name] = string(v)
 	}
