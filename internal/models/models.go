@@ -119,5 +119,6 @@ type Session struct {
 
 // AllModels lists every model, for the schema drift test.
 func AllModels() []any {
-	return []any{&User{}, &VendorAccount{}, &Shop{}, &Camera{}, &AuditEntry{}, &AppSetting{}, &Session{}}
+	return []any{&User{}, &VendorAccount{}, &Shop{}, &Camera{}, &AuditEntry{}, &AppSetting{}, &Session{},
+		&FaceGroup{}, &Face{}, &FaceDeletion{}, &FaceBatch{}, &FaceBatchItem{}}
 }
