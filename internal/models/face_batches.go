@@ -63,7 +63,8 @@ func (it *FaceBatchItem) SetCustom(v [5]string) {
 	it.Custom1, it.Custom2, it.Custom3, it.Custom4, it.Custom5 = v[0], v[1], v[2], v[3], v[4]
 }
 
-// CreateFaceBatch stores a batch with its items (queued) and an audit
+// CreateFaceBatch stores a batch with its items (queued unless they carry
+// a state) and an audit
 // entry, in one transaction.
 func (s *Store) CreateFaceBatch(ctx context.Context, b *FaceBatch, items []FaceBatchItem, audit AuditEntry) error {
 	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -72,7 +73,10 @@ func (s *Store) CreateFaceBatch(ctx context.Context, b *FaceBatch, items []FaceB
 			return err
 		}
 		for i := range items {
-			items[i].BatchID, items[i].State = b.ID, ItemQueued
+			items[i].BatchID = b.ID
+			if items[i].State == "" {
+				items[i].State = ItemQueued
+			}
 		}
 		if len(items) > 0 {
 			if err := tx.CreateInBatches(items, 100).Error; err != nil {
@@ -87,6 +91,13 @@ func (s *Store) CreateFaceBatch(ctx context.Context, b *FaceBatch, items []FaceB
 func (s *Store) FaceBatch(ctx context.Context, shopID, id uint) (FaceBatch, error) {
 	var b FaceBatch
 	err := s.db.WithContext(ctx).Where("shop_id = ?", shopID).First(&b, id).Error
+	return b, translate(err)
+}
+
+// FaceBatchByID returns a batch of any shop (for its worker).
+func (s *Store) FaceBatchByID(ctx context.Context, id uint) (FaceBatch, error) {
+	var b FaceBatch
+	err := s.db.WithContext(ctx).First(&b, id).Error
 	return b, translate(err)
 }
 

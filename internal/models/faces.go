@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -290,6 +291,9 @@ func (s *Store) CreateFace(ctx context.Context, f *Face, audit AuditEntry) error
 		if err := tx.Create(f).Error; err != nil {
 			return err
 		}
+		if audit.TargetID == "" {
+			audit.TargetID = strconv.FormatUint(uint64(f.ID), 10)
+		}
 		return tx.Create(s.stamp(audit)).Error
 	}))
 }
@@ -329,11 +333,24 @@ func (s *Store) SetFaceEnrolled(ctx context.Context, id uint, vendorFaceID strin
 		Update("vendor_face_id", vendorFaceID).Error)
 }
 
-// SetFaceFailed records why the vendor did not take a face.
-func (s *Store) SetFaceFailed(ctx context.Context, id uint, reason string, audit AuditEntry) error {
+// AdoptFace records that a failed face is at the vendor after all.
+func (s *Store) AdoptFace(ctx context.Context, id uint, vendorFaceID string) error {
+	return translate(s.db.WithContext(ctx).Model(&Face{}).Where("id = ?", id).Updates(map[string]any{
+		"vendor_face_id": vendorFaceID, "state": FaceEnrolled, "error": "", "enrolled_at": s.Now(),
+	}).Error)
+}
+
+// SetFaceFailed records why the vendor did not take a face; sent says
+// whether this was an attempt to send it (counted), or a verdict later.
+func (s *Store) SetFaceFailed(ctx context.Context, id uint, reason string, sent bool, audit AuditEntry) error {
+	up := map[string]any{"state": FaceFailed, "error": reason}
+	if sent {
+		up["attempts"] = gorm.Expr("attempts + 1")
+		up["submitted_at"] = s.Now()
+	}
 	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&Face{}).Where("id = ? AND state IN ?", id, []string{FacePending, FaceFailed}).
-			Updates(map[string]any{"state": FaceFailed, "error": reason}).Error; err != nil {
+			Updates(up).Error; err != nil {
 			return err
 		}
 		return tx.Create(s.stamp(audit)).Error
@@ -386,13 +403,15 @@ type VendorFace struct {
 // FaceSyncResult counts what a sync changed.
 type FaceSyncResult struct {
 	Added, Updated, Missing, Back int
+	VendorGone                    int // faces of the vendor's own it no longer lists: their rows go (no photo here)
 }
 
 // SyncFaces makes the faces of one group match the vendor's full list of
 // it: known faces (by vendor id, wherever they were: a face moved at the
 // vendor follows) get the vendor's attributes and visits; unknown ones are
 // added as the vendor's; faces enrolled here that the vendor no longer has
-// become missing, and missing ones it has again become enrolled. Pending,
+// become missing, and missing ones it has again become enrolled; the
+// vendor's own faces it no longer lists go. Pending,
 // failed and deleting faces are left to their own flows.
 func (s *Store) SyncFaces(ctx context.Context, g FaceGroup, list []VendorFace) (FaceSyncResult, error) {
 	var res FaceSyncResult
@@ -444,42 +463,32 @@ func (s *Store) SyncFaces(ctx context.Context, g FaceGroup, list []VendorFace) (
 			}
 			res.Added = len(fresh)
 		}
-		var gone []uint
+		var missing, vendorGone []uint
 		for _, f := range have {
-			if f.GroupID == g.ID && !seen[f.VendorFaceID] && f.State == FaceEnrolled {
-				gone = append(gone, f.ID)
+			if f.GroupID != g.ID || seen[f.VendorFaceID] || f.State != FaceEnrolled {
+				continue
+			}
+			if f.Origin == OriginVendor {
+				vendorGone = append(vendorGone, f.ID)
+			} else {
+				missing = append(missing, f.ID)
 			}
 		}
-		if len(gone) > 0 {
-			if err := tx.Model(&Face{}).Where("id IN ?", gone).Update("state", FaceMissing).Error; err != nil {
+		if len(missing) > 0 {
+			if err := tx.Model(&Face{}).Where("id IN ?", missing).Update("state", FaceMissing).Error; err != nil {
 				return err
 			}
-			res.Missing = len(gone)
+			res.Missing = len(missing)
+		}
+		if len(vendorGone) > 0 {
+			if err := tx.Where("id IN ?", vendorGone).Delete(&Face{}).Error; err != nil {
+				return err
+			}
+			res.VendorGone = len(vendorGone)
 		}
 		return tx.Model(&FaceGroup{}).Where("id = ?", g.ID).Updates(map[string]any{"face_count": len(list), "synced_at": now}).Error
 	})
 	return res, translate(err)
-}
-
-// DeleteVendorFacesNotIn removes the faces of the vendor's origin in a
-// group that the vendor no longer lists (their rows only: they have no
-// photo here), and returns how many.
-func (s *Store) DeleteVendorFacesNotIn(ctx context.Context, g FaceGroup, keep map[string]bool) (int, error) {
-	var ids []uint
-	var rows []Face
-	if err := s.db.WithContext(ctx).Select("id", "vendor_face_id").
-		Where("group_id = ? AND origin = ? AND state = ?", g.ID, OriginVendor, FaceEnrolled).Find(&rows).Error; err != nil {
-		return 0, err
-	}
-	for _, r := range rows {
-		if !keep[r.VendorFaceID] {
-			ids = append(ids, r.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return 0, nil
-	}
-	return len(ids), translate(s.db.WithContext(ctx).Where("id IN ?", ids).Delete(&Face{}).Error)
 }
 
 // PhotoInShop reports whether a photo or thumbnail hash belongs to a face
@@ -536,16 +545,26 @@ func (s *Store) FinishFaceDeletionAtVendor(ctx context.Context, id uint, note st
 		Updates(map[string]any{"vendor_done_at": now, "note": note, "last_error": ""}).Error)
 }
 
-// RemoveDeletedFace deletes the face's row and records the local part of
-// the deletion done (the caller removes the photo files after).
+// RemoveDeletedFace deletes the face's row of a deletion (the caller then
+// removes the photo files and marks the local side done).
 func (s *Store) RemoveDeletedFace(ctx context.Context, d FaceDeletion) error {
-	now := s.Now()
-	return translate(s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Delete(&Face{}, d.FaceID).Error; err != nil {
-			return err
-		}
-		return tx.Model(&FaceDeletion{}).Where("id = ?", d.ID).Update("local_done_at", now).Error
-	}))
+	return translate(s.db.WithContext(ctx).Delete(&Face{}, d.FaceID).Error)
+}
+
+// MarkDeletionLocalDone records that the face is gone here, photo included.
+func (s *Store) MarkDeletionLocalDone(ctx context.Context, id uint) error {
+	return translate(s.db.WithContext(ctx).Model(&FaceDeletion{}).Where("id = ?", id).Update("local_done_at", s.Now()).Error)
+}
+
+// SetFaceState sets a face's state.
+func (s *Store) SetFaceState(ctx context.Context, id uint, state string) error {
+	return translate(s.db.WithContext(ctx).Model(&Face{}).Where("id = ?", id).Update("state", state).Error)
+}
+
+// SetFaceVisits records a face's visit count and last visit.
+func (s *Store) SetFaceVisits(ctx context.Context, id uint, visits int, last *time.Time) error {
+	return translate(s.db.WithContext(ctx).Model(&Face{}).Where("id = ?", id).
+		Updates(map[string]any{"visits": visits, "last_visit_at": last}).Error)
 }
 
 // FailFaceDeletion records a failed attempt at the vendor.

@@ -370,3 +370,11 @@ func TestBoxReduce(t *testing.T) {
 		t.Fatalf("block (2,3) = %v, sums %v", got, sum)
 	}
 }
+
+func TestOverlappingBoxesAreOneFace(t *testing.T) {
+	got := suppressOverlaps([]Box{{X: 166, Y: 55, Size: 113, Score: 60.8}, {X: 169, Y: 59, Size: 104, Score: 59.1},
+		{X: 680, Y: 59, Size: 106, Score: 89}})
+	if len(got) != 2 || got[0].X != 680 || got[1].X != 166 {
+		t.Fatalf("kept %+v", got)
+	}
+}

@@ -106,7 +106,9 @@
 // and gives up silently if the client goes away. Drop hijacks the HTTP/1
 // connection and closes it; where hijacking is impossible it panics with
 // http.ErrAbortHandler, which net/http servers recover (do not use Drop with
-// an httptest.ResponseRecorder).
+// an httptest.ResponseRecorder). Skip lets that many matching requests
+// through untouched before the fault starts: an outage in the middle of a
+// run (the 4th to 6th photo of a batch).
 //
 // # Faces (001, faces.go)
 //

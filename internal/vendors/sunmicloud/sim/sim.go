@@ -66,6 +66,7 @@ type Fault struct {
 	Malformed bool          // answer HTTP 200 with a truncated, invalid JSON body
 	Drop      bool          // hijack and close the connection without answering
 	Times     int           // how many requests it applies to; 0 = until cleared
+	Skip      int           // how many requests pass untouched before it applies (an outage in the middle of a run)
 }
 
 // Call is one request to the API as the simulator saw it. Params exclude
@@ -471,6 +472,10 @@ func (s *Server) takeFault(path string) (Fault, bool) {
 		if f, ok = s.faults[key]; !ok {
 			return Fault{}, false
 		}
+	}
+	if f.Skip > 0 {
+		f.Skip--
+		return Fault{}, false
 	}
 	out := *f
 	if f.Times > 0 {
