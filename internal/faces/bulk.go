@@ -39,9 +39,9 @@ func (s *Service) batchDir(id uint) string {
 }
 
 // SaveUpload writes one uploaded file to the incoming directory (0600,
-// under a random name: never the user's), refusing one larger than the
-// pipeline accepts.
-func (s *Service) SaveUpload(r io.Reader) (string, error) {
+// under a random name: never the user's), refusing one larger than limit
+// (0: the largest photo the pipeline accepts) with photos.ErrTooManyBytes.
+func (s *Service) SaveUpload(r io.Reader, limit int64) (string, error) {
 	if err := os.MkdirAll(s.incomingDir(), 0o700); err != nil {
 		return "", err
 	}
@@ -52,7 +52,10 @@ func (s *Service) SaveUpload(r io.Reader) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	max := s.Pipeline.Limits().MaxBytes
+	max := limit
+	if max <= 0 {
+		max = s.Pipeline.Limits().MaxBytes
+	}
 	n, err := io.Copy(f, io.LimitReader(r, max+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr

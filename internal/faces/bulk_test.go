@@ -27,7 +27,7 @@ func (e *env) uploads(files []file) []faces.Upload {
 	e.t.Helper()
 	var ups []faces.Upload
 	for _, f := range files {
-		p, err := e.svc.SaveUpload(bytes.NewReader(f.data))
+		p, err := e.svc.SaveUpload(bytes.NewReader(f.data), 0)
 		if err != nil {
 			e.t.Fatal(err)
 		}

@@ -119,7 +119,7 @@ func (s *Service) extract(f *zip.File, u *Upload) error {
 		return &ZipError{Key: "zip", Detail: f.Name}
 	}
 	defer rc.Close()
-	p, err := s.SaveUpload(rc)
+	p, err := s.SaveUpload(rc, 0)
 	if errors.Is(err, photos.ErrTooManyBytes) {
 		u.Refused = "photo:too_many_bytes"
 		return nil

@@ -28,7 +28,7 @@ type NavItem struct {
 type Frame struct {
 	Viewer *Viewer // nil when signed out
 	Nav    []NavItem
-	Path   string  // current path and query, for the language switch
+	Path   string // current path and query, for the language switch
 	Flash  *Flash
 	Demo   bool
 }
