@@ -108,11 +108,11 @@ func (s *Store) RunningFaceBatches(ctx context.Context) ([]FaceBatch, error) {
 	return out, err
 }
 
-// NextBatchItem returns the first queued item of a batch, or ErrNotFound.
-func (s *Store) NextBatchItem(ctx context.Context, batchID uint) (FaceBatchItem, error) {
-	var it FaceBatchItem
-	err := s.db.WithContext(ctx).Where("batch_id = ? AND state = ?", batchID, ItemQueued).Order("seq").First(&it).Error
-	return it, translate(err)
+// QueuedBatchItems returns a batch's queued items in order.
+func (s *Store) QueuedBatchItems(ctx context.Context, batchID uint) ([]FaceBatchItem, error) {
+	var out []FaceBatchItem
+	err := s.db.WithContext(ctx).Where("batch_id = ? AND state = ?", batchID, ItemQueued).Order("seq").Find(&out).Error
+	return out, err
 }
 
 // FinishBatchItem records an item's outcome.
