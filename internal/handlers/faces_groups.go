@@ -63,6 +63,12 @@ func (s *Server) overviewView(c *gin.Context, sh *models.Shop, caps faces.Caps, 
 	v := faceview.OverviewView{Header: s.shopHeader(c, sh, "faces"), Vendor: s.Registry.Label(caps.Vendor),
 		SyncAction: base + "/sync", NewGroupHref: base + "/groups/new", EnrollHref: enrollHref(sh.ID, 0),
 		BulkHref: bulkHref(sh.ID, 0), DeletionsHref: base + "/deletions"}
+	if caps.Search {
+		v.SearchHref = base + "/search"
+	}
+	if caps.TopVisitors || caps.Lapsed {
+		v.VisitorsHref = base + "/visitors"
+	}
 	counts, err := s.Store.CountFaces(c.Request.Context(), sh.ID)
 	if err != nil {
 		return v, err

@@ -41,7 +41,7 @@ type facesApp struct {
 	svc *faces.Service
 }
 
-func newFacesApp(t *testing.T) *facesApp {
+func newFacesApp(t *testing.T, wrap ...func(*sunmicloud.Client, *sim.Server) vendors.Adapter) *facesApp {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
@@ -62,7 +62,17 @@ func newFacesApp(t *testing.T) *facesApp {
 	s.AddShop(sim.Shop{ShopNo: "560279010302", ShopID: "B1", CompanyNo: "560279010300", Name: "B", AppID: testAppID})
 	box, _ := secrets.New(bytes.Repeat([]byte{9}, 32))
 	reg := vendors.NewRegistry(simSrv.Client())
-	reg.Register(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
+	factory := sunmicloud.New
+	if len(wrap) > 0 {
+		factory = func(acc vendors.Account, hc *http.Client) (vendors.Adapter, error) {
+			c, err := sunmicloud.NewClient(acc, hc)
+			if err != nil {
+				return nil, err
+			}
+			return wrap[0](c, s), nil
+		}
+	}
+	reg.Register(sunmicloud.Name, sunmicloud.Label, factory)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: simSrv.Client()}
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)

@@ -276,6 +276,14 @@ func (s *Store) FacesByID(ctx context.Context, shopID uint, ids []uint) ([]Face,
 	return out, err
 }
 
+// FaceByVendorID finds a shop's face by its id at the vendor.
+func (s *Store) FaceByVendorID(ctx context.Context, shopID uint, vendor, source, vendorFaceID string) (Face, error) {
+	var f Face
+	err := s.db.WithContext(ctx).Where("shop_id = ? AND vendor = ? AND source = ? AND vendor_face_id = ?",
+		shopID, vendor, source, vendorFaceID).First(&f).Error
+	return f, translate(err)
+}
+
 // FaceBySourceHash finds the face enrolled in a shop from the same file.
 func (s *Store) FaceBySourceHash(ctx context.Context, shopID uint, hash string) (Face, error) {
 	var f Face

@@ -64,6 +64,7 @@ type OverviewView struct {
 	SyncAction, NewGroupHref string
 	EnrollHref, BulkHref     string
 	DeletionsHref            string
+	SearchHref, VisitorsHref string // "" where the vendor does not offer them
 	SyncError                string
 	Groups                   []GroupRow
 	Rule                     *RuleForm
@@ -236,4 +237,36 @@ type DeletionsView struct {
 	Header shops.Header
 	Back   string
 	Rows   []DeletionRow
+}
+
+// MatchRow is a face a vendor answered with.
+type MatchRow struct {
+	Href, Thumb              string
+	Name, Group, Gender, Age string
+	Visits, LastVisit        string
+	Known                    bool // enrolled or synced here
+}
+
+// SearchView is "who is this?": a photo, and the vendor's answer.
+type SearchView struct {
+	Header            shops.Header
+	Action, Back      string
+	Preview           *Preview
+	PhotoError, Error string
+	Asked, Found      bool
+	Match             MatchRow
+}
+
+// VisitorsView is the top visitors of a range and the faces not seen for
+// longest, as the vendor counts them.
+type VisitorsView struct {
+	Header          shops.Header
+	Action, Back    string
+	From, To        string
+	Groups          []Option
+	Genders, Ages   []Option
+	TopOn, LapsedOn bool
+	Top, Lapsed     []MatchRow
+	LapsedGroup     string
+	Error           string
 }
