@@ -140,11 +140,14 @@ func (s *Server) EnrollForm(c *gin.Context) {
 // readPhoto reads the photo part of a multipart form, if one was sent.
 func (s *Server) readPhoto(c *gin.Context, field string) ([]byte, bool, error) {
 	fh, err := c.FormFile(field)
-	if errors.Is(err, http.ErrMissingFile) {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
 		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, photos.ErrTooManyBytes // the body was cut at the limit
+	case errors.As(err, &tooLarge):
+		return nil, false, photos.ErrTooManyBytes
+	case err != nil:
+		return nil, false, photos.ErrCorrupt // a form the browser cut short
 	}
 	if fh.Size == 0 {
 		return nil, false, nil
