@@ -39,14 +39,14 @@ func (s *Server) TrafficDemographics(c *gin.Context) {
 		for _, a := range ages {
 			most = max(most, a.Male, a.Female)
 		}
-		for i := vendors.AgeRanges - 1; i >= 0; i-- { // oldest at the top
+		for i := vendors.AgeRangeCount - 1; i >= 0; i-- { // oldest at the top
 			a := ages[i]
-			row := tv.AgeRow{Label: vendors.AgeLabels[i], Male: formatCount(a.Male), Female: formatCount(a.Female),
+			row := tv.AgeRow{Label: vendors.AgeRange(i + 1).Label(), Male: formatCount(a.Male), Female: formatCount(a.Female),
 				Strangers: formatCount(a.Strangers), Regulars: formatCount(a.Regulars), Members: formatCount(a.Members),
 				Total: formatCount(a.Male + a.Female),
 				// Bar widths in the SVG's units (0..300 each side).
 				MaleW: int(a.Male * 300 / most), FemaleW: int(a.Female * 300 / most)}
-			row.Y = (vendors.AgeRanges - 1 - i) * 28
+			row.Y = (vendors.AgeRangeCount - 1 - i) * 28
 			v.Rows = append(v.Rows, row)
 			v.TotalMale += a.Male
 			v.TotalFemale += a.Female

@@ -135,5 +135,6 @@ type Session struct {
 // AllModels lists every model, for the schema drift test.
 func AllModels() []any {
 	return append([]any{&User{}, &VendorAccount{}, &Shop{}, &Camera{}, &AuditEntry{}, &AppSetting{}, &Session{},
-		&CameraStatusEvent{}, &Event{}, &ShopEventSettings{}}, trafficModels()...)
+		&CameraStatusEvent{}, &Event{}, &ShopEventSettings{},
+		&FaceGroup{}, &Face{}, &FaceDeletion{}, &FaceBatch{}, &FaceBatchItem{}}, trafficModels()...)
 }

@@ -11,49 +11,6 @@ const (
 	EventMotion EventKind = "motion" // picture, sound or a person detected
 )
 
-// Gender is the one internal gender (NOTES.md item 1): each adapter maps its
-// vendor's codes (Sunmi 0/1/2, SenseLink 1 female / 2 male) onto it.
-type Gender string
-
-// The genders.
-const (
-	GenderUnknown Gender = ""
-	GenderMale    Gender = "male"
-	GenderFemale  Gender = "female"
-)
-
-// AgeRange is one of the canonical eight age buckets (NOTES.md item 2, the
-// Sunmi cloud labels): 1 = 0-6, 2 = 7-12, 3 = 13-18, 4 = 19-28, 5 = 29-35,
-// 6 = 36-45, 7 = 46-55, 8 = 56+; 0 is unknown.
-type AgeRange int
-
-// Valid reports whether r is one of the eight buckets.
-func (r AgeRange) Valid() bool { return r >= 1 && r <= 8 }
-
-// Label is the bucket as shown ("19-28", "56+"), "" when unknown.
-func (r AgeRange) Label() string {
-	labels := [...]string{"", "0-6", "7-12", "13-18", "19-28", "29-35", "36-45", "46-55", "56+"}
-	if !r.Valid() {
-		return ""
-	}
-	return labels[r]
-}
-
-// GroupKind is the internal kind of a face group (NOTES.md item 8); the
-// vendor's own group name is kept beside it.
-type GroupKind string
-
-// The group kinds.
-const (
-	GroupUnknown  GroupKind = ""
-	GroupStranger GroupKind = "stranger"
-	GroupRegular  GroupKind = "regular"
-	GroupStaff    GroupKind = "staff"
-	GroupMember   GroupKind = "member"
-	GroupCustom   GroupKind = "custom"
-	GroupVisitor  GroupKind = "visitor"
-)
-
 // MotionKind is what a motion event detected.
 type MotionKind string
 

@@ -126,13 +126,6 @@ type TrafficHour struct {
 	TrafficCounts
 }
 
-// AgeRanges is the number of canonical age ranges (NOTES.md item 2): 1 0-6,
-// 2 7-12, 3 13-18, 4 19-28, 5 29-35, 6 36-45, 7 46-55, 8 56+.
-const AgeRanges = 8
-
-// AgeLabels are the canonical ranges as shown.
-var AgeLabels = [AgeRanges]string{"0–6", "7–12", "13–18", "19–28", "29–35", "36–45", "46–55", "56+"}
-
 // AgeCounts are the visits of one age range by gender and kind of face.
 type AgeCounts struct {
 	Male, Female                int64
@@ -152,7 +145,7 @@ type TrafficDay struct {
 	Day  TrafficCounts
 	Have Have
 	// Ages is the day's visits by age range; nil when the vendor has none.
-	Ages *[AgeRanges]AgeCounts
+	Ages *[AgeRangeCount]AgeCounts
 }
 
 // TrafficTarget says whose counters to read.

@@ -46,4 +46,40 @@
 //     playback/start are not retried (the live manager retries); stops are.
 //     playback/stop sends only client_id (§5.3.9). 5515 is KindQuota;
 //     playback/start's 5087/5506 are KindNoData and 5088 KindInternal.
+//
+// Faces (001, faces.go), where the document is silent or contradicts itself:
+//   - /face/add is multipart/form-data (001 says "application/form-data",
+//     NOTES 17); its value fields are signed, the pic part is not. The photo
+//     is at most 1,000,000 bytes (NOTES 9), checked before sending; a 413
+//     reads as a refused photo. The add is never retried.
+//   - /face/add is asynchronous (NOTES 18): the face is always returned
+//     pending, with the face_id when the answer has one (the example) and
+//     without when it is data {} (the note). ResolveFaces then finds it:
+//     by /face/getInfo for an id (5506 while processing), else by name in
+//     its group, created no earlier than five minutes before submission,
+//     not already claimed, pairing same-named faces in order. A photo the
+//     vendor refuses never appears; the caller decides when to give up (the
+//     notification center that would say so is not in our documents).
+//   - /face/group/create answers data {} (NOTES 19): the group is found by
+//     name in a fresh list (names are unique: 5523).
+//   - /face/group/update sends group_id and never type (NOTES 20).
+//   - Default groups carry no flag: the first group of each of types 1, 2
+//     and 3 (the lowest id) is the default one, as 001 §3.3.1's example
+//     lists them; a staff group made later is ordinary.
+//   - Types: 1 stranger, 2 regular, 3 staff, 5 custom; members are created
+//     as type 5 ("5-自定义,会员", NOTES 8) and read back as custom; type 4
+//     (not in 001) reads as custom. No visitor groups.
+//   - Gender is sent as 1 male / 2 female and read with 0 unknown (NOTES 1);
+//     unknown gender and age are not sent, so an update cannot reset them.
+//   - Face lists carry custom values as customer_key1..5 (the example);
+//     customer_value1..5 is read too (NOTES 35).
+//   - face_id_list is JSON text (NOTES 16), at most 100 ids per call (the
+//     simulator's limit; 001 names none): longer lists are split. Pages
+//     ask for at most 100 faces.
+//   - The move strategy's period is sent in seconds (NOTES 34).
+//   - Codes per endpoint (faces_http.go): 5506 is an unknown group in the
+//     group calls and an unknown face in /face/getInfo; 5509 a non-empty
+//     group; 5520 full; 5521 face not in group; 5522 unknown group in move;
+//     5523 name taken; 5524/5525 default group; 5518 the vendor's failure;
+//     5041 the shop parameter missing.
 package sunmicloud

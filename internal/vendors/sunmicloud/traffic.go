@@ -137,7 +137,7 @@ func (c *Client) TrafficToday(ctx context.Context, t vendors.TrafficTarget) (ven
 	}
 	ages := ageCounts(genders.CountList)
 	for _, it := range tags.CountList {
-		if a := int(it.AgeRange); a >= 1 && a <= vendors.AgeRanges {
+		if a := int(it.AgeRange); a >= 1 && a <= vendors.AgeRangeCount {
 			ages[a-1].Strangers, ages[a-1].Regulars, ages[a-1].Member = int64(it.StrangerCount), int64(it.RegularCount), int64(it.MemberCount)
 		}
 		day.Day.Strangers += int64(it.StrangerCount)
@@ -152,11 +152,11 @@ func (c *Client) TrafficToday(ctx context.Context, t vendors.TrafficTarget) (ven
 // cloud's 1..8 are the canonical ones, NOTES 2). Strangers of a range are
 // its visits less regulars and members (total_count holds all three kinds,
 // §4.3.1's note).
-func ageCounts(items []ageItem) [vendors.AgeRanges]vendors.AgeCounts {
-	var out [vendors.AgeRanges]vendors.AgeCounts
+func ageCounts(items []ageItem) [vendors.AgeRangeCount]vendors.AgeCounts {
+	var out [vendors.AgeRangeCount]vendors.AgeCounts
 	for _, it := range items {
 		a := int(it.AgeRange)
-		if a < 1 || a > vendors.AgeRanges {
+		if a < 1 || a > vendors.AgeRangeCount {
 			continue
 		}
 		ac := vendors.AgeCounts{Male: int64(it.MaleCount), Female: int64(it.FemaleCount),

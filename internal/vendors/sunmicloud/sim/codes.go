@@ -75,6 +75,9 @@ var endpointMessages = map[string]map[int]string{
 
 // message returns the text that goes with code on path.
 func message(path string, code int) string {
+	if m, ok := faceMessages[path][code]; ok {
+		return m
+	}
 	if m, ok := endpointMessages[path][code]; ok {
 		return m
 	}

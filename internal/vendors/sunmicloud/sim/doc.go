@@ -1,7 +1,8 @@
 // Package sim is an in-memory simulator of the Sunmi Store (商米数字店铺)
-// cloud OpenAPI, device-management part, written from the vendor document
+// cloud OpenAPI, device-management and face parts, written from the vendor document
 // 000_fdd86ac200cc4bf8.txt ("000" below): "2 接口规范" and "设备管理接口"
-// §2.3.1-2.3.6. It serves the adapter's conformance tests over real HTTP,
+// §2.3.1-2.3.6, and of its face-group API from 001_90b62dca5783954e.txt
+// ("001"): §3.3.1-3.3.12. It serves the adapter's conformance tests over real HTTP,
 // the in-process demo and cmd/vendorsim. It imports nothing from the
 // adapter: both sides are checked against test vectors worked out by hand.
 //
@@ -105,11 +106,87 @@
 // and gives up silently if the client goes away. Drop hijacks the HTTP/1
 // connection and closes it; where hijacking is impossible it panics with
 // http.ErrAbortHandler, which net/http servers recover (do not use Drop with
-// an httptest.ResponseRecorder).
+// an httptest.ResponseRecorder). Skip lets that many matching requests
+// through untouched before the fault starts: an outage in the middle of a
+// run (the 4th to 6th photo of a batch).
+//
+// # Faces (001, faces.go)
+//
+// The twelve endpoints of 001 §3.2 are served with the transport and
+// authentication above; /face/add is multipart/form-data with the photo in
+// the file part "pic" (never signed). Decisions where 001 is silent or
+// contradicts itself:
+//   - Shops: neither sunmi_shop_no nor shop_id is 5041 请求中未找到shop_id参数
+//     (every face table lists it); an unknown shop, or another app's, is
+//     5013. A shop's three default groups, stranger (type 1), regular (2)
+//     and employee (3), capacity 1000 each, exist from its first face call:
+//     §3.3.1's example lists them with consecutive ids. Group ids count from
+//     578968814328 and face ids from 578968740430, as in the examples.
+//   - Limits (5520 已经达到最大人脸分组数量或已经达到最大人脸容量; 001 gives no
+//     numbers): 20 groups per shop, defaults included; a group's capacity
+//     1..10000 (default 1000); the capacities of a shop's groups sum to at
+//     most 50000; a group holds at most its capacity, photos still being
+//     processed included. SetFaceOptions changes them.
+//   - Group create (§3.3.3): name and type (1, 2, 3 or 5; "5-自定义,会员":
+//     members are custom groups, NOTES 8) required; a name at most 64
+//     characters not starting with a space, description at most 150,
+//     customer_key1..5 at most 50, else 5020; a name the shop already has is
+//     5523. The answer is data {} without the id (NOTES 19).
+//   - Group update (§3.3.4): group_id required (NOTES 20: the example omits
+//     it); type cannot change; only the fields sent change. Default groups
+//     cannot be changed at all: 5525. Unknown group 5506; a name another
+//     group has 5523 (the table lists only create's 5523; the same rule); a
+//     capacity below the group's faces 5020, above the shop's total 5520.
+//   - Group delete (§3.3.5): default 5524, unknown 5506, holding a face
+//     (processing included) 5509 非空人脸库.
+//   - getInfo of an unknown group is 5013 (its table has no 5506).
+//   - getFaceList (§3.3.6): page_num >= 1 (default 1), page_size 1..100
+//     (default 10; 001 gives no maximum, 100 is the camera's, 003), else
+//     5020; unknown group 5506. Faces by create_time, then id. Items carry
+//     the custom values as customer_key1..5, as the example does (add and
+//     update send them as customer_value1..5: NOTES 35).
+//   - /face/add (§3.3.8): group_id and pic required; pic must be a JPEG or
+//     PNG (else 5020); "1M以下" is enforced by the 1 MiB body limit (HTTP
+//     413). gender 0..2, age_range 0..8, name at most 64 characters,
+//     customer_value1..5 at most 50, else 5020. Unknown group 5013 (the
+//     table has no 5506); full group 5520.
+//   - /face/add is asynchronous, as §3.3.8's note says (NOTES 18): the
+//     answer is data {} and the face is processed ProcessDelay (500 ms)
+//     later, lazily, at the next call that looks at faces (no goroutine; an
+//     injected clock drives it). Until then it is in no list, getInfo is
+//     5506 and it cannot be updated or moved, but it holds its place in the
+//     group and can be deleted. With FaceOptions.ReturnFaceID the answer is
+//     {"face_id": ...} at once, as the example shows (the "synchronous mode
+//     under development"); processing is the same.
+//   - Processing stands in for the cloud's face detection with a rule that
+//     is simple and deterministic: the photo must decode, its shorter side
+//     must be at least MinFaceSide (100) pixels, and it must not be one flat
+//     colour (luma range at least 32 over a 32x32 grid). A refused photo is
+//     dropped: it never appears in a list, which is all a client polling the
+//     API can learn (the cloud reports the outcome to its notification
+//     center, 《消息推送中心》, a document we do not have). Rejections lists
+//     them for tests.
+//   - /face/update (§3.3.9): group_id and face_id required; unknown group
+//     5013; a face not in that group (or still processing) 5521; only the
+//     fields sent change.
+//   - /face/delete (§3.3.10): face_id_list is a JSON array of 1..100 ids
+//     (NOTES 16; no limit in 001, 100 like the list page), else 5020;
+//     unknown group 5013; ids the group does not hold are skipped, since
+//     the table has no code for them.
+//   - /face/group/move (§3.3.11): all or nothing. Either group unknown 5522
+//     人脸库不存在; a source equal to the target 5020; any id not a processed
+//     face of the source 5521; more faces than the target has room for 5520.
+//   - updateMoveStrategy (§3.3.12): target_group_id, threshold >= 1, period
+//     >= 1 (seconds, NOTES 34) required; unknown target 5506; the stranger
+//     group itself as target 5525 默认人脸分组的信息无法修改. RecordArrival
+//     (the cameras seeing someone) counts a visit and moves a stranger seen
+//     threshold times within the period, if the target has room.
+//   - 5518 人脸库创建失败 never happens by itself: inject it with SetFault.
 //
 // State: AddShop and AddDevice replace by ShopNo and SN; a shop belongs to
 // exactly one app_id. Snapshot/Restore carry apps (with secrets), shops,
-// devices and the ipc_id counter, not faults or the call log. The call log
+// devices, the ipc_id counter and the face library (a face still processing
+// is saved as processed, without its photo), not faults or the call log. The call log
 // keeps the last 1000 API calls, without the sign. Logf, if set, gets one
 // line per API call with the path, app_id, HTTP status and code, never a
 // sign or a secret.

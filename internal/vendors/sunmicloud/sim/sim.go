@@ -66,6 +66,7 @@ type Fault struct {
 	Malformed bool          // answer HTTP 200 with a truncated, invalid JSON body
 	Drop      bool          // hijack and close the connection without answering
 	Times     int           // how many requests it applies to; 0 = until cleared
+	Skip      int           // how many requests pass untouched before it applies (an outage in the middle of a run)
 }
 
 // Call is one request to the API as the simulator saw it. Params exclude
@@ -107,6 +108,7 @@ type Server struct {
 	jpegs     map[string][]byte         // screenshot cache by key
 	profiles  map[string]TrafficProfile // passengerFlow: by ShopNo (traffic_model.go)
 	media     *media                    // streams, playbacks and the CDN side (media.go)
+	faces     faceState                 // face groups and faces (faces.go)
 }
 
 // New returns an empty simulator: add apps, shops and devices before use.
@@ -235,7 +237,8 @@ type endpoint func(s *Server, q *request) (int, any)
 type request struct {
 	app    string
 	params map[string]string
-	base   string // scheme://host, for absolute screenshot URLs
+	files  map[string][]byte // multipart file parts by field name (face photos)
+	base   string            // scheme://host, for absolute screenshot URLs
 }
 
 var endpoints = map[string]endpoint{
@@ -255,6 +258,20 @@ var endpoints = map[string]endpoint{
 	pathHistoryTrendHour: (*Server).historyTrendByHour,
 	pathHistoryTrendDay:  (*Server).historyTrendByDay,
 	pathHistoryFrequency: (*Server).historyFrequency,
+
+	// Faces (001), in faces.go.
+	pathGroupList:     (*Server).groupList,
+	pathGroupInfo:     (*Server).groupInfo,
+	pathGroupCreate:   (*Server).groupCreate,
+	pathGroupUpdate:   (*Server).groupUpdate,
+	pathGroupDelete:   (*Server).groupDelete,
+	pathGroupFaceList: (*Server).groupFaceList,
+	pathFaceInfo:      (*Server).faceInfo,
+	pathFaceAdd:       (*Server).faceAdd,
+	pathFaceUpdate:    (*Server).faceUpdate,
+	pathFaceDelete:    (*Server).faceDelete,
+	pathGroupMove:     (*Server).groupMove,
+	pathMoveStrategy:  (*Server).moveStrategy,
 }
 
 // serveAPI checks the request in the order: method, path, size, form,
@@ -274,7 +291,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	params, err := readParams(w, r)
+	params, files, err := readParams(w, r)
 	switch {
 	case errors.Is(err, errTooLarge): // 000 §2.1: 超过1M的请求,直接拒绝
 		c.HTTPStatus = http.StatusRequestEntityTooLarge
@@ -302,7 +319,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	q := &request{app: params["app_id"], params: params, base: baseURL(r)}
+	q := &request{app: params["app_id"], params: params, files: files, base: baseURL(r)}
 	s.mu.Lock()
 	code, data := ep(s, q)
 	s.mu.Unlock()
@@ -318,29 +335,30 @@ var (
 // readParams reads the form body. 000 §2.1 names x-www-form-urlencoded; the
 // face APIs (001) upload photos as multipart/form-data, so both are taken.
 // Query-string parameters are ignored: the document only ever sends a body.
-func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, error) {
+func readParams(w http.ResponseWriter, r *http.Request) (map[string]string, map[string][]byte, error) {
 	if r.ContentLength > maxBody {
-		return nil, errTooLarge
+		return nil, nil, errTooLarge
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		return nil, errTooLarge
+		return nil, nil, errTooLarge
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mediaType, mtParams, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
-		return nil, errContentType
+		return nil, nil, errContentType
 	}
 	switch mediaType {
 	case "application/x-www-form-urlencoded":
-		return parseURLEncoded(body)
+		params, err := parseURLEncoded(body)
+		return params, nil, err
 	case "multipart/form-data":
 		return parseMultipart(body, mtParams["boundary"])
 	default:
-		return nil, errContentType
+		return nil, nil, errContentType
 	}
 }
 
@@ -361,32 +379,41 @@ func parseURLEncoded(body []byte) (map[string]string, error) {
 	return params, nil
 }
 
-// parseMultipart keeps the value parts and drops file parts (those with a
-// filename): a photo's bytes are never signed (NOTES "Signing", 1).
-func parseMultipart(body []byte, boundary string) (map[string]string, error) {
+// parseMultipart returns the value parts as parameters and the file parts
+// (those with a filename) apart: a photo's bytes are never signed (NOTES
+// "Signing", 1).
+func parseMultipart(body []byte, boundary string) (map[string]string, map[string][]byte, error) {
 	if boundary == "" {
-		return nil, errContentType
+		return nil, nil, errContentType
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	params := map[string]string{}
+	files := map[string][]byte{}
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return params, nil
+			return params, files, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		name := p.FormName()
-		if name == "" || p.FileName() != "" {
+		if name == "" {
 			continue
 		}
 		v, err := io.ReadAll(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if p.FileName() != "" {
+			if _, dup := files[name]; dup {
+				return nil, nil, errDuplicate
+			}
+			files[name] = v
+			continue
 		}
 		if _, dup := params[name]; dup {
-			return nil, errDuplicate
+			return nil, nil, errDuplicate
 		}
 		params[name] = string(v)
 	}
@@ -462,6 +489,10 @@ func (s *Server) takeFault(path string) (Fault, bool) {
 		if f, ok = s.faults[key]; !ok {
 			return Fault{}, false
 		}
+	}
+	if f.Skip > 0 {
+		f.Skip--
+		return Fault{}, false
 	}
 	out := *f
 	if f.Times > 0 {

@@ -19,6 +19,7 @@ type snapshot struct {
 	Shops     []snapshotShop `json:"shops"`
 	Devices   []snapshotDev  `json:"devices"`
 	NextIpcID int64          `json:"next_ipc_id"`
+	Faces     *faceSnapshot  `json:"faces,omitempty"` // faces_snapshot.go
 }
 
 type snapshotApp struct {
@@ -62,6 +63,7 @@ func (s *Server) Snapshot() ([]byte, error) {
 	for _, d := range s.devices {
 		snap.Devices = append(snap.Devices, snapshotDev(*d))
 	}
+	snap.Faces = s.faceSnapshotLocked()
 	s.mu.Unlock()
 
 	slices.SortFunc(snap.Apps, func(a, b snapshotApp) int { return strings.Compare(a.AppID, b.AppID) })
@@ -105,6 +107,7 @@ func (s *Server) Restore(b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.apps, s.shops, s.devices, s.nextIpcID = apps, shops, devices, next
+	s.restoreFacesLocked(snap.Faces)
 	clear(s.jpegs)
 	return nil
 }

@@ -1,0 +1,301 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"storelens/internal/faces"
+	"storelens/internal/i18n"
+	"storelens/internal/models"
+	"storelens/internal/photos"
+	"storelens/internal/vendors"
+	faceview "storelens/web/templates/faces"
+)
+
+// maxPhotoBody bounds an enrollment request: the largest photo the
+// pipeline reads, and room for the other fields.
+var maxPhotoBody = photos.DefaultLimits.MaxBytes + 1<<20
+
+// enrollForm is the enrollment form as typed.
+type enrollForm struct {
+	Group, Name, Gender, Age, Token string
+	Custom                          [5]string
+	Consent                         bool
+	ConsentBy, ConsentPurpose       string
+}
+
+func bindEnrollForm(c *gin.Context) enrollForm {
+	f := enrollForm{Group: text(c, "group"), Name: text(c, "name"), Gender: text(c, "gender"), Age: text(c, "age"),
+		Token: text(c, "token"), Consent: c.PostForm("consent") == "1", ConsentBy: text(c, "consent_by"),
+		ConsentPurpose: text(c, "consent_purpose")}
+	for i := range f.Custom {
+		f.Custom[i] = text(c, "custom"+strconv.Itoa(i+1))
+	}
+	return f
+}
+
+// faceFields checks a face's name and attributes (the enroll and edit
+// forms share them).
+func faceFields(l *i18n.Localizer, e formErrors, name, gender, age string, custom [5]string, nameRequired bool) vendors.FaceInput {
+	in := vendors.FaceInput{Name: name, Gender: vendors.Gender(gender), Custom: custom}
+	switch {
+	case name == "" && nameRequired:
+		e.add("name", l.T("form.required"))
+	case tooLong(name, 50):
+		e.add("name", l.Tf("form.too_long", map[string]any{"Max": 50}))
+	}
+	if gender == "" {
+		in.Gender = vendors.GenderUnknown
+	} else if !in.Gender.Valid() {
+		e.add("gender", l.T("faces.error.bad_value"))
+	}
+	if a, err := strconv.Atoi(age); age != "" && (err != nil || a < 0 || a > 8) {
+		e.add("age", l.T("faces.error.bad_value"))
+	} else {
+		in.Age = vendors.AgeRange(a)
+	}
+	for i, v := range custom {
+		if tooLong(v, 50) {
+			e.add("custom"+strconv.Itoa(i+1), l.Tf("form.too_long", map[string]any{"Max": 50}))
+		}
+	}
+	return in
+}
+
+// consentFields checks the person's consent: given, by whom, what for.
+func consentFields(l *i18n.Localizer, e formErrors, given bool, by, purpose string) faces.Consent {
+	if !given {
+		e.add("consent", l.T("faces.error.consent"))
+	}
+	switch {
+	case by == "":
+		e.add("consent_by", l.T("form.required"))
+	case tooLong(by, 50):
+		e.add("consent_by", l.Tf("form.too_long", map[string]any{"Max": 50}))
+	}
+	known := false
+	for _, p := range purposes {
+		known = known || p == purpose
+	}
+	if !known {
+		e.add("consent_purpose", l.T("form.required"))
+	}
+	return faces.Consent{By: by, Purpose: purpose, At: time.Now()}
+}
+
+// pickGroup is the group chosen by id among the shop's, or the first group
+// one would enroll into (not the strangers').
+func pickGroup(groups []models.FaceGroup, id string) (models.FaceGroup, bool) {
+	for _, g := range groups {
+		if strconv.FormatUint(uint64(g.ID), 10) == id {
+			return g, true
+		}
+	}
+	for _, g := range groups {
+		if g.Kind != string(vendors.GroupStranger) {
+			return g, false
+		}
+	}
+	return models.FaceGroup{}, false
+}
+
+func (s *Server) enrollView(c *gin.Context, sh *models.Shop, groups []models.FaceGroup, f enrollForm) faceview.EnrollView {
+	l := loc(c)
+	g, _ := pickGroup(groups, f.Group)
+	age, _ := strconv.Atoi(f.Age)
+	back := facesHref(sh.ID)
+	if g.ID != 0 {
+		back = faceGroupHref(sh.ID, g.ID)
+	}
+	return faceview.EnrollView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/enroll",
+		CheckAction: facesHref(sh.ID) + "/photo", Cancel: back,
+		Groups: groupOptions(l, groups, g.ID, string(vendors.GroupStranger)), Name: f.Name,
+		Genders: genderOptions(l, f.Gender), Ages: ageOptions(l, age), Keys: g.CustomKeys(), Custom: f.Custom,
+		ConsentBy: f.ConsentBy, ConsentPurpose: f.ConsentPurpose, Consent: f.Consent,
+		Purposes: purposeOptions(l, f.ConsentPurpose), Token: f.Token, MaxMB: int(photos.DefaultLimits.MaxBytes >> 20)}
+}
+
+// EnrollForm shows the enroll-by-photo form, for ?group= if given.
+func (s *Server) EnrollForm(c *gin.Context) {
+	sh := currentShop(c)
+	groups, err := s.Store.FaceGroups(c.Request.Context(), sh.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	u := currentUser(c)
+	by := u.DisplayName
+	if by == "" {
+		by = u.Username
+	}
+	v := s.enrollView(c, sh, groups, enrollForm{Group: c.Query("group"), ConsentBy: by})
+	s.render(c, http.StatusOK, faceview.Enroll(v))
+}
+
+// readPhoto reads the photo part of a multipart form, if one was sent.
+func (s *Server) readPhoto(c *gin.Context, field string) ([]byte, bool, error) {
+	fh, err := c.FormFile(field)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
+		return nil, false, nil
+	case errors.As(err, &tooLarge):
+		return nil, false, photos.ErrTooManyBytes
+	case err != nil:
+		return nil, false, photos.ErrCorrupt // a form the browser cut short
+	}
+	if fh.Size == 0 {
+		return nil, false, nil
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	data, err := s.Faces.Service.Pipeline.Read(f)
+	return data, err == nil, err
+}
+
+// photoJSON is the answer to a photo check from faces.js.
+type photoJSON struct {
+	OK       bool       `json:"ok"`
+	Token    string     `json:"token,omitempty"`
+	PhotoURL string     `json:"photo_url,omitempty"`
+	ThumbURL string     `json:"thumb_url,omitempty"`
+	Width    int        `json:"width,omitempty"`
+	Height   int        `json:"height,omitempty"`
+	Boxes    []photoBox `json:"boxes"`
+	Message  string     `json:"message,omitempty"`
+}
+
+type photoBox struct {
+	X    int `json:"x"`
+	Y    int `json:"y"`
+	Size int `json:"size"`
+}
+
+// CheckFacePhoto runs a chosen photo through the pipeline for faces.js and
+// answers where the faces are, and the token the enrollment then sends.
+func (s *Server) CheckFacePhoto(c *gin.Context) {
+	sh := currentShop(c)
+	l := loc(c)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxPhotoBody)
+	data, ok, err := s.readPhoto(c, "photo")
+	if err == nil && !ok {
+		err = photos.ErrEmpty
+	}
+	var st faces.Staged
+	if err == nil {
+		st, err = s.Faces.Service.CheckPhoto(c.Request.Context(), sh.ID, data)
+	}
+	if err != nil {
+		msg := photoMessage(l, err)
+		if msg == "" {
+			s.fail(c, err)
+			return
+		}
+		c.JSON(http.StatusUnprocessableEntity, photoJSON{Message: msg, Boxes: []photoBox{}})
+		return
+	}
+	p := previewOf(l, sh.ID, st)
+	out := photoJSON{OK: p.OK, PhotoURL: p.PhotoURL, ThumbURL: p.ThumbURL, Width: st.Width,
+		Height: st.Height, Message: p.Message, Boxes: []photoBox{}}
+	if p.OK {
+		out.Token = st.PhotoHash
+	}
+	for _, b := range st.Faces {
+		out.Boxes = append(out.Boxes, photoBox{X: b.X, Y: b.Y, Size: b.Size})
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, out)
+}
+
+// Enroll enrolls a person from a checked photo. A form that carries a new
+// photo (no script) first shows it with the faces found, so nothing is
+// saved before the person has seen the face to be enrolled.
+func (s *Server) Enroll(c *gin.Context) {
+	sh := currentShop(c)
+	l := loc(c)
+	ctx := c.Request.Context()
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxPhotoBody)
+	data, fresh, perr := s.readPhoto(c, "photo")
+	f := bindEnrollForm(c)
+	groups, err := s.Store.FaceGroups(ctx, sh.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v := s.enrollView(c, sh, groups, f)
+	if perr != nil {
+		v.PhotoError, v.Token = photoMessage(l, perr), ""
+		s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))
+		return
+	}
+	if fresh {
+		st, err := s.Faces.Service.CheckPhoto(ctx, sh.ID, data)
+		if err != nil {
+			if v.PhotoError = photoMessage(l, err); v.PhotoError == "" {
+				s.fail(c, err)
+				return
+			}
+			v.Token = ""
+			s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))
+			return
+		}
+		v.Token, v.Preview = st.PhotoHash, previewOf(l, sh.ID, st)
+		status := http.StatusOK
+		if st.FaceErr != nil {
+			status, v.Token = http.StatusUnprocessableEntity, ""
+		}
+		s.render(c, status, faceview.Enroll(v))
+		return
+	}
+	st, ok := s.Faces.Service.StagedPhoto(sh.ID, f.Token)
+	if !ok {
+		v.Token = ""
+		v.PhotoError = l.T("faces.error.choose_photo")
+		if f.Token != "" {
+			v.PhotoError = l.T("faces.error.photo_expired")
+		}
+		s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))
+		return
+	}
+	v.Preview = previewOf(l, sh.ID, st)
+	errs := formErrors{}
+	g, ok := pickGroup(groups, f.Group)
+	if !ok {
+		errs.add("group", l.T("form.required"))
+	}
+	in := faces.EnrollInput{GroupID: g.ID, Face: faceFields(l, errs, f.Name, f.Gender, f.Age, f.Custom, true),
+		Consent: consentFields(l, errs, f.Consent, f.ConsentBy, f.ConsentPurpose)}
+	if len(errs) > 0 {
+		v.Errors = errs
+		s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))
+		return
+	}
+	vctx, cancel := context.WithTimeout(ctx, s.VendorTimeout+s.Faces.Service.ResolveWait)
+	defer cancel()
+	face, err := s.Faces.Service.Enroll(vctx, actor(c), *sh, in, st)
+	if err != nil {
+		if v.Error = explain(l, err); v.Error == "" {
+			s.fail(c, err)
+			return
+		}
+		s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))
+		return
+	}
+	switch face.State {
+	case models.FaceEnrolled:
+		s.flash(c, true, l.Tf("faces.enrolled", map[string]any{"Name": face.Name}))
+	case models.FacePending:
+		s.flash(c, true, l.Tf("faces.sent", map[string]any{"Name": face.Name}))
+	default:
+		s.flash(c, false, l.Tf("faces.not_enrolled", map[string]any{"Name": face.Name}))
+	}
+	redirect(c, faceHref(sh.ID, face.ID))
+}

@@ -1,0 +1,189 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"storelens/internal/faces"
+	"storelens/internal/i18n"
+	"storelens/internal/models"
+	faceview "storelens/web/templates/faces"
+)
+
+// The pages here exist where the shop's vendor offers them (the camera on
+// the LAN: "who is this?", top visitors for a range, not seen for
+// longest). For others they are not linked, and answer that the vendor
+// does not offer them.
+
+func matchRow(l *i18n.Localizer, sh *models.Shop, groups []models.FaceGroup, m faces.Match) faceview.MatchRow {
+	tz := zone(sh.Timezone)
+	r := faceview.MatchRow{Name: m.Vendor.Name, Gender: genderLabel(l, string(m.Vendor.Gender)), Age: ageLabel(l, int(m.Vendor.Age)),
+		Visits: strconv.Itoa(m.Vendor.Visits), LastVisit: formatTime(timeOrNil(m.Vendor.LastVisit), tz)}
+	if r.Name == "" {
+		r.Name = l.T("faces.unnamed")
+	}
+	if m.Local != nil {
+		r.Known, r.Href = true, faceHref(sh.ID, m.Local.ID)
+		if m.Local.ThumbHash != "" {
+			r.Thumb = facePhotoHref(sh.ID, m.Local.ThumbHash)
+		}
+		for _, g := range groups {
+			if g.ID == m.Local.GroupID {
+				r.Group = g.Name
+			}
+		}
+	}
+	return r
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (s *Server) searchView(c *gin.Context, sh *models.Shop) faceview.SearchView {
+	return faceview.SearchView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/search", Back: facesHref(sh.ID)}
+}
+
+// FaceSearchForm is "who is this?".
+func (s *Server) FaceSearchForm(c *gin.Context) {
+	sh := currentShop(c)
+	v := s.searchView(c, sh)
+	if caps, err := s.Faces.Service.Capabilities(c.Request.Context(), *sh); err == nil && !caps.Search {
+		v.Error = loc(c).T("vendor.unsupported")
+	}
+	s.render(c, http.StatusOK, faceview.Search(v))
+}
+
+// FaceSearch checks the photo (one face), then asks the vendor who it is.
+func (s *Server) FaceSearch(c *gin.Context) {
+	sh := currentShop(c)
+	l := loc(c)
+	ctx := c.Request.Context()
+	v := s.searchView(c, sh)
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxPhotoBody)
+	data, ok, err := s.readPhoto(c, "photo")
+	if err == nil && !ok {
+		v.PhotoError = l.T("faces.error.choose_photo")
+		s.render(c, http.StatusUnprocessableEntity, faceview.Search(v))
+		return
+	}
+	var st faces.Staged
+	if err == nil {
+		st, err = s.Faces.Service.CheckPhoto(ctx, sh.ID, data)
+	}
+	if err != nil {
+		if v.PhotoError = photoMessage(l, err); v.PhotoError == "" {
+			s.fail(c, err)
+			return
+		}
+		s.render(c, http.StatusUnprocessableEntity, faceview.Search(v))
+		return
+	}
+	v.Preview = previewOf(l, sh.ID, st)
+	v.Preview.ThumbURL = ""
+	if st.FaceErr != nil {
+		s.render(c, http.StatusUnprocessableEntity, faceview.Search(v))
+		return
+	}
+	vctx, cancel := s.vendorCtx(c)
+	defer cancel()
+	m, found, err := s.Faces.Service.FindFace(vctx, *sh, st)
+	if err != nil {
+		if v.Error = explain(l, err); v.Error == "" {
+			s.fail(c, err)
+			return
+		}
+		s.render(c, http.StatusUnprocessableEntity, faceview.Search(v))
+		return
+	}
+	groups, err := s.Store.FaceGroups(ctx, sh.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v.Asked, v.Found = true, found
+	if found {
+		v.Match = matchRow(l, sh, groups, m)
+	}
+	s.render(c, http.StatusOK, faceview.Search(v))
+}
+
+// Visitors is the top visitors of a range (30 days by default) with the
+// filters the vendor takes, and the faces of a group not seen for longest.
+func (s *Server) Visitors(c *gin.Context) {
+	sh := currentShop(c)
+	l := loc(c)
+	ctx := c.Request.Context()
+	caps, err := s.Faces.Service.Capabilities(ctx, *sh)
+	if err != nil && !isVendorSide(err) {
+		s.fail(c, err)
+		return
+	}
+	groups, err := s.Store.FaceGroups(ctx, sh.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	tz := zone(sh.Timezone)
+	to := time.Now().In(tz)
+	from := to.AddDate(0, 0, -30)
+	if t, err := time.ParseInLocation("2006-01-02", c.Query("from"), tz); err == nil {
+		from = t
+	}
+	if t, err := time.ParseInLocation("2006-01-02", c.Query("to"), tz); err == nil {
+		to = t.Add(24*time.Hour - time.Second)
+	}
+	g, picked := pickGroup(groups, c.Query("group"))
+	gender, _ := faces.ParseGender(c.Query("gender"))
+	age, _ := faces.ParseAge(c.Query("age"))
+	v := faceview.VisitorsView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/visitors", Back: facesHref(sh.ID),
+		From: from.Format("2006-01-02"), To: to.Format("2006-01-02"), Genders: genderOptions(l, string(gender)), Ages: ageOptions(l, int(age)),
+		TopOn: caps.TopVisitors, LapsedOn: caps.Lapsed}
+	v.Groups = append([]faceview.Option{{Value: "", Label: l.T("faces.all_groups"), Selected: !picked}}, groupOptions(l, groups, 0)...)
+	for i := range v.Groups {
+		v.Groups[i].Selected = v.Groups[i].Value == c.Query("group") && picked || (i == 0 && !picked)
+	}
+	if !caps.TopVisitors && !caps.Lapsed {
+		v.Error = l.T("vendor.unsupported")
+	}
+	vctx, cancel := s.vendorCtx(c)
+	defer cancel()
+	if caps.TopVisitors {
+		q := faces.VisitorQuery{From: from, To: to, Gender: gender, Age: age, Limit: 50}
+		if picked {
+			q.GroupID = g.ID
+		}
+		ms, err := s.Faces.Service.TopVisitors(vctx, *sh, q)
+		if err != nil && !isVendorSide(err) {
+			s.fail(c, err)
+			return
+		}
+		if err != nil {
+			v.Error = vendorMessage(l, err)
+		}
+		for _, m := range ms {
+			v.Top = append(v.Top, matchRow(l, sh, groups, m))
+		}
+	}
+	if caps.Lapsed && g.ID != 0 {
+		v.LapsedGroup = g.Name
+		ms, err := s.Faces.Service.LongestAbsent(vctx, *sh, g, 10)
+		if err != nil && !isVendorSide(err) {
+			s.fail(c, err)
+			return
+		}
+		if err != nil {
+			v.Error = vendorMessage(l, err)
+		}
+		for _, m := range ms {
+			v.Lapsed = append(v.Lapsed, matchRow(l, sh, groups, m))
+		}
+	}
+	s.render(c, http.StatusOK, faceview.Visitors(v))
+}

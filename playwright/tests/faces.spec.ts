@@ -1,0 +1,198 @@
+import { test, expect, Page } from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as zlib from 'zlib';
+import { adminPassword, signIn } from './helpers';
+
+test.use({ locale: 'en-US' });
+
+// Test photos (internal/photos/testdata/README.md has their licences).
+const testdata = path.join(__dirname, '..', '..', 'internal', 'photos', 'testdata');
+const astronaut = path.join(testdata, 'astronaut.png');
+const chelsea = path.join(testdata, 'chelsea.png');
+
+// The demo shop this file works in, and one a new manager will not see.
+const shopName = '鲜果时光 徐家汇店';
+const otherShop = '鲜果时光 西湖银泰店';
+
+async function openFaces(page: Page, shop: string) {
+  await page.goto('/shops?q=' + encodeURIComponent(shop));
+  await page.getByRole('link', { name: shop }).click();
+  await page.getByTestId('shop-tabs').getByRole('link', { name: 'Faces' }).click();
+  await expect(page.getByTestId('faces-overview')).toBeVisible();
+}
+
+async function giveConsent(page: Page) {
+  await page.getByTestId('consent-given').check();
+  await page.getByTestId('field-consent_purpose').selectOption('member');
+}
+
+// variants makes n different PNG files of astronaut.png: the last scanline
+// of each is set to its own grey, so each file (and each photo) differs
+// while the face is untouched.
+function variants(n: number): { name: string; mimeType: string; buffer: Buffer }[] {
+  const src = fs.readFileSync(astronaut);
+  let pos = 8;
+  let ihdr: Buffer | undefined;
+  const idat: Buffer[] = [];
+  while (pos < src.length) {
+    const len = src.readUInt32BE(pos);
+    const type = src.toString('latin1', pos + 4, pos + 8);
+    const data = src.subarray(pos + 8, pos + 8 + len);
+    if (type === 'IHDR') ihdr = Buffer.from(data);
+    if (type === 'IDAT') idat.push(data);
+    pos += 12 + len;
+  }
+  const width = ihdr!.readUInt32BE(0);
+  const height = ihdr!.readUInt32BE(4);
+  const stride = 1 + width * 3; // filter byte + 8-bit RGB (astronaut.png)
+  const raw = zlib.inflateSync(Buffer.concat(idat));
+  const chunk = (type: string, data: Buffer) => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(data.length, 0);
+    head.write(type, 4, 'latin1');
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type, 'latin1'), data])) >>> 0, 0);
+    return Buffer.concat([head, data, crc]);
+  };
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const px = Buffer.from(raw);
+    const last = (height - 1) * stride;
+    px[last] = 0; // filter None: the row is its own bytes
+    px.fill(40 + i * 9, last + 1, last + stride);
+    const png = Buffer.concat([src.subarray(0, 8), chunk('IHDR', ihdr!), chunk('IDAT', zlib.deflateSync(px)), chunk('IEND', Buffer.alloc(0))]);
+    out.push({ name: `员工${String(i + 1).padStart(2, '0')}.png`, mimeType: 'image/png', buffer: png });
+  }
+  return out;
+}
+
+test.describe.serial('a manager enrolls, moves and deletes a face', () => {
+  const person = `Eileen ${Date.now() % 100000}`;
+
+  test('enrolls astronaut.png and sees it enrolled with its thumbnail', async ({ page }) => {
+    await signIn(page, 'admin', adminPassword);
+    await openFaces(page, shopName);
+    await page.getByTestId('faces-enroll').click();
+    await page.getByTestId('enroll-group').selectOption({ label: 'employee (Staff)' });
+    await page.getByTestId('photo-input').setInputFiles(astronaut);
+    // The face it will enroll, before anything is saved.
+    await expect(page.getByTestId('preview-thumb')).toBeVisible();
+    await expect(page.getByTestId('face-box')).toHaveCount(1);
+    await expect(page.getByTestId('photo-token')).toHaveValue(/^[0-9a-f]{64}$/);
+    await page.getByTestId('enroll-name').fill(person);
+    await page.getByTestId('field-gender').selectOption('female');
+    await page.getByTestId('field-age').selectOption('5');
+    // Without consent the server refuses and keeps what was typed.
+    await page.getByTestId('enroll-submit').click();
+    await expect(page.getByTestId('error-consent')).toContainText('Confirm that the person has agreed');
+    await expect(page.getByTestId('enroll-name')).toHaveValue(person);
+    await giveConsent(page);
+    await page.getByTestId('enroll-submit').click();
+    await expect(page.getByTestId('face-title')).toHaveText(person);
+    await expect(page.getByTestId('face-state')).toHaveText('Enrolled');
+    await expect(page.getByTestId('face-consent')).toContainText('member recognition');
+    await page.getByRole('link', { name: 'employee' }).first().click();
+    const card = page.getByTestId('face-card').filter({ hasText: person });
+    await expect(card.getByTestId('face-state')).toHaveText('Enrolled');
+    const thumb = card.getByTestId('face-thumb');
+    await expect(thumb).toHaveAttribute('src', /^\/shops\/\d+\/faces\/photos\/[0-9a-f]{64}$/);
+    await expect.poll(() => thumb.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(160);
+  });
+
+  test('moves the face to another group', async ({ page }) => {
+    await signIn(page, 'admin', adminPassword);
+    await openFaces(page, shopName);
+    await page.getByTestId('group-name').filter({ hasText: 'employee' }).click();
+    await page.getByTestId('face-card').filter({ hasText: person }).getByTestId('face-name').click();
+    await page.getByTestId('face-move-target').selectOption({ label: 'regular (Regulars)' });
+    await page.getByTestId('face-move').click();
+    await expect(page.getByTestId('flash')).toHaveText('1 face moved to “regular”.');
+    await expect(page.getByTestId('face-card').filter({ hasText: person })).toHaveCount(1);
+  });
+
+  test('deletes the face after confirming', async ({ page }) => {
+    await signIn(page, 'admin', adminPassword);
+    await openFaces(page, shopName);
+    await page.getByTestId('group-name').filter({ hasText: 'regular' }).click();
+    await page.getByTestId('face-card').filter({ hasText: person }).getByTestId('face-name').click();
+    const photo = await page.getByTestId('preview-svg').locator('image').getAttribute('href');
+    await page.getByTestId('face-delete').click();
+    await expect(page.getByTestId('confirm')).toContainText(person);
+    await page.getByTestId('confirm-yes').click();
+    await expect(page.getByTestId('flash')).toHaveText('1 face deleted at the vendor and here.');
+    await expect(page.getByTestId('face-card').filter({ hasText: person })).toHaveCount(0);
+    // The photo went with it.
+    const res = await page.request.get(photo!);
+    expect(res.status()).toBe(404);
+  });
+});
+
+test('chelsea.png reads "no face found"', async ({ page }) => {
+  await signIn(page, 'admin', adminPassword);
+  await openFaces(page, shopName);
+  await page.getByTestId('faces-enroll').click();
+  await page.getByTestId('photo-input').setInputFiles(chelsea);
+  await expect(page.getByTestId('photo-error')).toContainText('No face found in this photo');
+  await expect(page.getByTestId('preview-thumb')).toHaveCount(0);
+  await expect(page.getByTestId('photo-token')).toHaveValue('');
+  // In Chinese too.
+  await page.getByTestId('lang-zh').click();
+  await page.getByTestId('photo-input').setInputFiles(chelsea);
+  await expect(page.getByTestId('photo-error')).toContainText('照片中没有找到人脸');
+  await page.getByTestId('lang-en').click();
+});
+
+test('bulk-enrolls 20 photos with the progress bar reaching 100%', async ({ page }) => {
+  test.setTimeout(90_000);
+  await signIn(page, 'admin', adminPassword);
+  await openFaces(page, shopName);
+  await page.getByTestId('faces-bulk').click();
+  await page.getByTestId('bulk-group').selectOption({ label: '金卡会员 (Members)' });
+  await page.getByTestId('bulk-files').setInputFiles(variants(20));
+  await giveConsent(page);
+  await page.getByTestId('bulk-submit').click();
+  await expect(page).toHaveURL(/\/faces\/batches\/\d+$/);
+  await expect(page.getByTestId('batch-percent')).toHaveText('100%', { timeout: 60_000 });
+  await expect(page.getByTestId('batch-results')).toBeVisible();
+  const bar = page.getByTestId('batch-progress');
+  await expect(bar).toHaveAttribute('max', '20');
+  await expect(bar).toHaveAttribute('value', '20');
+  await expect(page.getByTestId('batch-row')).toHaveCount(20);
+  await expect(page.getByTestId('batch-summary')).toContainText('20 of 20 photos processed');
+  await expect(page.getByTestId('batch-row').first()).toContainText('员工01');
+});
+
+test("a manager cannot open another shop's face photo by URL", async ({ browser }) => {
+  const admin = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await signIn(admin, 'admin', adminPassword);
+  // A face photo of a shop the manager will not see.
+  await openFaces(admin, otherShop);
+  await admin.getByTestId('group-name').filter({ hasText: '金卡会员' }).click();
+  await admin.getByTestId('face-card').first().getByTestId('face-name').click();
+  const photo = await admin.getByTestId('preview-svg').locator('image').getAttribute('href');
+  expect(photo).toMatch(/^\/shops\/\d+\/faces\/photos\/[0-9a-f]{64}$/);
+  expect((await admin.request.get(photo!)).status()).toBe(200);
+
+  const username = `fmgr${Date.now() % 100000}`;
+  await admin.goto('/users/new');
+  const form = admin.getByTestId('user-form');
+  await form.locator('input[name=username]').fill(username);
+  await form.locator('input[name=password]').fill('manager-e2e-pass');
+  await admin.getByTestId('user-role').selectOption('manager');
+  await admin.getByTestId('user-shops').getByLabel(shopName).check();
+  await admin.getByTestId('user-save').click();
+  await expect(admin.getByTestId('flash')).toContainText(username);
+  await admin.goto('/shops?q=' + encodeURIComponent(shopName));
+  const ownHref = await admin.getByRole('link', { name: shopName }).getAttribute('href');
+
+  const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+  await signIn(page, username, 'manager-e2e-pass');
+  const direct = await page.goto(photo!);
+  expect(direct?.status()).toBe(404);
+  // The same photo through the manager's own shop is not theirs either.
+  const hash = photo!.split('/').pop();
+  const viaOwn = await page.goto(`${ownHref}/faces/photos/${hash}`);
+  expect(viaOwn?.status()).toBe(404);
+  expect(viaOwn?.headers()['content-type']).not.toContain('image/jpeg');
+});
