@@ -150,10 +150,31 @@ func translate(err error) error {
 }
 
 func newGormLogger(log *slog.Logger) logger.Interface {
-	return logger.NewSlogLogger(log, logger.Config{
+	return quietCancel{Interface: logger.NewSlogLogger(log, logger.Config{
 		SlowThreshold:             500 * time.Millisecond,
 		LogLevel:                  logger.Warn,
 		IgnoreRecordNotFoundError: true,
 		ParameterizedQueries:      true, // never log values: they may hold secrets
-	})
+	}), log: log}
+}
+
+// quietCancel logs a query that failed only because its request's context
+// ended (a browser closed the page, a stream ended) at debug level: that is
+// not a database error, and logging it as one hides the real ones.
+type quietCancel struct {
+	logger.Interface
+	log *slog.Logger
+}
+
+func (q quietCancel) LogMode(l logger.LogLevel) logger.Interface {
+	return quietCancel{Interface: q.Interface.LogMode(l), log: q.log}
+}
+
+func (q quietCancel) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if err != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		sql, _ := fc()
+		q.log.DebugContext(ctx, "query ended with its context", "sql", sql, "err", err)
+		return
+	}
+	q.Interface.Trace(ctx, begin, fc, err)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -154,3 +155,44 @@ func TestSessionStoreSkipsTouches(t *testing.T) {
 		t.Fatal("deleted session found")
 	}
 }
+
+// A query cut short by its request's context is not a database error: it is
+// logged at debug level, while a real failure stays an error.
+func TestCanceledQueryLogsAtDebug(t *testing.T) {
+	var buf safeBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	st, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var n int64
+	if err := st.DB().WithContext(ctx).Table("shops").Count(&n).Error; !errors.Is(err, context.Canceled) {
+		t.Fatalf("count with a canceled context: %v", err)
+	}
+	if out := buf.String(); !strings.Contains(out, "level=DEBUG") || strings.Contains(out, "level=ERROR") {
+		t.Fatalf("canceled query logged as:\n%s", out)
+	}
+	buf.Reset()
+	st.DB().Exec("SELECT * FROM no_such_table")
+	if out := buf.String(); !strings.Contains(out, "level=ERROR") {
+		t.Fatalf("a real failure logged as:\n%s", out)
+	}
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *safeBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }
