@@ -12,6 +12,7 @@ import (
 	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/sunmicloud"
 	evview "storelens/web/templates/events"
 )
 
@@ -133,8 +134,15 @@ func (s *Server) eventCard(l *i18n.Localizer, ev *models.Event, shop cachedShop,
 	if ev.Visits > 0 {
 		c.Visits = l.Tn("events.visits", ev.Visits, nil)
 	}
-	if ev.PersonID != "" && s.hasShopTab("faces") {
-		c.PersonHref = PersonHref(ev.ShopID, ev.Vendor, ev.PersonID)
+	if s.hasShopTab("faces") {
+		switch {
+		case ev.CloudPersonID != "":
+			// A Sunmi camera names the face's id at Sunmi Store too: the
+			// library StoreLens enrolls in.
+			c.PersonHref = PersonHref(ev.ShopID, sunmicloud.Name, ev.CloudPersonID)
+		case ev.PersonID != "":
+			c.PersonHref = PersonHref(ev.ShopID, ev.Vendor, ev.PersonID)
+		}
 	}
 	if ev.Alert {
 		c.AlertText = l.Tf("events.alert_text", map[string]any{"Name": c.Title, "Group": ev.GroupName, "Camera": c.Camera, "Shop": shop.name})

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -49,6 +50,7 @@ func (s *Server) registerFaces(rt routes) {
 	f.GET("/search", s.FaceSearchForm)
 	f.POST("/search", s.FaceSearch)
 	f.GET("/visitors", s.Visitors)
+	f.GET("/vendor/:vendor/:id", s.FaceByVendorID)
 	one := f.Group("/people/:face", s.loadFace)
 	one.GET("", s.ShowFace)
 	one.POST("", s.UpdateFace)
@@ -96,6 +98,19 @@ func (s *Server) loadFace(c *gin.Context) {
 }
 
 func currentFace(c *gin.Context) *models.Face { return c.MustGet(keyFace).(*models.Face) }
+
+// FaceByVendorID is the stable address events link to (PersonHref): it
+// sends the reader to the face's own page, or 404 when the person is not
+// enrolled in this shop through StoreLens.
+func (s *Server) FaceByVendorID(c *gin.Context) {
+	sh := currentShop(c)
+	f, err := s.Store.FaceByVendorPerson(c.Request.Context(), sh.ID, c.Param("vendor"), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, fmt.Sprintf("/shops/%d/faces/people/%d", sh.ID, f.ID))
+}
 
 // FacePhoto serves a face photo or thumbnail of the shop: only to a user
 // who may see the shop (loadShop), only if the photo belongs to one of its

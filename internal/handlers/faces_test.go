@@ -307,8 +307,21 @@ func TestFacePhotoAuthorization(t *testing.T) {
 	if own.status != 200 || own.header.Get("Content-Type") != "image/jpeg" || !strings.Contains(strings.Join(own.header.Values("Cache-Control"), ","), "no-store") {
 		t.Fatalf("admin: %d %v", own.status, own.header)
 	}
+	// The address events link to leads to the face's page, for those who may see it.
+	if f.VendorFaceID == "" {
+		t.Fatalf("face not enrolled at the vendor: %+v", f)
+	}
+	byVendor := "/shops/" + itoa(a.shopB.ID) + "/faces/vendor/" + f.Vendor + "/" + f.VendorFaceID
+	if r := admin.get(byVendor); r.status != http.StatusSeeOther || r.location != "/shops/"+itoa(a.shopB.ID)+"/faces/people/"+itoa(f.ID) {
+		t.Fatalf("by vendor id: %d %q", r.status, r.location)
+	}
+	if r := admin.get(byVendor + "0"); r.status != http.StatusNotFound {
+		t.Fatalf("unknown vendor id: %d", r.status)
+	}
 	mgr := a.login("manager", managerPW)
 	for _, path := range []string{
+		byVendor,
+		"/shops/" + itoa(a.shopA.ID) + "/faces/vendor/" + f.Vendor + "/" + f.VendorFaceID,
 		"/shops/" + itoa(a.shopB.ID) + "/faces/photos/" + f.PhotoHash,
 		"/shops/" + itoa(a.shopA.ID) + "/faces/photos/" + f.PhotoHash,
 		"/shops/" + itoa(a.shopA.ID) + "/faces/photos/" + f.ThumbHash,

@@ -284,6 +284,18 @@ func (s *Store) FaceByVendorID(ctx context.Context, shopID uint, vendor, source,
 	return f, translate(err)
 }
 
+// FaceByVendorPerson finds a shop's face by its vendor's id whatever
+// library (source) holds it: an event names the vendor and the person only.
+func (s *Store) FaceByVendorPerson(ctx context.Context, shopID uint, vendor, vendorFaceID string) (Face, error) {
+	var f Face
+	if vendorFaceID == "" {
+		return f, ErrNotFound
+	}
+	err := s.db.WithContext(ctx).Where("shop_id = ? AND vendor = ? AND vendor_face_id = ?",
+		shopID, vendor, vendorFaceID).Order("id").First(&f).Error
+	return f, translate(err)
+}
+
 // FaceBySourceHash finds the face enrolled in a shop from the same file.
 func (s *Store) FaceBySourceHash(ctx context.Context, shopID uint, hash string) (Face, error) {
 	var f Face
