@@ -43,10 +43,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	lanAddr := fs.String("lan-addr", "127.0.0.1:9102", "loopback address of the simulated Sunmi LAN camera (HTTPS)")
 	discoveryAddr := fs.String("discovery-addr", "127.0.0.1:10001", "loopback UDP address where the LAN camera answers discovery")
 	senselinkAddr := fs.String("senselink-addr", "127.0.0.1:9103", "loopback address of the SenseLink simulator")
+	opretailAddr := fs.String("opretail-addr", "127.0.0.1:9104", "loopback address of the OpRetail simulator")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	for _, a := range []string{*sunmiAddr, *lanAddr, *discoveryAddr, *senselinkAddr} {
+	for _, a := range []string{*sunmiAddr, *lanAddr, *discoveryAddr, *senselinkAddr, *opretailAddr} {
 		if err := loopbackOnly(a); err != nil {
 			return err
 		}
@@ -88,6 +89,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer stopDevices()
+	stopOpRetail, err := serveOpRetail(out, *opretailAddr, simCert)
+	if err != nil {
+		return err
+	}
+	defer stopOpRetail()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

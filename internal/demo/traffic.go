@@ -52,6 +52,18 @@ func SeedSunmiTraffic(s *sim.Server) {
 	}
 }
 
+// SeedOpRetail gives the OpRetail simulator the demo's developer key, user
+// and department (the Hangzhou shop's door).
+func SeedOpRetail(s *opsim.Server, key, secret, user, passwd string) {
+	s.AddKey(key, secret)
+	s.AddUser(user, passwd)
+	s.AddDepartment(opsim.Department{DepID: demoDepID, Name: "鲜果时光 西湖银泰店", AppKey: key, Seed: 2026, Size: 36,
+		Opens: 10, Closes: 22, HeadShoulder: true})
+}
+
+// OpRetailDepartment is the demo department's id at OpRetail.
+const OpRetailDepartment = demoDepID
+
 // startTraffic starts the OpRetail simulator (credentials kept in
 // dataDir/demo so a restart keeps the stored account working) and sets the
 // Sunmi shops' traffic.
@@ -74,10 +86,7 @@ func (e *Env) startTraffic(cert tls.Certificate) error {
 	default:
 		return err
 	}
-	t.OpRetail.AddKey(t.Key, t.Secret)
-	t.OpRetail.AddUser(t.User, t.Passwd)
-	t.OpRetail.AddDepartment(opsim.Department{DepID: demoDepID, Name: "鲜果时光 西湖银泰店", AppKey: t.Key, Seed: 2026, Size: 36,
-		Opens: 10, Closes: 22, HeadShoulder: true})
+	SeedOpRetail(t.OpRetail, t.Key, t.Secret, t.User, t.Passwd)
 	url, err := e.serve(cert, t.OpRetail)
 	if err != nil {
 		return err
