@@ -81,6 +81,11 @@ func startDevices(e *Env, cert tls.Certificate) (*DevicesEnv, error) {
 		}
 		cam.SetState(st)
 	}
+	if cam.State().Flow == nil {
+		// Its door counter has months of counts: added to a shop with no
+		// other traffic source and activated, it counts that shop.
+		cam.SetPeopleFlow(lansim.FlowProfile{Seed: 2026, Size: 24, Opens: 9, Closes: 22, Since: time.Now().AddDate(0, 0, -demoHistory)})
+	}
 	if _, err := cam.Start("127.0.0.1:0"); err != nil {
 		return nil, err
 	}

@@ -262,12 +262,9 @@ func (s *Server) renderTrafficSettings(c *gin.Context, status int, typed string,
 		st := states[sh.ID]
 		z := traffic.Zone(sh.Timezone)
 		row := tv.SyncRow{Shop: sh.Name, Href: shopHref(sh.ID) + "/traffic", LastSuccess: formatTime(st.LastSuccessAt, z)}
-		switch {
-		case sh.OpRetailAccountID != nil && sh.OpRetailDepID != "":
-			row.Source = opretail.Label
-		case sh.HasSunmi():
-			row.Source = s.Registry.Label("sunmicloud")
-		default:
+		if v := traffic.SourceVendor(sh); v != "" {
+			row.Source = s.Registry.Label(v)
+		} else {
 			row.Source = l.T("traffic.source.none")
 		}
 		if st.LastError == "no_source||" {

@@ -12,6 +12,9 @@ import (
 	"storelens/internal/models"
 	"storelens/internal/traffic"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/opretail"
+	"storelens/internal/vendors/sunmicloud"
+	"storelens/internal/vendors/sunmilan"
 	tv "storelens/web/templates/traffic"
 )
 
@@ -308,11 +311,13 @@ func (s *Server) syncView(c *gin.Context, ts models.TrafficShop) (*tv.SyncView, 
 		CanAdmin: currentUser(c).IsAdmin(), SyncAction: href + "/sync", BackfillAction: href + "/backfill",
 		PauseAction: href + "/backfill/pause", ResumeAction: href + "/backfill/resume", StatusHref: href + "/backfill",
 		SourceHref: href + "/source", BackfillFrom: c.Query("bf_from"), BackfillTo: c.Query("bf_to")}
-	switch {
-	case ts.OpRetailAccountID != nil && ts.OpRetailDepID != "":
+	switch traffic.SourceVendor(ts) {
+	case opretail.Name:
 		v.Source = l.Tf("traffic.source.opretail", map[string]any{"DepID": ts.OpRetailDepID})
-	case ts.HasSunmi():
+	case sunmicloud.Name:
 		v.Source = l.Tf("traffic.source.sunmi", map[string]any{"ShopNo": ts.SunmiShopNo + ts.SunmiShopID})
+	case sunmilan.Name:
+		v.Source = l.Tn("traffic.source.lan", ts.LANCounters, nil)
 	default:
 		v.Source = l.T("traffic.source.none")
 	}

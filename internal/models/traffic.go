@@ -361,11 +361,30 @@ type TrafficShop struct {
 	Shop
 	OpRetailAccountID *uint
 	OpRetailDepID     string
+	// LANCounters is how many of the shop's Sunmi cameras on the LAN can
+	// count it (activated, with a pinned certificate: LANCounterCameras).
+	LANCounters int
 }
 
 // HasTrafficSource reports whether the shop has a vendor to count it.
+// (traffic.SourceVendor says which one.)
 func (t TrafficShop) HasTrafficSource() bool {
-	return (t.OpRetailAccountID != nil && t.OpRetailDepID != "") || t.HasSunmi()
+	return (t.OpRetailAccountID != nil && t.OpRetailDepID != "") || t.HasSunmi() || t.LANCounters > 0
+}
+
+// lanCounterWhere selects the cameras that count a shop on the LAN.
+const lanCounterWhere = "cameras.vendor = 'sunmilan' AND cameras.activated AND cameras.lan_account_id IS NOT NULL AND " +
+	"cameras.address <> '' AND cameras.cert_fingerprint <> ''"
+
+// trafficShopColumns are the columns TrafficShop reads.
+const trafficShopColumns = "shops.*, so.account_id AS op_retail_account_id, COALESCE(so.dep_id, '') AS op_retail_dep_id, " +
+	"(SELECT COUNT(*) FROM cameras WHERE cameras.shop_id = shops.id AND " + lanCounterWhere + ") AS lan_counters"
+
+// LANCounterCameras lists the shop's cameras on the LAN that count it.
+func (s *Store) LANCounterCameras(ctx context.Context, shopID uint) ([]Camera, error) {
+	var out []Camera
+	err := s.db.WithContext(ctx).Where("cameras.shop_id = ? AND "+lanCounterWhere, shopID).Order("id").Find(&out).Error
+	return out, err
 }
 
 // TrafficShops lists the shops in scope with their OpRetail link, by name.
@@ -373,7 +392,7 @@ func (s *Store) TrafficShops(ctx context.Context, sc Scope) ([]TrafficShop, erro
 	var out []TrafficShop
 	err := sc.shops(s.db.WithContext(ctx).Table("shops")).
 		Joins("LEFT JOIN shop_opretail so ON so.shop_id = shops.id").
-		Select("shops.*, so.account_id AS op_retail_account_id, COALESCE(so.dep_id, '') AS op_retail_dep_id").
+		Select(trafficShopColumns).
 		Order("shops.name, shops.id").Scan(&out).Error
 	return out, err
 }
@@ -383,7 +402,7 @@ func (s *Store) TrafficShopOf(ctx context.Context, sc Scope, id uint) (TrafficSh
 	var out []TrafficShop
 	err := sc.shops(s.db.WithContext(ctx).Table("shops")).Where("shops.id = ?", id).
 		Joins("LEFT JOIN shop_opretail so ON so.shop_id = shops.id").
-		Select("shops.*, so.account_id AS op_retail_account_id, COALESCE(so.dep_id, '') AS op_retail_dep_id").Scan(&out).Error
+		Select(trafficShopColumns).Scan(&out).Error
 	if err != nil {
 		return TrafficShop{}, err
 	}

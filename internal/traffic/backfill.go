@@ -173,6 +173,7 @@ func (s *Service) backfillChunk(ctx context.Context, sh models.TrafficShop) erro
 		if err != nil {
 			return fail(err)
 		}
+		defer release(tr)
 		for _, span := range runs(missing) {
 			days, err := tr.TrafficDays(ctx, target, span[0], span[1])
 			for _, d := range days {

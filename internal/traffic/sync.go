@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -19,10 +20,12 @@ import (
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/opretail"
+	"storelens/internal/vendors/sunmicloud"
+	"storelens/internal/vendors/sunmilan"
 )
 
-// ErrNoSource means the shop has neither an OpRetail department nor a Sunmi
-// cloud shop to count it.
+// ErrNoSource means the shop has neither an OpRetail department, a Sunmi
+// cloud shop nor a counting Sunmi camera on the LAN.
 var ErrNoSource = errors.New("the shop has no traffic source")
 
 // Settings keys.
@@ -90,18 +93,35 @@ func Zone(name string) *time.Location {
 	return loc
 }
 
-// source opens the vendor that counts the shop: its OpRetail department
-// when linked, else its Sunmi cloud shop.
+// SourceVendor names the vendor that counts the shop: its OpRetail
+// department when linked, else its Sunmi cloud shop, else its counting
+// Sunmi cameras on the LAN; "" when none. The one place for that order.
+func SourceVendor(sh models.TrafficShop) string {
+	switch {
+	case sh.OpRetailAccountID != nil && sh.OpRetailDepID != "":
+		return opretail.Name
+	case sh.HasSunmi():
+		return sunmicloud.Name
+	case sh.LANCounters > 0:
+		return sunmilan.Name
+	}
+	return ""
+}
+
+// source opens the vendor that counts the shop (SourceVendor).
 func (s *Service) source(ctx context.Context, sh models.TrafficShop) (vendors.Traffic, vendors.TrafficTarget, string, error) {
 	t := vendors.TrafficTarget{Location: Zone(sh.Timezone)}
 	var accountID uint
-	switch {
-	case sh.OpRetailAccountID != nil && sh.OpRetailDepID != "":
+	switch SourceVendor(sh) {
+	case opretail.Name:
 		accountID = *sh.OpRetailAccountID
 		t.Shop = vendors.ShopRef{ShopID: sh.OpRetailDepID}
-	case sh.HasSunmi():
+	case sunmicloud.Name:
 		accountID = *sh.SunmiAccountID
 		t.Shop = vendors.ShopRef{ShopNo: sh.SunmiShopNo, ShopID: sh.SunmiShopID, CompanyNo: sh.SunmiCompanyNo}
+	case sunmilan.Name:
+		c, err := s.lanCounter(ctx, sh.ID, &t)
+		return c, t, sunmilan.Name, err
 	default:
 		return nil, t, "", ErrNoSource
 	}
@@ -114,6 +134,44 @@ func (s *Service) source(ctx context.Context, sh models.TrafficShop) (vendors.Tr
 		return nil, t, "", err
 	}
 	return tr, t, ad.Vendor(), nil
+}
+
+// release lets a source go: a LAN counter holds a connection per camera.
+func release(tr vendors.Traffic) {
+	if c, ok := tr.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+// lanCounter opens the shop's counting cameras on the LAN, each with its own
+// account and pinned certificate (never trusting a new one: that is for an
+// admin on the camera's page).
+func (s *Service) lanCounter(ctx context.Context, shopID uint, t *vendors.TrafficTarget) (*sunmilan.Counter, error) {
+	cams, err := s.Store.LANCounterCameras(ctx, shopID)
+	if err != nil {
+		return nil, err
+	}
+	if len(cams) == 0 {
+		return nil, ErrNoSource
+	}
+	c := &sunmilan.Counter{Now: s.now}
+	for _, cam := range cams {
+		ad, err := s.Accounts.Adapter(ctx, *cam.LANAccountID)
+		if err != nil {
+			return nil, err
+		}
+		acc, ok := ad.(*sunmilan.Account)
+		if !ok {
+			return nil, fmt.Errorf("traffic: camera %s: account %d is not a LAN account", cam.SN, *cam.LANAccountID)
+		}
+		cl, err := acc.Camera(cam.Address, cam.CertFingerprint, nil)
+		if err != nil {
+			return nil, err
+		}
+		c.Cameras = append(c.Cameras, cl)
+		t.Devices = append(t.Devices, vendors.DeviceRef{SN: cam.SN})
+	}
+	return c, nil
 }
 
 // save stores one vendor day.
@@ -212,6 +270,7 @@ func (s *Service) syncShop(ctx context.Context, sh models.TrafficShop, st *model
 	if err != nil {
 		return Result{Err: err}
 	}
+	defer release(tr)
 	st.Source = src
 	loc := target.Location
 	today := vendors.DateOf(s.now(), loc)
@@ -326,6 +385,7 @@ func (s *Service) RefreshToday(ctx context.Context, shopID uint, maxAge time.Dur
 	if err != nil {
 		return err
 	}
+	defer release(tr)
 	day, err := tr.TrafficToday(ctx, target)
 	if err != nil {
 		return err

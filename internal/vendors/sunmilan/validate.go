@@ -21,13 +21,14 @@ type FieldError struct {
 
 // The rules a FieldError names.
 const (
-	RuleRange    = "range"
-	RuleMaxLen   = "max_len"
-	RuleRequired = "required"
-	RuleOneOf    = "one_of"
-	RuleIPv4     = "ipv4"
-	RuleNetmask  = "netmask"
-	RuleSubnet   = "subnet" // gateway outside the address's subnet
+	RuleRange      = "range"
+	RuleMaxLen     = "max_len"
+	RuleRequired   = "required"
+	RuleOneOf      = "one_of"
+	RuleIPv4       = "ipv4"
+	RuleNetmask    = "netmask"
+	RuleSubnet     = "subnet"      // gateway outside the address's subnet
+	RuleAfterStart = "after_start" // an end not after its start
 )
 
 func (e *FieldError) Error() string {

@@ -30,6 +30,7 @@ const (
 	codeSnapshot      = 233
 	codeFlowNotReady  = 277
 	codeDoorLine      = 278
+	codeNoRecord      = 280 // a statistics range without any record (doc.go)
 	codeHookEvent     = 310
 	codeHookCallback  = 311
 )

@@ -35,6 +35,9 @@ type State struct {
 	Hooks                  map[string][]string // topic -> callbacks
 	Groups                 []string            // face groups by name (NOTES 51)
 	Reboots, FactoryResets int
+	// Flow is what the people counter has recorded (peoplestat.go); nil:
+	// nothing yet, so every statistics call answers "no record".
+	Flow *FlowProfile
 }
 
 func (s State) clone() State {
