@@ -35,6 +35,11 @@
 //     decides 1 sign refused, 2 invalid parameter, 3 timestamp expired,
 //     5 not activated, 7 internal error; those map to Kinds. Every other
 //     code is KindOther and is shown raw ("camera code 113").
+//   - People-flow statistics (Customer Flow Statistics 5-7): "error if no
+//     record is found" names no code; 280 (listed for those calls only,
+//     nearly) is taken as "no record" and read as zero counts. The reply
+//     is nested under stat_list (NOTES 57), buckets follow the camera's
+//     clock.
 //   - setWifiConfWithoutAuth and getApListWithoutAuth are sent without any
 //     public parameter (their names, and 003 "This API requires no public
 //     parameter"); the getApListWithoutAuth example's sign is taken as

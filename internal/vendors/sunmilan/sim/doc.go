@@ -28,6 +28,8 @@
 //     activated, 7 internal error / not supported by this model, 8 the sn
 //     sent to activate is not this camera's, 9 no Internet connection
 //     (activation needs it), 12 a *WithoutAuth call after activation.
+//     280: a statistics range without any record (003 "Error will be
+//     returned if no record is found" names no code).
 //     Per-setting refusals use the codes 003 lists for each call: 100 ssid,
 //     101 password, 110 zoom, 111 focus, 112 auto-focus point, 113 IR mode,
 //     114 motion level, 115 audio level, 116 weekday, 117 start/stop time,
