@@ -2,11 +2,8 @@ package main
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"time"
 
 	"storelens/internal/auth"
@@ -27,6 +24,8 @@ func serveDevices(out io.Writer, lanAddr, discoveryAddr, senselinkAddr string, c
 	if err != nil {
 		return nil, err
 	}
+	// Its door counter has a month of counts (Customer Flow Statistics).
+	cam.SetPeopleFlow(lansim.FlowProfile{Seed: 2026, Size: 24, Opens: 9, Closes: 22, Since: time.Now().AddDate(0, 0, -30)})
 	addr, err := cam.Start(lanAddr)
 	if err != nil {
 		return nil, err
@@ -44,30 +43,18 @@ func serveDevices(out io.Writer, lanAddr, discoveryAddr, senselinkAddr string, c
 	sl.AddDevice(slsim.Device{SN: "SKP-e6f99b5b31792d024172498b45eaab5f", Name: "员工通道", TypeID: typ, Online: true, StaffGroups: []int64{staff}})
 	ops := sl.AddDepartment(slsim.Department{Name: "门店运营部", Code: "OPS", UserNum: 2})
 	sl.AddDepartment(slsim.Department{ParentID: ops, Name: "南京西路店", Code: "SH-001"})
-	ln, err := net.Listen("tcp", senselinkAddr)
+	slBase, stopSL, err := serveLoopback(out, "senselink", senselinkAddr, sl, cert)
 	if err != nil {
 		resp.Close()
 		cam.Close()
 		return nil, err
 	}
-	srv := &http.Server{Handler: sl, ReadHeaderTimeout: 5 * time.Second}
-	scheme := "http"
-	if cert != nil {
-		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{*cert}, MinVersion: tls.VersionTLS12}
-		ln = tls.NewListener(ln, srv.TLSConfig)
-		scheme = "https"
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Fprintln(out, "senselink simulator:", err)
-		}
-	}()
 	fmt.Fprintf(out, "Sunmi LAN camera simulator (C201D8BS00188, not activated)\n  HTTPS      %s (its own self-signed certificate: pinned on first use)\n"+
 		"  discovery  udp %s (set it as the discovery target of a shop's LAN cameras tab)\n  app_id     %s\n  secret key %s\n  activation %s\n",
 		addr, resp.Addr(), appID, secret, activation)
-	fmt.Fprintf(out, "SenseLink simulator\n  base URL   %s://%s\n  app_key    %s\n  app_secret %s\n", scheme, ln.Addr(), key, slSecret)
+	fmt.Fprintf(out, "SenseLink simulator\n  base URL   %s\n  app_key    %s\n  app_secret %s\n", slBase, key, slSecret)
 	return func() {
-		srv.Close()
+		stopSL()
 		resp.Close()
 		cam.Close()
 	}, nil
