@@ -18,7 +18,7 @@ func init() {
 // hour's are computed from Seed (the same hour always counts the same),
 // about Size people entering in an open hour between Opens and Closes
 // o'clock in Zone (an IANA name kept with the state; Asia/Shanghai when
-// empty or unknown).
+// empty or unknown), more at lunch, in the evening and at weekends.
 type FlowProfile struct {
 	Seed          int64
 	Size          int
@@ -82,6 +82,10 @@ func (p *FlowProfile) hour(start time.Time) hourCounts {
 	f.Write([]byte(strconv.FormatInt(p.Seed, 10) + "/" + strconv.FormatInt(start.Unix(), 10)))
 	r := f.Sum64()
 	n := p.Size/2 + int(r%uint64(p.Size+1))
+	switch local.Hour() { // the lunch and evening peaks
+	case 11, 12, 17, 18, 19:
+		n = n * 8 / 5
+	}
 	if wd := local.Weekday(); wd == time.Saturday || wd == time.Sunday {
 		n = n * 3 / 2
 	}
