@@ -318,6 +318,13 @@ func (s *Server) syncView(c *gin.Context, ts models.TrafficShop) (*tv.SyncView, 
 		v.Source = l.Tf("traffic.source.sunmi", map[string]any{"ShopNo": ts.SunmiShopNo + ts.SunmiShopID})
 	case sunmilan.Name:
 		v.Source = l.Tn("traffic.source.lan", ts.LANCounters, nil)
+		cams, err := s.Store.LANCounterCameras(c.Request.Context(), ts.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, cam := range cams {
+			v.Counters = append(v.Counters, tv.Tab{Label: cam.Name, Href: lanHref(ts.ID, cam.ID) + "#flow"})
+		}
 	default:
 		v.Source = l.T("traffic.source.none")
 	}

@@ -48,6 +48,24 @@ test.describe.serial('a Sunmi camera on the LAN', () => {
     await expect(page.getByTestId('doorline-form')).toBeVisible();
   });
 
+  test('the activated camera counts the shop: its traffic syncs from the door counter', async ({ page }) => {
+    await signIn(page, 'admin', adminPassword);
+    await openShopTab(page, 'Traffic');
+    await expect(page.getByTestId('traffic-source-name')).toHaveText('Sunmi camera on the LAN (1 door camera)');
+    await page.getByTestId('traffic-sync-now').click();
+    await expect(page.getByTestId('flash')).toContainText('Synced');
+    await page.getByTestId('traffic-preset').selectOption('last7');
+    await page.getByTestId('traffic-gran').selectOption('day');
+    await page.getByTestId('traffic-show').click();
+    await expect(page.getByTestId('traffic-row')).toHaveCount(7);
+    const entries = (await page.getByTestId('traffic-row').first().locator('td').nth(1).innerText()).replace(/,/g, '');
+    expect(Number(entries)).toBeGreaterThan(0);
+    // The door line and flow settings are one click away.
+    await page.getByTestId('traffic-door-camera').first().click();
+    await expect(page.getByTestId('lan-sn')).toHaveText(lanSN);
+    await expect(page.getByTestId('flow-form')).toBeVisible();
+  });
+
   test('rename, IR mode and a door line drawn on the snapshot survive a reload', async ({ page }) => {
     await signIn(page, 'admin', adminPassword);
     await openCamera(page);

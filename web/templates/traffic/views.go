@@ -60,6 +60,9 @@ type BackfillView struct {
 // SyncView is a shop's sync state and its controls.
 type SyncView struct {
 	Source, LastSuccess, LastAttempt, LastError string
+	// Counters are the door cameras that count the shop on the LAN, each
+	// linking to its door line and flow settings.
+	Counters []Tab
 	CanAdmin                                    bool
 	SyncAction, BackfillAction                  string
 	PauseAction, ResumeAction, StatusHref       string
