@@ -62,13 +62,13 @@ type SyncView struct {
 	Source, LastSuccess, LastAttempt, LastError string
 	// Counters are the door cameras that count the shop on the LAN, each
 	// linking to its door line and flow settings.
-	Counters []Tab
-	CanAdmin                                    bool
-	SyncAction, BackfillAction                  string
-	PauseAction, ResumeAction, StatusHref       string
-	SourceHref                                  string
-	BackfillFrom, BackfillTo                    string
-	Backfill                                    *BackfillView
+	Counters                              []Tab
+	CanAdmin                              bool
+	SyncAction, BackfillAction            string
+	PauseAction, ResumeAction, StatusHref string
+	SourceHref                            string
+	BackfillFrom, BackfillTo              string
+	Backfill                              *BackfillView
 }
 
 // ReportView is a traffic report.
