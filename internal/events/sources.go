@@ -2,12 +2,16 @@ package events
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
@@ -19,6 +23,7 @@ import (
 
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/senselink/push"
+	"storelens/internal/vendors/sunmilan"
 	"storelens/internal/vendors/sunmilan/lanevents"
 )
 
@@ -139,6 +144,32 @@ func (c SourceConfig) tlsConfig() (*tls.Config, error) {
 		tc.RootCAs = pool
 	}
 	return tc, nil
+}
+
+// hookClient is the camera LAN adapter's client for the hook calls: pinned
+// to the certificate in ca_pem/ca_file (the camera's own, self-signed), or
+// trusting the first one seen with insecure_skip_verify.
+func (c SourceConfig) hookClient() (*sunmilan.Client, error) {
+	u, err := url.Parse(c.APIURL)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("api_url %q: want https://<camera address>", c.APIURL)
+	}
+	pemData := []byte(c.CAPEM)
+	if c.CAFile != "" {
+		b, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, err
+		}
+		pemData = append(pemData, b...)
+	}
+	var pin string
+	if block, _ := pem.Decode(pemData); block != nil {
+		sum := sha256.Sum256(block.Bytes)
+		pin = hex.EncodeToString(sum[:])
+	} else if !c.InsecureSkipVerify {
+		return nil, errors.New("the camera's certificate (ca_pem or ca_file) is needed to pin its HTTPS")
+	}
+	return sunmilan.New(sunmilan.Config{Address: u.Host, AppID: c.AppID, Secret: c.Secret, Pin: pin, Timeout: 15 * time.Second})
 }
 
 // SourceStatus is what the settings page shows of a source.
@@ -287,7 +318,7 @@ func (m *Sources) run(ctx context.Context, c SourceConfig) error {
 		return lanevents.RunChannel(ctx, lanevents.ChannelConfig{Addr: c.Addr, TLS: tc, AppID: c.AppID, Secret: c.Secret,
 			KeepAlive: time.Duration(c.KeepAlive) * time.Second, Handle: m.handler(c, nil), OnState: onChannel, Log: m.s.log})
 	case KindSunmiWebhook:
-		return m.subscribeHook(ctx, c, tc)
+		return m.subscribeHook(ctx, c)
 	case KindSenseLink:
 		bindings := map[string]DeviceBinding{}
 		for _, b := range c.Devices {
@@ -323,19 +354,23 @@ func (m *Sources) cursor(ctx context.Context, source string) (push.Cursor, bool,
 
 // subscribeHook makes sure the camera posts to our callback (003 §1.2.1),
 // retrying until it answers; the posts themselves arrive at the receiver.
-func (m *Sources) subscribeHook(ctx context.Context, c SourceConfig, tc *tls.Config) error {
+func (m *Sources) subscribeHook(ctx context.Context, c SourceConfig) error {
 	if c.APIURL == "" || c.Callback == "" {
 		m.setState(c.ID(), true, nil, m.s.cfg.Now()) // subscribed by hand: we only receive
 		return nil
 	}
-	hooks := &lanevents.Hooks{BaseURL: c.APIURL, AppID: c.AppID, Secret: c.Secret,
-		HTTP: &http.Client{Timeout: 15 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}}
+	hooks, err := c.hookClient()
+	if err != nil {
+		m.setState(c.ID(), false, err, m.s.cfg.Now())
+		return err
+	}
+	defer hooks.Close()
 	wait := time.Second
 	for {
-		err := hooks.Add(ctx, []string{lanevents.EventFaceRecog, lanevents.EventDynamicDetect}, c.Callback)
+		err := hooks.AddHook(ctx, []string{sunmilan.EventFaceRecog, sunmilan.EventDynamicDetect}, c.Callback)
 		var ve *vendors.Error
 		if errors.As(err, &ve) && ve.Code == 311 { // an FM010: motion only
-			err = hooks.Add(ctx, []string{lanevents.EventDynamicDetect}, c.Callback)
+			err = hooks.AddHook(ctx, []string{sunmilan.EventDynamicDetect}, c.Callback)
 		}
 		if err == nil {
 			m.s.log.Info("events: camera posts its events to us", "sn", c.SN, "callback", c.Callback)

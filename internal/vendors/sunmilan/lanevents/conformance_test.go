@@ -8,12 +8,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sync"
 	"testing"
 	"time"
 
 	"storelens/internal/tlsutil"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/sunmilan"
 	"storelens/internal/vendors/sunmilan/lanevents"
 	"storelens/internal/vendors/sunmilan/lanevents/sim"
 )
@@ -259,7 +261,7 @@ func TestChannelRefusedSignature(t *testing.T) {
 }
 
 func TestHooksAndWebhookPosts(t *testing.T) {
-	cam, tc := newCamera(t, "FM020", nil)
+	cam, _ := newCamera(t, "FM020", nil)
 	base, err := cam.ListenAPI("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -288,13 +290,12 @@ func TestHooksAndWebhookPosts(t *testing.T) {
 	}))
 	defer callback.Close()
 
-	hooks := &lanevents.Hooks{BaseURL: base, AppID: appID, Secret: secret,
-		HTTP: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}}
+	hooks := hookClient(t, base, secret, nil)
 	ctx := context.Background()
-	if err := hooks.Add(ctx, []string{lanevents.EventFaceRecog, lanevents.EventDynamicDetect}, callback.URL+"/hooks/sunmi-ipc"); err != nil {
+	if err := hooks.AddHook(ctx, []string{sunmilan.EventFaceRecog, sunmilan.EventDynamicDetect}, callback.URL+"/hooks/sunmi-ipc"); err != nil {
 		t.Fatal(err)
 	}
-	subs, err := hooks.Query(ctx)
+	subs, err := hooks.Hooks(ctx)
 	if err != nil || len(subs) != 2 || subs[0].Callbacks[0] != callback.Listener.Addr().String()+"/hooks/sunmi-ipc" {
 		t.Fatalf("query: %+v %v", subs, err)
 	}
@@ -304,40 +305,39 @@ func TestHooksAndWebhookPosts(t *testing.T) {
 	if got[1].Motion != vendors.MotionKindPerson || got[1].MotionRaw != 3 {
 		t.Errorf("webhook motion %+v", got[1])
 	}
-	if err := hooks.Delete(ctx, []string{lanevents.EventDynamicDetect}); err != nil {
+	if err := hooks.DeleteHook(ctx, []string{sunmilan.EventDynamicDetect}); err != nil {
 		t.Fatal(err)
 	}
-	if subs, _ := hooks.Query(ctx); len(subs) != 1 || subs[0].Event != lanevents.EventFaceRecog {
+	if subs, _ := hooks.Hooks(ctx); len(subs) != 1 || subs[0].Event != sunmilan.EventFaceRecog {
 		t.Fatalf("after delete: %+v", subs)
 	}
 
 	// The camera refuses what the document and our code table say.
-	bad := *hooks
-	bad.Secret = "nope"
+	bad := hookClient(t, base, "nope", nil)
 	var ve *vendors.Error
-	if err := bad.Add(ctx, []string{lanevents.EventFaceRecog}, callback.URL); !errors.As(err, &ve) || ve.Code != 1 || ve.Kind != vendors.KindAuth {
+	if err := bad.AddHook(ctx, []string{sunmilan.EventFaceRecog}, callback.URL); !errors.As(err, &ve) || ve.Code != 1 || ve.Kind != vendors.KindAuth {
 		t.Errorf("bad secret: %v", err)
 	}
-	if err := hooks.Add(ctx, []string{"door_open_event"}, callback.URL); !errors.As(err, &ve) || ve.Code != 310 {
+	// An unknown topic never reaches the camera (its 310 is the
+	// simulator's own test).
+	if err := hooks.AddHook(ctx, []string{"door_open_event"}, callback.URL); vendors.KindOf(err) != vendors.KindInvalidParam {
 		t.Errorf("unknown topic: %v", err)
 	}
-	if err := hooks.Add(ctx, []string{lanevents.EventFaceRecog}, "http://192.0.2.1/cb"); !errors.As(err, &ve) || ve.Code != 2 {
+	if err := hooks.AddHook(ctx, []string{sunmilan.EventFaceRecog}, "http://192.0.2.1/cb"); !errors.As(err, &ve) || ve.Code != 2 {
 		t.Errorf("non-loopback callback: %v", err)
 	}
-	late := *hooks
-	late.Now = func() time.Time { return time.Now().Add(-time.Hour) }
-	if err := late.Add(ctx, []string{lanevents.EventFaceRecog}, callback.URL); !errors.As(err, &ve) || ve.Code != 3 || ve.Kind != vendors.KindClock {
+	late := hookClient(t, base, secret, func() time.Time { return time.Now().Add(-time.Hour) })
+	if err := late.AddHook(ctx, []string{sunmilan.EventFaceRecog}, callback.URL); !errors.As(err, &ve) || ve.Code != 3 || ve.Kind != vendors.KindClock {
 		t.Errorf("stale timestamp: %v", err)
 	}
 }
 
 func TestFM010HasNoFaces(t *testing.T) {
-	cam, tc := newCamera(t, "FM010", nil)
+	cam, _ := newCamera(t, "FM010", nil)
 	base, _ := cam.ListenAPI("127.0.0.1:0")
-	hooks := &lanevents.Hooks{BaseURL: base, AppID: appID, Secret: secret,
-		HTTP: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}}}
+	hooks := hookClient(t, base, secret, nil)
 	var ve *vendors.Error
-	err := hooks.Add(context.Background(), []string{lanevents.EventFaceRecog}, "http://127.0.0.1:1/cb")
+	err := hooks.AddHook(context.Background(), []string{sunmilan.EventFaceRecog}, "http://127.0.0.1:1/cb")
 	if !errors.As(err, &ve) || ve.Code != 311 {
 		t.Fatalf("face topic on an FM010: %v", err)
 	}
@@ -361,4 +361,24 @@ func TestChannelFM010SubscribesMotionOnly(t *testing.T) {
 	waitFor(t, "subscribed", func() bool { return cam.Connected() == 1 })
 	cam.Emit(sim.Spec{Motion: sim.MotionSound})
 	waitFor(t, "the motion event", func() bool { return st.count() == 1 })
+}
+
+// hookClient is the camera LAN adapter's client for the hook calls, pinned
+// to the certificate the simulator at base serves.
+func hookClient(t *testing.T, base, secret string, now func() time.Time) *sunmilan.Client {
+	t.Helper()
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := sunmilan.FetchFingerprint(context.Background(), u.Host, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := sunmilan.New(sunmilan.Config{Address: u.Host, AppID: appID, Secret: secret, Pin: fp, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }

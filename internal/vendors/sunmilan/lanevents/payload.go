@@ -10,15 +10,17 @@ import (
 	"time"
 
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // Vendor is the vendor name events from Sunmi cameras on the LAN carry.
 const Vendor = "sunmi_ipc"
 
-// The event types a camera publishes (003 §1.2.1, §2.4).
+// The event types a camera publishes (003 §1.2.1, §2.4): the hook topics,
+// named once in the camera's adapter.
 const (
-	EventFaceRecog     = "face_recog_event"
-	EventDynamicDetect = "dynamic_detect_event"
+	EventFaceRecog     = sunmilan.EventFaceRecog
+	EventDynamicDetect = sunmilan.EventDynamicDetect
 )
 
 // Transport says how an event arrived: the webhook and the message channel
