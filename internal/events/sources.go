@@ -126,8 +126,8 @@ func (c SourceConfig) validate() error {
 	return nil
 }
 
-func (c SourceConfig) tlsConfig() (*tls.Config, error) {
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify}
+// certPEM is the camera's certificate: ca_pem, then ca_file's.
+func (c SourceConfig) certPEM() ([]byte, error) {
 	pemData := []byte(c.CAPEM)
 	if c.CAFile != "" {
 		b, err := os.ReadFile(c.CAFile)
@@ -135,6 +135,15 @@ func (c SourceConfig) tlsConfig() (*tls.Config, error) {
 			return nil, err
 		}
 		pemData = append(pemData, b...)
+	}
+	return pemData, nil
+}
+
+func (c SourceConfig) tlsConfig() (*tls.Config, error) {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify}
+	pemData, err := c.certPEM()
+	if err != nil {
+		return nil, err
 	}
 	if len(pemData) > 0 {
 		pool := x509.NewCertPool()
@@ -154,13 +163,9 @@ func (c SourceConfig) hookClient() (*sunmilan.Client, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("api_url %q: want https://<camera address>", c.APIURL)
 	}
-	pemData := []byte(c.CAPEM)
-	if c.CAFile != "" {
-		b, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, err
-		}
-		pemData = append(pemData, b...)
+	pemData, err := c.certPEM()
+	if err != nil {
+		return nil, err
 	}
 	var pin string
 	if block, _ := pem.Decode(pemData); block != nil {
