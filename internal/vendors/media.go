@@ -29,6 +29,9 @@ func (q Quality) Valid() bool { return q == QualitySuper || q == QualityHigh }
 type Stream struct {
 	FLV string // HTTP-FLV URL, "" if the vendor offers none
 	HLS string // HLS playlist URL, "" if the vendor offers none
+	// RTSP is an RTSP URL (a Sunmi LAN camera's, 003 "Video Streaming"),
+	// "" if the vendor offers none; internal/live turns it into HLS.
+	RTSP string
 	// Expires is when the URLs stop working (zero when unknown). A stream
 	// read past it must be started again for fresh URLs.
 	Expires time.Time

@@ -1,6 +1,7 @@
 package sunmilan
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -69,6 +70,9 @@ func (c *Client) Fetch(ctx context.Context, rawURL string) (string, []byte, erro
 		return "", nil, c.fail(op, vendors.KindMalformed, 0, errors.New("file too large"))
 	}
 	ct := http.DetectContentType(body)
+	if bytes.HasPrefix(body, []byte("FLV\x01")) { // record files and clips; Go does not sniff FLV
+		ct = "video/x-flv"
+	}
 	if mt, _, _ := mime.ParseMediaType(ct); !strings.HasPrefix(mt, "image/") && !strings.HasPrefix(mt, "video/") {
 		return "", nil, c.fail(op, vendors.KindMalformed, 0, fmt.Errorf("camera sent %s", ct))
 	}

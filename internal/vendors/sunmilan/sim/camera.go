@@ -69,6 +69,8 @@ type Camera struct {
 	cert   tls.Certificate
 	snaps  map[string]time.Time // snapshot auth keys and their expiry
 	jpeg   []byte
+	grants map[string]grant // RTSP URL tokens (video.go)
+	rtsp   *rtspServer      // nil until StartRTSP
 
 	srv  *http.Server
 	addr string // host:port it serves on, once started
@@ -94,7 +96,7 @@ func New(opt Options) (*Camera, error) {
 	if opt.MaxSkew == 0 {
 		opt.MaxSkew = 300 * time.Second
 	}
-	c := &Camera{opt: opt, now: opt.Now, faults: map[string]*Fault{}, snaps: map[string]time.Time{}}
+	c := &Camera{opt: opt, now: opt.Now, faults: map[string]*Fault{}, snaps: map[string]time.Time{}, grants: map[string]grant{}}
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -172,11 +174,15 @@ func (c *Camera) Addr() string {
 	return c.addr
 }
 
-// Close stops the HTTPS server.
+// Close stops the HTTPS and RTSP servers.
 func (c *Camera) Close() error {
 	c.mu.Lock()
-	srv := c.srv
+	srv, rtsp := c.srv, c.rtsp
+	c.rtsp = nil
 	c.mu.Unlock()
+	if rtsp != nil {
+		rtsp.close()
+	}
 	if srv == nil {
 		return nil
 	}

@@ -61,6 +61,10 @@ func (c *Camera) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.serveSnapshot(w, r)
 		return
 	}
+	if strings.HasPrefix(r.URL.Path, mediaPrefix) {
+		c.serveMedia(w, r)
+		return
+	}
 	path, ok := strings.CutPrefix(r.URL.Path, apiPrefix)
 	rt, known := routes[path]
 	switch {

@@ -38,12 +38,16 @@ type State struct {
 	// Flow is what the people counter has recorded (peoplestat.go); nil:
 	// nothing yet, so every statistics call answers "no record".
 	Flow *FlowProfile
+	// Recorded is what the SD card holds (video.go): spans of continuous
+	// recording, cut into one-minute files.
+	Recorded []Span
 }
 
 func (s State) clone() State {
 	s.APs = slices.Clone(s.APs)
 	s.Angles = slices.Clone(s.Angles)
 	s.Groups = slices.Clone(s.Groups)
+	s.Recorded = slices.Clone(s.Recorded)
 	hooks := make(map[string][]string, len(s.Hooks))
 	for k, v := range s.Hooks {
 		hooks[k] = slices.Clone(v)
