@@ -62,6 +62,21 @@
 //     certificate stops the call with KindCertChanged before a byte of the
 //     request is sent. An optional client certificate comes from the
 //     account's PKCS#12 file.
+//   - Video (003 Video Streaming, NOTES 11, 58): live (hd_live_url,
+//     fhd_live_url) and playback (playback_url) are RTSP URLs whose path
+//     holds the camera's token; 003 gives no expiry and no stop call, so
+//     a stream ends with its RTSP session (TEARDOWN) and a new URL is asked
+//     for every session. 超清 is fhd, 高清 hd. Only the port of a returned
+//     URL is kept: the host is the camera's own (554 when absent), as for
+//     Fetch. Codes 230-237 have no meanings in 003; decided with the
+//     simulator: 230 no recording in the playback range (KindNoData), 231
+//     SD card unreadable, 232 live streaming unavailable, 234 page out of
+//     range, 235 range not forwards or over a day, 236 clip seconds not
+//     0/4/8, 237 clip cannot be cut. A record list or playback spans at
+//     most a day (003's example spans 86376 s); Records pages by 500.
+//     getCurVideos is sent as a form (its example's JSON Content-Type is
+//     taken as damage, NOTES 58) and never retried (each call cuts a
+//     clip). 003 has no motion list and no snapshot of a past time.
 //   - Discovery (NOTES "UDP discovery", 62): FF FF 33 FF | 01 | type |
 //     length (2 bytes, big-endian, of the base64 text) | base64(JSON) |
 //     CRC32/IEEE big-endian over header and payload. Three requests 1 s

@@ -230,7 +230,9 @@ func (c *Client) StartLive(ctx context.Context, _ vendors.ShopRef, _ vendors.Dev
 
 // StopLive does nothing at the camera: closing the RTSP session (a
 // TEARDOWN) is the stop.
-func (c *Client) StopLive(context.Context, vendors.ShopRef, vendors.DeviceRef, vendors.Quality) error { return nil }
+func (c *Client) StopLive(context.Context, vendors.ShopRef, vendors.DeviceRef, vendors.Quality) error {
+	return nil
+}
 
 // StartPlayback returns the playback RTSP URL of from..to.
 func (c *Client) StartPlayback(ctx context.Context, _ vendors.ShopRef, _ vendors.DeviceRef, from, to time.Time) (vendors.Stream, error) {

@@ -65,6 +65,24 @@
 //     The response carries "port" when the camera's HTTPS port is not 443:
 //     an extension of the simulator, since simulated cameras share
 //     127.0.0.1.
+//   - Video: StartRTSP serves RTSP (gortsplib, TCP only, loopback) on a
+//     port of its own. getLiveStream and getPlaybackStream answer
+//     rtsp://<host the client used>:<RTSP port>/<token>/live_hd.sdp,
+//     live_fhd.sdp or pb.sdp; a token is a fresh random one per URL, must
+//     be started within 5 minutes, and is the only RTSP auth (003 names no
+//     other): any other path is 401. Each token's stream loops the test
+//     clip (testdata) at 25 fps from its DESCRIBE until its last session
+//     ends. RTSPLog records every PLAY and every stop (TEARDOWN, or
+//     "disconnect" when the connection went without one). Codes: 230 no
+//     recording in the playback range, 231 SD card not working (record
+//     list), 232 RTSP not running, 234 page_num < 1 or page_size outside
+//     [0, 500], 235 start >= end or over 86400 s, 236 clip seconds not
+//     0/4/8, 237 no working SD card for a clip. State.Recorded holds spans
+//     of continuous recording, listed as files cut at whole minutes; record
+//     and clip URLs are https on the host the client used with
+//     auth_key=<expiry>-<md5(path-expiry-secret)>, valid an hour, serving
+//     the clip as FLV. A clip is served from 4 s + following after the
+//     call (003: "take effect in 4 to 12 seconds"), 404 before.
 //   - Faults (SetFault) apply after the method and path checks, before
 //     authentication: Latency, Code, Malformed, Drop, Times.
 package sim
