@@ -251,6 +251,19 @@ func (p *hlsProxy) resource(ctx context.Context, token, rng string) (*cached, er
 	})
 }
 
+// RTSPOpens is how many times key's session opened its RTSP stream.
+func (m *Manager) RTSPOpens(key string) int {
+	m.mu.Lock()
+	s := m.sessions[key]
+	m.mu.Unlock()
+	if s == nil {
+		return 0
+	}
+	s.rtspMu.Lock()
+	defer s.rtspMu.Unlock()
+	return s.rtspOpens
+}
+
 // HLSFetches is how many upstream requests key's HLS proxy has made.
 func (m *Manager) HLSFetches(key string) int64 {
 	m.mu.Lock()
@@ -273,6 +286,12 @@ func (s *Session) ServeHLSPlaylist(w http.ResponseWriter, r *http.Request, view 
 	if !s.touchHLS(view) {
 		return ErrClosed
 	}
+	if rh, err := s.rtspHLS(r.Context()); !errors.Is(err, errNotRTSP) {
+		if err != nil {
+			return err
+		}
+		return s.serveRTSPPlaylist(w, r, rh, view)
+	}
 	c, err := s.hls.topPlaylist(r.Context())
 	if err != nil {
 		return err
@@ -285,6 +304,13 @@ func (s *Session) ServeHLSPlaylist(w http.ResponseWriter, r *http.Request, view 
 func (s *Session) ServeHLSResource(w http.ResponseWriter, r *http.Request, view, token string) error {
 	if !s.touchHLS(view) {
 		return ErrClosed
+	}
+	if s.isRTSP() {
+		rh, err := s.rtspHLS(r.Context())
+		if err != nil {
+			return err
+		}
+		return s.serveRTSPResource(w, r, rh, token)
 	}
 	c, err := s.hls.resource(r.Context(), token, r.Header.Get("Range"))
 	if err != nil {

@@ -121,6 +121,9 @@ type Session struct {
 	startedAt   time.Time
 	starts      int
 	forceReload bool
+	rtspMu      sync.Mutex // the RTSP-to-HLS of an RTSP stream (rtspsession.go)
+	rtsp        *RTSPHLS
+	rtspOpens   int
 }
 
 // session returns the session of key, creating it (not yet started at the
@@ -266,6 +269,7 @@ func (m *Manager) end(s *Session, ifIdle bool) {
 	if hub != nil {
 		hub.close()
 	}
+	s.closeRTSP()
 	s.stopVendor()
 }
 

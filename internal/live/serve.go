@@ -28,7 +28,13 @@ func (m *Manager) Acquire(key string, info Info, st Starter) (*Session, error) {
 // Ready starts the vendor stream if it is not running, so that a vendor
 // refusal can be told to the viewer before any video is sent.
 func (s *Session) Ready(ctx context.Context) (vendors.Stream, error) {
-	return s.current(ctx)
+	st, err := s.current(ctx)
+	if err == nil && st.RTSP != "" {
+		// An RTSP stream is opened here too: a camera refusing the URL is
+		// told to the viewer before the player starts.
+		_, err = s.rtspHLS(ctx)
+	}
+	return st, err
 }
 
 // Key is the session's key.

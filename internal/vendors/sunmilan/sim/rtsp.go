@@ -127,7 +127,10 @@ func (c *Camera) RTSPPlaying() int {
 }
 
 func (r *rtspServer) close() {
-	r.srv.Close()
+	r.mu.Lock()
+	srv := r.srv
+	r.mu.Unlock()
+	srv.Close()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for tok, s := range r.streams {

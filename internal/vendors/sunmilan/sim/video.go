@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/bluenviron/gortsplib/v4"
 	"net"
 	"net/http"
 	"strconv"
@@ -227,4 +228,33 @@ func (c *Camera) serveMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "video/x-flv")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(clipFLV))
+}
+
+// IssueRTSP grants a URL of stream name ("live_hd", "live_fhd", "pb") at
+// 127.0.0.1 as getLiveStream would, for tests of stream consumers that do
+// not speak the signed API. "" before StartRTSP.
+func (c *Camera) IssueRTSP(name string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rtsp == nil {
+		return ""
+	}
+	return c.issue(&Request{Host: "127.0.0.1"}, name)
+}
+
+// DropRTSP closes every RTSP connection without a TEARDOWN, as a camera
+// that restarts does; its streams start again on the next DESCRIBE.
+func (c *Camera) DropRTSP() error {
+	c.mu.Lock()
+	r := c.rtsp
+	c.mu.Unlock()
+	if r == nil {
+		return nil
+	}
+	r.close()
+	srv := &gortsplib.Server{Handler: r, RTSPAddress: r.addr}
+	r.mu.Lock()
+	r.srv = srv
+	r.mu.Unlock()
+	return srv.Start()
 }
