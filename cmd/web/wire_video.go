@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"storelens/internal/demo"
+	"storelens/internal/devices"
 	"storelens/internal/handlers"
 	"storelens/internal/live"
 	"storelens/internal/video"
@@ -17,7 +18,8 @@ import (
 func (w *wiring) wireVideo() (handlers.VideoDeps, error) {
 	mgr := live.NewManager(live.Options{HTTP: streamClient(w.vendorHTTP), Log: w.log, Linger: 5 * time.Second})
 	w.closers = append(w.closers, mgr.Close)
-	d := handlers.VideoDeps{Service: &video.Service{Accounts: w.accounts, Streams: mgr, HTTP: w.vendorHTTP}, Live: mgr}
+	lan := &devices.LAN{Store: w.store, Accounts: w.accounts, Log: w.log.With("area", "video")}
+	d := handlers.VideoDeps{Service: &video.Service{Accounts: w.accounts, Streams: mgr, HTTP: w.vendorHTTP, LAN: lan, Store: w.store}, Live: mgr}
 	if w.demo != nil {
 		demo.SeedVideo(w.demo)
 		sim := w.demo.Sunmi

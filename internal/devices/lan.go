@@ -316,3 +316,9 @@ func (s *LAN) SetDiscoveryTargets(ctx context.Context, target, listen string) er
 	}
 	return s.Store.SetSetting(ctx, settingListen, listen)
 }
+
+// Open returns a pinned client of cam for another area's calls (video);
+// close it after use.
+func (s *LAN) Open(ctx context.Context, cam models.Camera) (*sunmilan.Client, error) {
+	return s.client(ctx, cam)
+}

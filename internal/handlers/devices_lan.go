@@ -152,6 +152,9 @@ func (s *Server) lanHeader(c *gin.Context, sh *models.Shop, cam models.Camera) d
 		Name: cam.Name, SN: cam.SN, Model: cam.Model, Address: cam.Address, Firmware: cam.Firmware, MAC: cam.MAC,
 		Network: cam.NetworkMode, Online: cam.Online, Activated: cam.Activated, IsAdmin: currentUser(c).IsAdmin(),
 		Fingerprint: sunmilan.FormatFingerprint(cam.CertFingerprint)}
+	if s.Video.Service != nil {
+		h.VideoHref = cameraHref(sh.ID, cam.ID)
+	}
 	if cam.CertPresented != "" && cam.CertPresented != cam.CertFingerprint {
 		h.Presented = sunmilan.FormatFingerprint(cam.CertPresented)
 	}

@@ -47,6 +47,8 @@ func (s *Server) registerVideo(rt routes) {
 	live.GET("/viewers", s.LiveViewers)
 	cam.GET("/snapshot", s.SnapshotImage)
 	cam.GET("/recordings", s.Recordings)
+	cam.POST("/clips", s.CutClip)
+	cam.GET("/clips/:id", s.ClipFile)
 	cam.POST("/playback/start", s.PlaybackStart)
 	cam.GET("/playback/ws", s.PlaybackWS)
 	cam.GET("/playback/hls/:view/index.m3u8", s.PlaybackHLS)

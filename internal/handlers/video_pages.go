@@ -38,6 +38,9 @@ func (s *Server) LivePage(c *gin.Context) {
 	if v.Mode != "hls" {
 		v.Mode = "flv"
 	}
+	if video.IsLAN(*cam) { // RTSP, made HLS here: no FLV
+		v.Mode, v.CameraHref = "hls", lanHref(sh.ID, cam.ID)
+	}
 	s.render(c, http.StatusOK, videoview.Live(v))
 }
 
@@ -77,7 +80,11 @@ func (s *Server) Recordings(c *gin.Context) {
 	v := videoview.RecordingsView{ShopName: sh.Name, ShopHref: shopHref(sh.ID), CameraName: cam.Name, CameraHref: href,
 		Date: day.Format("2006-01-02"), Max: now.Format("2006-01-02"), Action: href + "/recordings",
 		PlaybackStart: href + "/playback/start", PlaybackWS: href + "/playback/ws", PlaybackHLS: href + "/playback/hls/",
-		SnapshotHref: href + "/snapshot", LiveHref: href + "/live"}
+		SnapshotHref: href + "/snapshot", LiveHref: href + "/live", PlaybackMode: "flv"}
+	if video.IsLAN(*cam) {
+		v.PlaybackMode, v.NoSnapshotAt, v.CameraHref = "hls", true, lanHref(sh.ID, cam.ID)
+		v.LAN = s.lanClips(c, *cam, href)
+	}
 	ctx, cancel := s.vendorCtx(c)
 	defer cancel()
 	end := day.AddDate(0, 0, 1)
@@ -93,7 +100,11 @@ func (s *Server) Recordings(c *gin.Context) {
 		v.Error = vendorMessage(loc(c), err)
 	}
 	v.Spans, v.Motions = daySpans(d, day, tz), dayMotions(d, day, tz)
-	s.render(c, http.StatusOK, videoview.RecordingsPage(v))
+	status := http.StatusOK
+	if c.GetString(keyClipError) != "" { // a refused clip (video_lan.go)
+		status = http.StatusUnprocessableEntity
+	}
+	s.render(c, status, videoview.RecordingsPage(v))
 }
 
 // daySpans joins back-to-back recordings into spans of the timeline.

@@ -29,6 +29,10 @@ type Service struct {
 	Streams  *live.Manager
 	// HTTP fetches snapshot pictures from the URLs vendors returned.
 	HTTP *http.Client
+	// LAN opens Sunmi cameras on the LAN (lan.go); nil: they have no video.
+	LAN LANOpener
+	// Store keeps LAN cameras' clips.
+	Store *models.Store
 }
 
 // MaxPlayback is the longest range one playback asks the vendor for
@@ -101,6 +105,9 @@ func (p playbackStarter) Stop(ctx context.Context, st vendors.Stream) error {
 // Live returns the camera's shared live session at quality q, creating it
 // if needed. The vendor stream starts with Ready or the first viewer.
 func (s *Service) Live(ctx context.Context, shop models.Shop, cam models.Camera, q vendors.Quality) (*live.Session, error) {
+	if IsLAN(cam) {
+		return s.lanLive(cam, q)
+	}
 	ad, ref, err := s.adapter(ctx, shop)
 	if err != nil {
 		return nil, err
@@ -118,6 +125,9 @@ func (s *Service) Live(ctx context.Context, shop models.Shop, cam models.Camera,
 func (s *Service) Playback(ctx context.Context, shop models.Shop, cam models.Camera, from, to time.Time, viewer string) (*live.Session, error) {
 	if to.Sub(from) > MaxPlayback {
 		to = from.Add(MaxPlayback)
+	}
+	if IsLAN(cam) {
+		return s.lanPlayback(cam, from, to, viewer)
 	}
 	ad, ref, err := s.adapter(ctx, shop)
 	if err != nil {
@@ -140,6 +150,9 @@ type Day struct {
 // Day lists the camera's recordings and motion detections between from
 // and to (a day in the shop's time zone).
 func (s *Service) Day(ctx context.Context, shop models.Shop, cam models.Camera, from, to time.Time) (Day, error) {
+	if IsLAN(cam) {
+		return s.lanDay(ctx, cam, from, to)
+	}
 	ad, ref, err := s.adapter(ctx, shop)
 	if err != nil {
 		return Day{}, err
@@ -167,6 +180,9 @@ var ErrNotImage = errors.New("video: the snapshot is not a picture")
 // Snapshot gets a picture of the camera now (at nil) or at a past time,
 // fetched server side from the URL the vendor returned.
 func (s *Service) Snapshot(ctx context.Context, shop models.Shop, cam models.Camera, at *time.Time) (string, []byte, error) {
+	if IsLAN(cam) {
+		return s.lanSnapshot(ctx, cam, at)
+	}
 	ad, ref, err := s.adapter(ctx, shop)
 	if err != nil {
 		return "", nil, err
