@@ -19,6 +19,7 @@ import (
 	"storelens/internal/devices"
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
+	"storelens/internal/live"
 	"storelens/internal/models"
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
@@ -27,6 +28,7 @@ import (
 	"storelens/internal/vendors/sunmicloud"
 	"storelens/internal/vendors/sunmilan"
 	lansim "storelens/internal/vendors/sunmilan/sim"
+	"storelens/internal/video"
 )
 
 // devicesApp is the test app with the devices area wired: a simulated LAN
@@ -40,6 +42,7 @@ type devicesApp struct {
 	slAcc    models.VendorAccount
 	lan      *devices.LAN
 	deptFull int64 // a department with people: 650 on delete
+	live     *live.Manager
 }
 
 func newDevicesApp(t *testing.T) *devicesApp {
@@ -90,7 +93,14 @@ func newDevicesApp(t *testing.T) *devicesApp {
 		t.Fatal(err)
 	}
 	cams := &cameras.Service{Store: a.st, Accounts: acc, HTTP: slSrv.Client()}
+	// The LAN camera's video: RTSP from the simulator, HLS through us.
+	if _, err := cam.StartRTSP("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	d.live = live.NewManager(live.Options{HTTP: slSrv.Client(), Log: log, Linger: 200 * time.Millisecond, HLSViewerTTL: 2 * time.Second})
+	t.Cleanup(func() { d.live.Close() })
 	h := handlers.New(handlers.Deps{
+		Video: handlers.VideoDeps{Service: &video.Service{Accounts: acc, Streams: d.live, HTTP: slSrv.Client(), LAN: d.lan, Store: a.st}, Live: d.live},
 		Store: a.st, Sessions: handlers.NewSessions(a.st, false, time.Hour, 2*time.Hour), I18n: i18n.MustLoad(),
 		Hasher: a.hasher, Throttle: auth.NewThrottle(nil), Accounts: acc, Cameras: cams, Registry: reg, Log: log,
 		VendorTimeout: 5 * time.Second,
