@@ -24,6 +24,10 @@ func (w *wiring) wireVideo() (handlers.VideoDeps, error) {
 		demo.SeedVideo(w.demo)
 		sim := w.demo.Sunmi
 		d.SimLog = func() []videoview.SimEvent { return demo.VideoLog(sim) }
+		if w.demo.Devices != nil { // the LAN camera's RTSP starts and stops too
+			lanCam := w.demo.Devices.LAN
+			d.SimLog = func() []videoview.SimEvent { return append(demo.LANVideoLog(lanCam), demo.VideoLog(sim)...) }
+		}
 	}
 	return d, nil
 }

@@ -89,6 +89,13 @@ func startDevices(e *Env, cert tls.Certificate) (*DevicesEnv, error) {
 	if _, err := cam.Start("127.0.0.1:0"); err != nil {
 		return nil, err
 	}
+	// Its video: RTSP on loopback, and an SD card with a day of recording
+	// (video.go).
+	if _, err := cam.StartRTSP("127.0.0.1:0"); err != nil {
+		cam.Close()
+		return nil, err
+	}
+	seedLANRecordings(cam, time.Now())
 	d.LAN = cam
 	d.stop = append(d.stop, cam.Close)
 	if d.Discovery, err = lansim.ListenDiscovery("127.0.0.1:0", cam); err != nil {
