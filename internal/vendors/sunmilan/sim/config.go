@@ -243,7 +243,8 @@ func getAngles(c *Camera, _ *Request) (int, any) {
 	return codeOK, map[string]any{"angles": c.st.Angles}
 }
 
-// formatSD: 220 without a card; a formatted card is working (2).
+// formatSD: 220 without a card; a formatted card is working (2) and has
+// lost its recordings (recording, if it was on, goes on from now).
 func formatSD(c *Camera, _ *Request) (int, any) {
 	switch c.st.SDStatus {
 	case 0:
@@ -252,6 +253,13 @@ func formatSD(c *Camera, _ *Request) (int, any) {
 		return codeSDBusy, nil
 	}
 	c.st.SDStatus = 2
+	var recording []Span
+	for _, sp := range c.st.Recorded {
+		if sp.To == 0 {
+			recording = []Span{{From: c.now().Unix()}}
+		}
+	}
+	c.st.Recorded = recording
 	return codeOK, nil
 }
 

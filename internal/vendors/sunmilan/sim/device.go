@@ -52,12 +52,13 @@ func reboot(c *Camera, _ *Request) (int, any) {
 	return codeOK, nil
 }
 
-// factoryReset: every setting back to the factory's, not activated.
+// factoryReset: every setting back to the factory's, not activated. The SD
+// card's recordings stay (a reset is not a format).
 func factoryReset(c *Camera, _ *Request) (int, any) {
 	resets := c.st.FactoryResets + 1
-	reboots := c.st.Reboots
+	reboots, recorded := c.st.Reboots, c.st.Recorded
 	c.st = factoryState(c.opt)
-	c.st.FactoryResets, c.st.Reboots = resets, reboots
+	c.st.FactoryResets, c.st.Reboots, c.st.Recorded = resets, reboots, recorded
 	return codeOK, nil
 }
 

@@ -82,7 +82,9 @@
 //     and clip URLs are https on the host the client used with
 //     auth_key=<expiry>-<md5(path-expiry-secret)>, valid an hour, serving
 //     the clip as FLV. A clip is served from 4 s + following after the
-//     call (003: "take effect in 4 to 12 seconds"), 404 before.
+//     call (003: "take effect in 4 to 12 seconds"), 404 before. A factory
+//     reset keeps the SD card's recordings; formatting the card erases
+//     them (recording, if on, goes on from then).
 //   - Faults (SetFault) apply after the method and path checks, before
 //     authentication: Latency, Code, Malformed, Drop, Times.
 package sim
