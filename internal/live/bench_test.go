@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"storelens/internal/vendors/sunmilan/sim"
 )
 
 // BenchmarkFLVFanout: one 2 Mbit/s FLV upstream to 100 viewers through the
@@ -243,4 +245,108 @@ func BenchmarkHLSFanout(b *testing.B) {
 	b.ReportMetric(float64(fetches)/float64(distinct), "fetch-ratio")
 	b.ReportMetric(float64(distinct), "segments")
 	b.ReportMetric(float64(up.playlst.Load()), "upstream-playlists")
+}
+
+// BenchmarkRTSPHLSFanout: 200 viewers play one LAN camera's live stream
+// (the simulator's RTSP, the clip at 25 fps) as HLS through the manager
+// for 8 s. rtsp-plays is RTSP sessions the camera saw (1: one upstream for
+// all), vendor-starts the URLs asked for, viewers-with-video how many
+// viewers got a segment, first-seg-ms the slowest viewer's wait for its
+// first segment (a cold start: the RTSP session and the muxer's first
+// segment), segments-per-viewer the mean fetched.
+func BenchmarkRTSPHLSFanout(b *testing.B) {
+	const viewers = 200
+	cam, err := sim.New(sim.Options{SN: "C201D8BS00901", AppID: "A", Secret: "S", ActivationCode: "X", Activated: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := cam.StartRTSP("127.0.0.1:0"); err != nil {
+		b.Fatal(err)
+	}
+	defer cam.Close()
+	st := &rtspStarter{cam: cam}
+	m := NewManager(Options{Linger: time.Second})
+	defer m.Close()
+	b.ResetTimer()
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var firstMax time.Duration
+	got, total := 0, 0
+	for v := range viewers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n, first := rtspViewer(ctx, m, st, fmt.Sprintf("viewer-%04d", v))
+			mu.Lock()
+			defer mu.Unlock()
+			total += n
+			if n > 0 {
+				got++
+				firstMax = max(firstMax, first.Sub(start))
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	plays := 0
+	for _, e := range cam.RTSPLog() {
+		if e.Op == "PLAY" {
+			plays++
+		}
+	}
+	b.ReportMetric(float64(plays), "rtsp-plays")
+	b.ReportMetric(float64(st.count()), "vendor-starts")
+	b.ReportMetric(float64(got), "viewers-with-video")
+	b.ReportMetric(float64(firstMax.Milliseconds()), "first-seg-ms")
+	b.ReportMetric(float64(total)/viewers, "segments-per-viewer")
+}
+
+// rtspViewer plays like hls.js until ctx ends: the top playlist, then the
+// media playlist every 500 ms and each new segment. It returns the
+// segments fetched and when the first came.
+func rtspViewer(ctx context.Context, m *Manager, st Starter, view string) (int, time.Time) {
+	get := func(name string) (int, string) {
+		s, err := m.Acquire("live/9/1", Info{Camera: 9, Kind: "live"}, st)
+		if err != nil {
+			return 0, ""
+		}
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/"+name, nil)
+		if name == "index.m3u8" {
+			err = s.ServeHLSPlaylist(rec, req, view)
+		} else {
+			err = s.ServeHLSResource(rec, req, view, strings.TrimPrefix(name, ResourcePrefix))
+		}
+		if err != nil {
+			return 0, ""
+		}
+		return rec.Code, rec.Body.String()
+	}
+	code, top := get("index.m3u8")
+	if code != 200 {
+		return 0, time.Time{}
+	}
+	media := lastURI(top)
+	seen := map[string]bool{}
+	var first time.Time
+	for ctx.Err() == nil {
+		if code, mp := get(media); code == 200 {
+			if seg := lastURI(mp); seg != "" && !seen[seg] {
+				if c, _ := get(ResourcePrefix + seg); c == 200 {
+					seen[seg] = true
+					if first.IsZero() {
+						first = time.Now()
+					}
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return len(seen), first
 }
