@@ -56,11 +56,20 @@ func TestLANCameraLive(t *testing.T) {
 			t.Fatalf("segment %d %s", seg.status, seg.header.Get("Content-Type"))
 		}
 	}
-	if n := d.cam.RTSPPlaying(); n != 1 || d.cam.CallsTo("/media/getLiveStream") != 1 {
+	if n := d.cam.RTSPPlaying(); n != 1 || d.cam.CallsTo("/media/getLiveStream") != 1 { // 高清 only so far
 		t.Fatalf("%d RTSP sessions, %d getLiveStream calls for two viewers", n, d.cam.CallsTo("/media/getLiveStream"))
 	}
 	if r := admin.get(cam + "/live/1/hls/viewer-0001/r/..%2Fsecret.ts"); r.status != http.StatusNotFound {
 		t.Fatalf("odd file name: %d", r.status)
+	}
+	// The camera refusing: its code in the reader's language, then a
+	// retry works.
+	d.cam.SetFault("/media/getLiveStream", lansim.Fault{Code: 232, Times: 3}) // a read: tried three times
+	if r := admin.post(cam+"/live/0/start", nil); r.status != http.StatusBadGateway || !strings.Contains(r.body, "232") {
+		t.Fatalf("refused start: %d %s", r.status, r.body)
+	}
+	if r := admin.post(cam+"/live/0/start", nil); r.status != http.StatusOK {
+		t.Fatalf("retry: %d %s", r.status, r.body)
 	}
 	snap := admin.get(cam + "/snapshot")
 	if snap.status != 200 || snap.header.Get("Content-Type") != "image/jpeg" {

@@ -56,10 +56,13 @@ func (s *Server) VideoWall(c *gin.Context) {
 	for _, cam := range cams {
 		href := cameraHref(sh.ID, cam.ID)
 		base := href + "/live/1" // 高清: a wall of tiles needs no 超清
-		t := videoview.Tile{Name: cam.Name, Href: href + "/live", Online: cam.Online,
+		t := videoview.Tile{Name: cam.Name, Href: href + "/live", Online: cam.Online, Mode: "flv",
 			Player: videoview.Player{Start: base + "/start", WS: base + "/ws", HLS: base + "/hls/", Viewers: base + "/viewers"}}
 		if cam.ScreenshotURL != "" {
 			t.Player.Poster = screenshotHref(sh.ID, cam.ID)
+		}
+		if video.IsLAN(cam) {
+			t.Mode = "hls"
 		}
 		v.Tiles = append(v.Tiles, t)
 	}

@@ -28,6 +28,12 @@ func (m *Manager) Acquire(key string, info Info, st Starter) (*Session, error) {
 // Ready starts the vendor stream if it is not running, so that a vendor
 // refusal can be told to the viewer before any video is sent.
 func (s *Session) Ready(ctx context.Context) (vendors.Stream, error) {
+	// A start in progress counts as a viewer: a camera slower to answer
+	// than the linger must not see its session ended meanwhile.
+	if !s.join() {
+		return vendors.Stream{}, ErrClosed
+	}
+	defer s.leave()
 	st, err := s.current(ctx)
 	if err == nil && st.RTSP != "" {
 		// An RTSP stream is opened here too: a camera refusing the URL is
