@@ -8,8 +8,10 @@
 // HTTP-FLV comes in over one upstream connection and is fanned out (flvhub.go)
 // over plain HTTP or a websocket; HLS playlists are fetched once for all
 // viewers and rewritten so every URI in them points back at us (hls.go,
-// hlsproxy.go). The proxy fetches only URLs that a vendor returned, and the
-// vendor's URLs (with their auth_key) never reach a browser or a log.
+// hlsproxy.go). An RTSP stream (a Sunmi camera on the LAN) is read once by
+// gortsplib and muxed to HLS in memory (rtsp.go, rtspsession.go). The proxy
+// fetches only URLs that a vendor returned, and the vendor's URLs (with
+// their auth_key or token) never reach a browser or a log.
 package live
 
 import (
