@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"net"
 
 	"storelens/internal/events"
 	"storelens/internal/handlers"
 	"storelens/internal/live"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // wireEvents builds the events area: the live hub, the event pipeline and
@@ -14,7 +16,8 @@ import (
 func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	log := w.log.With("area", "events")
 	hub := live.NewHub(w.store, live.HubOptions{Log: log})
-	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log})
+	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
+		LANAccount: w.lanAccount, Callback: webhookURL(w.cfg.Addr)})
 	var sources []events.SourceConfig
 	if w.cfg.EventSources != "" {
 		list, err := events.LoadSourceFile(w.cfg.EventSources)
@@ -58,4 +61,21 @@ func webhookURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/hooks/sunmi-ipc"
+}
+
+// lanAccount opens a LAN camera's vendor account, for its event source.
+func (w *wiring) lanAccount(ctx context.Context, id uint) (*sunmilan.Account, error) {
+	a, err := w.store.VendorAccount(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := w.accounts.Credentials(a)
+	if err != nil {
+		return nil, err
+	}
+	ad, err := sunmilan.NewAccount(creds, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ad.(*sunmilan.Account), nil
 }
