@@ -32,6 +32,7 @@ var (
 	ErrNoLANAccount = errors.New("events: the camera has no LAN account")
 	ErrNoCallback   = errors.New("events: this server's webhook address is not known")
 	ErrNoPin        = sunmilan.ErrNoPin
+	ErrBadAddress   = errors.New("events: the camera's address is not host or host:port")
 )
 
 // cameraRun is the running source of one camera record.
@@ -66,7 +67,7 @@ func (m *Sources) cameraSource(ctx context.Context, cam models.Camera) (SourceCo
 	}
 	api, err := sunmilan.NormalizeAddress(cam.Address)
 	if err != nil {
-		return SourceConfig{}, err
+		return SourceConfig{}, fmt.Errorf("%w: %v", ErrBadAddress, err)
 	}
 	acc, err := m.s.cfg.LANAccount(ctx, *cam.LANAccountID)
 	if err != nil {
