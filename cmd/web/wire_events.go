@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 
+	"storelens/internal/demo"
 	"storelens/internal/events"
 	"storelens/internal/handlers"
 	"storelens/internal/live"
@@ -16,8 +17,15 @@ import (
 func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	log := w.log.With("area", "events")
 	hub := live.NewHub(w.store, live.HubOptions{Log: log})
+	var demoSims *demo.EventSims // set before Start: the demo LAN camera's channel port
 	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
-		LANAccount: w.lanAccount, Callback: webhookURL(w.cfg.Addr)})
+		LANAccount: w.lanAccount, Callback: webhookURL(w.cfg.Addr),
+		ChannelPort: func(sn string) int {
+			if demoSims == nil {
+				return 0
+			}
+			return demoSims.ChannelPort(sn)
+		}})
 	var sources []events.SourceConfig
 	if w.cfg.EventSources != "" {
 		list, err := events.LoadSourceFile(w.cfg.EventSources)
@@ -32,6 +40,7 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 		if err != nil {
 			return deps, err
 		}
+		demoSims = sims
 		w.closers = append(w.closers, sims.Close)
 		sources = append(sources, list...)
 		deps.Demo = sims

@@ -84,6 +84,9 @@ func (m *Sources) cameraSource(ctx context.Context, cam models.Camera) (SourceCo
 	case DeliveryChannel:
 		host, _, _ := net.SplitHostPort(api)
 		port := cam.ChannelPort
+		if port == 0 && m.s.cfg.ChannelPort != nil {
+			port = m.s.cfg.ChannelPort(cam.SN)
+		}
 		if port == 0 {
 			port = lanevents.DefaultPort
 		}

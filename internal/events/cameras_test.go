@@ -20,7 +20,7 @@ import (
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmilan"
 	"storelens/internal/vendors/sunmilan/lanevents"
-	lansim "storelens/internal/vendors/sunmilan/lanevents/sim"
+	lansim "storelens/internal/vendors/sunmilan/sim"
 )
 
 // cameraFixture is one LAN camera record and its simulator (one identity,
@@ -60,9 +60,13 @@ func newCameraFixture(t *testing.T) *cameraFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sim := lansim.New(lansim.Options{SN: "C201D8BS00999", Model: "FM020", AppID: appID, Secret: secret, Cert: cert, Logf: t.Logf})
+	sim, err := lansim.New(lansim.Options{SN: "C201D8BS00999", Model: "FM020", AppID: appID, Secret: secret, ActivationCode: "12345678",
+		Activated: true, Certificate: &cert, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { sim.Close() })
-	base, err := sim.ListenAPI("127.0.0.1:0")
+	api, err := sim.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +78,7 @@ func newCameraFixture(t *testing.T) *cameraFixture {
 	p, _ := strconv.Atoi(port)
 	accID := acc.ID
 	cam := models.Camera{ShopID: shop.ID, Vendor: sunmilan.Name, SN: "C201D8BS00999", Name: "门口", Model: "FM020",
-		Address: strings.TrimPrefix(base, "https://"), LANAccountID: &accID, CertFingerprint: fingerprint(cert.Certificate[0]), ChannelPort: p}
+		Address: api, LANAccountID: &accID, CertFingerprint: fingerprint(cert.Certificate[0]), ChannelPort: p}
 	if err := st.AddLANCamera(ctx, &cam); err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +174,7 @@ func TestCameraDeliverySwitches(t *testing.T) {
 	if ev := f.stored(t, hookSrc)[0]; ev.CameraID == nil || *ev.CameraID != f.cam.ID || ev.ShopID != f.cam.ShopID {
 		t.Errorf("webhook event camera %v shop %d, want camera %d shop %d", ev.CameraID, ev.ShopID, f.cam.ID, f.cam.ShopID)
 	}
-	if f.sim.Connected() != 0 {
+	if f.sim.ChannelSessions() != 0 {
 		t.Error("message channel connected while the camera posts webhooks")
 	}
 
@@ -178,7 +182,7 @@ func TestCameraDeliverySwitches(t *testing.T) {
 	if n := subscribed(f.sim, f.cb); n != 0 {
 		t.Errorf("switching to the channel left %d subscriptions of our callback", n)
 	}
-	waitFor(t, "the message channel connected", func() bool { return f.sim.Connected() == 1 })
+	waitFor(t, "the message channel connected", func() bool { return f.sim.ChannelSessions() == 1 })
 	f.sim.Emit(lansim.Spec{Motion: 2})
 	waitFor(t, "the channel's event stored", func() bool { return len(f.stored(t, chanSrc)) == 1 })
 	if n := len(f.stored(t, hookSrc)); n != 1 {
@@ -186,7 +190,7 @@ func TestCameraDeliverySwitches(t *testing.T) {
 	}
 
 	f.choose(t, events.DeliveryOff)
-	waitFor(t, "the message channel closed", func() bool { return f.sim.Connected() == 0 })
+	waitFor(t, "the message channel closed", func() bool { return f.sim.ChannelSessions() == 0 })
 	for _, st := range f.svc.Sources().Status() {
 		if st.SN == f.cam.SN {
 			t.Errorf("a source of the camera still runs after off: %+v", st)
@@ -228,8 +232,8 @@ func TestCameraChannelRefusesWrongCertificate(t *testing.T) {
 		}
 		return false
 	})
-	if st.Connected || f.sim.Connected() != 0 {
-		t.Errorf("connected to a camera with the wrong certificate: %+v, sim sessions %d", st, f.sim.Connected())
+	if st.Connected || f.sim.ChannelSessions() != 0 {
+		t.Errorf("connected to a camera with the wrong certificate: %+v, sim sessions %d", st, f.sim.ChannelSessions())
 	}
 	f.sim.Emit(lansim.Spec{Motion: 1})
 	time.Sleep(200 * time.Millisecond)
@@ -276,5 +280,5 @@ func TestCameraSourcesStartFromRecords(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	svc.Start(ctx)
 	defer func() { cancel(); svc.Close() }()
-	waitFor(t, "the record's channel connected", func() bool { return f.sim.Connected() == 1 })
+	waitFor(t, "the record's channel connected", func() bool { return f.sim.ChannelSessions() == 1 })
 }

@@ -57,6 +57,10 @@ const (
 
 // ServeHTTP serves /openapi/... and the snapshot files.
 func (c *Camera) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, mediaPrefix) && r.Method == http.MethodGet {
+		c.ev.media(w, r) // the pictures and clips events link to
+		return
+	}
 	if strings.HasPrefix(r.URL.Path, snapshotPrefix) {
 		c.serveSnapshot(w, r)
 		return
