@@ -233,27 +233,6 @@ func (m *Sources) unsubscribeHook(ctx context.Context, c SourceConfig) error {
 	return hooks.DeleteHook(ctx, topics)
 }
 
-// Hooks lists a camera's webhook subscriptions (hook/query), for its page.
-func (m *Sources) Hooks(ctx context.Context, cam models.Camera) ([]sunmilan.Subscription, error) {
-	saved := cam.EventDelivery
-	cam.EventDelivery = DeliveryWebhook
-	c, err := m.cameraSource(ctx, cam)
-	cam.EventDelivery = saved
-	if err != nil && !errors.Is(err, ErrNoCallback) {
-		return nil, err
-	}
-	if err != nil { // the query needs no callback
-		api, _ := sunmilan.NormalizeAddress(cam.Address)
-		c.Kind, c.APIURL = KindSunmiWebhook, "https://"+api
-	}
-	hooks, err := c.hookClient()
-	if err != nil {
-		return nil, err
-	}
-	defer hooks.Close()
-	return hooks.Hooks(ctx)
-}
-
 // SetCameraDelivery is a shop admin's choice of a LAN camera's event
 // delivery: checked (it must be able to run), stored, audited, applied now.
 func (s *Service) SetCameraDelivery(ctx context.Context, actor models.Actor, cam models.Camera, delivery string) error {
