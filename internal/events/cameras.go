@@ -2,10 +2,12 @@ package events
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"strconv"
+	"sync"
 	"time"
 
 	"storelens/internal/models"
@@ -107,21 +109,60 @@ func (m *Sources) CheckCamera(ctx context.Context, cam models.Camera) error {
 	return err
 }
 
+// cameraRefresh is how often the camera records are read again: a record
+// changed elsewhere (a newly trusted certificate, a new address, a camera
+// removed from its shop) moves its source without a restart.
+const cameraRefresh = 30 * time.Second
+
 // startCameras starts the sources of the camera records that chose a
-// delivery; one that cannot run shows why on the settings page.
-func (m *Sources) startCameras(ctx context.Context) {
+// delivery (one that cannot run shows why on the settings page), and keeps
+// them in step with the records.
+func (m *Sources) startCameras(ctx context.Context, wg *sync.WaitGroup) {
 	if m.s.cfg.Store == nil {
 		return
 	}
+	m.SyncCameras(ctx)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(cameraRefresh)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				m.SyncCameras(ctx)
+			}
+		}
+	}()
+}
+
+// SyncCameras applies every camera record's delivery, and stops the
+// sources of cameras no longer delivering (switched off or removed).
+func (m *Sources) SyncCameras(ctx context.Context) {
 	cams, err := m.s.cfg.Store.CamerasDeliveringEvents(ctx, sunmilan.Name)
 	if err != nil {
 		m.s.log.Error("events: camera sources", "err", err)
 		return
 	}
+	keep := map[uint]bool{}
 	for _, cam := range cams {
+		keep[cam.ID] = true
 		if err := m.ApplyCamera(ctx, cam); err != nil {
-			m.s.log.Warn("events: camera source cannot run", "camera", cam.ID, "err", err)
+			m.s.log.Debug("events: camera source cannot run", "camera", cam.ID, "err", err)
 		}
+	}
+	m.camMu.Lock()
+	var gone []uint
+	for id := range m.cams {
+		if !keep[id] {
+			gone = append(gone, id)
+		}
+	}
+	m.camMu.Unlock()
+	for _, id := range gone {
+		_ = m.ApplyCamera(ctx, models.Camera{ID: id, EventDelivery: DeliveryOff})
 	}
 }
 
@@ -143,6 +184,11 @@ func (m *Sources) ApplyCamera(ctx context.Context, cam models.Camera) error {
 	if cam.EventDelivery != DeliveryOff {
 		next, nextErr = m.cameraSource(ctx, cam)
 	}
+	errID := "camera:" + strconv.FormatUint(uint64(cam.ID), 10)
+	m.mu.Lock()
+	refused := m.status[errID]
+	delete(m.status, errID) // the last refusal, replaced below if it still stands
+	m.mu.Unlock()
 	old := m.cams[cam.ID]
 	if old != nil {
 		if nextErr == nil && sameCameraSource(old.cfg, next) {
@@ -153,16 +199,18 @@ func (m *Sources) ApplyCamera(ctx context.Context, cam models.Camera) error {
 	if nextErr != nil || cam.EventDelivery == DeliveryOff {
 		if nextErr != nil {
 			// Shown on the settings page until the camera can run.
-			id := "camera:" + strconv.FormatUint(uint64(cam.ID), 10)
+			since := m.s.cfg.Now()
+			if refused != nil && refused.Err == nextErr.Error() {
+				since = refused.Since // the same refusal since then
+			}
 			m.mu.Lock()
-			m.status[id] = &SourceStatus{ID: id, Kind: "sunmi-" + cam.EventDelivery, Name: cam.Name, SN: cam.SN, ShopID: cam.ShopID,
-				Err: nextErr.Error(), Since: m.s.cfg.Now()}
+			m.status[errID] = &SourceStatus{ID: errID, Kind: "sunmi-" + cam.EventDelivery, Name: cam.Name, SN: cam.SN, ShopID: cam.ShopID,
+				Err: nextErr.Error(), Since: since}
 			m.mu.Unlock()
 		}
 		return nextErr
 	}
 	m.mu.Lock()
-	delete(m.status, "camera:"+strconv.FormatUint(uint64(cam.ID), 10))
 	err := m.register(next)
 	m.mu.Unlock()
 	if err != nil {
@@ -179,7 +227,16 @@ func (m *Sources) ApplyCamera(ctx context.Context, cam models.Camera) error {
 func sameCameraSource(a, b SourceConfig) bool {
 	return a.Kind == b.Kind && a.Name == b.Name && a.SN == b.SN && a.ShopID == b.ShopID && a.AppID == b.AppID &&
 		a.Secret == b.Secret && a.Addr == b.Addr && a.APIURL == b.APIURL && a.Callback == b.Callback && a.Pin == b.Pin &&
-		a.clientCert == b.clientCert
+		certKey(a.clientCert) == certKey(b.clientCert)
+}
+
+// certKey names a client certificate by its leaf ("" for none): each read
+// of the account opens a new one.
+func certKey(c *tls.Certificate) string {
+	if c == nil || len(c.Certificate) == 0 {
+		return ""
+	}
+	return string(c.Certificate[0])
 }
 
 // stopCamera stops a camera's source and forgets it; unless the camera

@@ -282,3 +282,53 @@ func TestCameraSourcesStartFromRecords(t *testing.T) {
 	defer func() { cancel(); svc.Close() }()
 	waitFor(t, "the record's channel connected", func() bool { return f.sim.ChannelSessions() == 1 })
 }
+
+// The records are read again: a certificate trusted anew on the camera's
+// page moves the channel's pin (a replaced camera reconnects, nothing
+// lost), and a camera removed from its shop stops delivering.
+func TestCameraSourcesFollowTheirRecords(t *testing.T) {
+	f := newCameraFixture(t)
+	ctx := context.Background()
+	chanSrc := events.KindSunmiChannel + ":" + f.cam.SN
+	f.choose(t, events.DeliveryChannel)
+	waitFor(t, "the channel connected", func() bool { return f.sim.ChannelSessions() == 1 })
+
+	// The camera now presents another certificate; its connection drops
+	// mid-frame and the pinned client refuses the new one.
+	if err := f.sim.RotateCertificate(); err != nil {
+		t.Fatal(err)
+	}
+	f.sim.SetEventFaults(lansim.EventFaults{DropMidFrame: 1})
+	f.sim.Emit(lansim.Spec{Motion: 1})
+	waitFor(t, "the pin refusal", func() bool {
+		for _, s := range f.svc.Sources().Status() {
+			if s.ID == chanSrc && strings.Contains(s.Err, "certificate changed") {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(f.stored(t, chanSrc)); n != 0 {
+		t.Fatalf("%d events through a refused certificate", n)
+	}
+
+	// An admin trusts the new certificate (devices: TrustPresented).
+	if err := f.st.DB().Model(&models.Camera{}).Where("id = ?", f.cam.ID).
+		Update("cert_fingerprint", fingerprint(f.sim.CertificateDER())).Error; err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Sources().SyncCameras(ctx)
+	waitFor(t, "the event sent again over the re-pinned channel", func() bool { return len(f.stored(t, chanSrc)) == 1 })
+
+	// Removed from the shop: the channel closes and the source is gone.
+	if err := f.st.DB().Delete(&models.Camera{}, f.cam.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	f.svc.Sources().SyncCameras(ctx)
+	waitFor(t, "the channel closed", func() bool { return f.sim.ChannelSessions() == 0 })
+	for _, s := range f.svc.Sources().Status() {
+		if s.SN == f.cam.SN {
+			t.Errorf("the removed camera's source is still listed: %+v", s)
+		}
+	}
+}

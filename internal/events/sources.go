@@ -329,7 +329,7 @@ func (m *Sources) start(ctx context.Context, wg *sync.WaitGroup) {
 	for _, c := range list {
 		m.launch(ctx, wg, c)
 	}
-	m.startCameras(ctx)
+	m.startCameras(ctx, wg)
 }
 
 // launch runs one source in its goroutine; done (if any) closes when it
