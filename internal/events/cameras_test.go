@@ -210,37 +210,42 @@ func TestCameraDeliverySwitches(t *testing.T) {
 }
 
 // A camera presenting another certificate than its record's pin is
-// refused by the channel (and the settings page says why); nothing is
-// stored from it.
-func TestCameraChannelRefusesWrongCertificate(t *testing.T) {
-	f := newCameraFixture(t)
-	other, _, err := tlsutil.SelfSigned("someone else")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.st.DB().Model(&models.Camera{}).Where("id = ?", f.cam.ID).Update("cert_fingerprint", fingerprint(other.Certificate[0])).Error; err != nil {
-		t.Fatal(err)
-	}
-	f.choose(t, events.DeliveryChannel)
-	var st events.SourceStatus
-	waitFor(t, "the pin refusal on the source", func() bool {
-		for _, s := range f.svc.Sources().Status() {
-			if s.SN == f.cam.SN && strings.Contains(s.Err, "certificate changed") {
-				st = s
-				return true
+// refused by the channel and by the hook calls alike (and the settings page
+// says why); nothing is subscribed or stored.
+func TestCameraDeliveryRefusesWrongCertificate(t *testing.T) {
+	for _, delivery := range []string{events.DeliveryChannel, events.DeliveryWebhook} {
+		t.Run(delivery, func(t *testing.T) {
+			f := newCameraFixture(t)
+			other, _, err := tlsutil.SelfSigned("someone else")
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		return false
-	})
-	if st.Connected || f.sim.ChannelSessions() != 0 {
-		t.Errorf("connected to a camera with the wrong certificate: %+v, sim sessions %d", st, f.sim.ChannelSessions())
-	}
-	f.sim.Emit(lansim.Spec{Motion: 1})
-	time.Sleep(200 * time.Millisecond)
-	var n int64
-	f.st.DB().Model(&models.Event{}).Count(&n)
-	if n != 0 {
-		t.Errorf("%d events stored from an unpinned camera", n)
+			if err := f.st.DB().Model(&models.Camera{}).Where("id = ?", f.cam.ID).Update("cert_fingerprint", fingerprint(other.Certificate[0])).Error; err != nil {
+				t.Fatal(err)
+			}
+			f.choose(t, delivery)
+			var st events.SourceStatus
+			waitFor(t, "the pin refusal on the source", func() bool {
+				for _, s := range f.svc.Sources().Status() {
+					if s.SN == f.cam.SN && strings.Contains(s.Err, "certificate changed") {
+						st = s
+						return true
+					}
+				}
+				return false
+			})
+			if st.Connected || f.sim.ChannelSessions() != 0 || subscribed(f.sim, f.cb) != 0 {
+				t.Errorf("reached a camera with the wrong certificate: %+v, sessions %d, subscriptions %d",
+					st, f.sim.ChannelSessions(), subscribed(f.sim, f.cb))
+			}
+			f.sim.Emit(lansim.Spec{Motion: 1})
+			time.Sleep(200 * time.Millisecond)
+			var n int64
+			f.st.DB().Model(&models.Event{}).Count(&n)
+			if n != 0 {
+				t.Errorf("%d events stored from an unpinned camera", n)
+			}
+		})
 	}
 }
 
