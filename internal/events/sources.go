@@ -32,10 +32,9 @@ const (
 	KindSenseLink    = "senselink-push"
 )
 
-// SourceConfig is one event source. Until the camera records carry their
-// LAN address and credentials (the camera LAN adapter's work), sources come
-// from a list: the demo builds it, a deployment writes it as JSON
-// (--event-sources).
+// SourceConfig is one event source: built from a LAN camera's record
+// (cameras.go), or from a list the demo builds or a deployment writes as
+// JSON (--event-sources).
 type SourceConfig struct {
 	Kind string `json:"kind"`
 	Name string `json:"name,omitempty"` // shown on the settings page
