@@ -26,7 +26,7 @@ import (
 	"storelens/internal/events"
 	"storelens/internal/models"
 	"storelens/internal/tlsutil"
-	lansim "storelens/internal/vendors/sunmilan/lanevents/sim"
+	lansim "storelens/internal/vendors/sunmilan/sim"
 )
 
 // TestEventsKillHelper is the server process of TestEventsSurviveSIGKILL:
@@ -79,18 +79,27 @@ func TestEventsSurviveSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	const appID, secret = "KILLTESTAPP01", "ABCDEFG3F2BB03917123"
-	chanCam := lansim.New(lansim.Options{SN: "KILLCHAN0001", AppID: appID, Secret: secret, Cert: cert, InFlight: 64, Backlog: total})
-	hookCam := lansim.New(lansim.Options{SN: "KILLHOOK0001", AppID: appID, Secret: secret, Cert: cert, Backlog: total})
+	newCam := func(sn string, ev lansim.EventOptions) *lansim.Camera {
+		c, err := lansim.New(lansim.Options{SN: sn, AppID: appID, Secret: secret, ActivationCode: "12345678", Activated: true,
+			Certificate: &cert, Events: ev})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	chanCam := newCam("KILLCHAN0001", lansim.EventOptions{InFlight: 64, Backlog: total})
+	hookCam := newCam("KILLHOOK0001", lansim.EventOptions{Backlog: total})
 	defer chanCam.Close()
 	defer hookCam.Close()
 	chAddr, err := chanCam.ListenChannel("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hookAPI, err := hookCam.ListenAPI("127.0.0.1:0")
+	hookAddr, err := hookCam.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	hookAPI := "https://" + hookAddr
 	sources := []events.SourceConfig{
 		{Kind: events.KindSunmiChannel, SN: "KILLCHAN0001", ShopID: shop.ID, AppID: appID, Secret: secret, Addr: chAddr.String(), CAPEM: string(pem), KeepAlive: 5},
 		{Kind: events.KindSunmiWebhook, SN: "KILLHOOK0001", ShopID: shop.ID, AppID: appID, Secret: secret, APIURL: hookAPI,

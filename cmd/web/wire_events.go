@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"net"
 
+	"storelens/internal/demo"
 	"storelens/internal/events"
 	"storelens/internal/handlers"
 	"storelens/internal/live"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // wireEvents builds the events area: the live hub, the event pipeline and
@@ -14,7 +17,15 @@ import (
 func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	log := w.log.With("area", "events")
 	hub := live.NewHub(w.store, live.HubOptions{Log: log})
-	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log})
+	var demoSims *demo.EventSims // set before Start: the demo LAN camera's channel port
+	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
+		LANAccount: w.lanAccount, Callback: webhookURL(w.cfg.Addr),
+		ChannelPort: func(sn string) int {
+			if demoSims == nil {
+				return 0
+			}
+			return demoSims.ChannelPort(sn)
+		}})
 	var sources []events.SourceConfig
 	if w.cfg.EventSources != "" {
 		list, err := events.LoadSourceFile(w.cfg.EventSources)
@@ -29,6 +40,7 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 		if err != nil {
 			return deps, err
 		}
+		demoSims = sims
 		w.closers = append(w.closers, sims.Close)
 		sources = append(sources, list...)
 		deps.Demo = sims
@@ -58,4 +70,21 @@ func webhookURL(addr string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/hooks/sunmi-ipc"
+}
+
+// lanAccount opens a LAN camera's vendor account, for its event source.
+func (w *wiring) lanAccount(ctx context.Context, id uint) (*sunmilan.Account, error) {
+	a, err := w.store.VendorAccount(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := w.accounts.Credentials(a)
+	if err != nil {
+		return nil, err
+	}
+	ad, err := sunmilan.NewAccount(creds, nil)
+	if err != nil {
+		return nil, err
+	}
+	return ad.(*sunmilan.Account), nil
 }

@@ -19,7 +19,8 @@ import (
 	"storelens/internal/models"
 	"storelens/internal/tlsutil"
 	slsim "storelens/internal/vendors/senselink/push/sim"
-	lansim "storelens/internal/vendors/sunmilan/lanevents/sim"
+	"storelens/internal/vendors/sunmilan"
+	lansim "storelens/internal/vendors/sunmilan/sim"
 )
 
 // demoRoster is the faces the demo cameras know: regulars, staff and two
@@ -47,9 +48,14 @@ const (
 
 // EventSims are the demo's event simulators: one Sunmi camera simulator per
 // online demo camera (each its own channel port, API port and certificate,
-// as each camera is its own device on the shop's LAN) and a SenseLink
+// as each camera is its own device on the shop's LAN), the demo's LAN
+// camera (the devices area's simulator, whose delivery a shop admin
+// chooses on its record once it is added to a shop) and a SenseLink
 // server with a face terminal.
 type EventSims struct {
+	st      *models.Store
+	lan     *lansim.Camera // the demo's LAN camera (DemoLANSN), nil without one
+	lanPort int            // its message channel's port on 127.0.0.1
 	mu      sync.Mutex
 	cams    []*lansim.Camera
 	doors   map[uint]*lansim.Camera   // shop -> its door camera (faces)
@@ -68,7 +74,7 @@ type EventSims struct {
 // the channel, and the third also has a SenseLink terminal.
 func (e *Env) StartEvents(ctx context.Context, st *models.Store, callback string, log *slog.Logger) (*EventSims, []events.SourceConfig, error) {
 	ctx, cancel := context.WithCancel(ctx)
-	s := &EventSims{doors: map[uint]*lansim.Camera{}, byShop: map[uint][]*lansim.Camera{}, cancel: cancel,
+	s := &EventSims{st: st, doors: map[uint]*lansim.Camera{}, byShop: map[uint][]*lansim.Camera{}, cancel: cancel,
 		rnd: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 4))}
 	logf := func(f string, a ...any) { log.Debug(fmt.Sprintf(f, a...), "sim", "events") }
 	var list []events.SourceConfig
@@ -102,7 +108,51 @@ func (e *Env) StartEvents(ctx context.Context, st *models.Store, callback string
 			list = append(list, src)
 		}
 	}
+	if e.Devices != nil && e.Devices.LAN != nil {
+		if err := s.startLAN(ctx, e.Devices.LAN); err != nil {
+			s.Close()
+			return nil, nil, err
+		}
+	}
 	return s, list, nil
+}
+
+// startLAN serves the demo LAN camera's message channel and runs its event
+// generator. Its events go nowhere until a shop admin chooses its delivery
+// (events.Sources builds the source from the camera's record).
+func (s *EventSims) startLAN(ctx context.Context, c *lansim.Camera) error {
+	addr, err := c.ListenChannel("127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	s.lan, s.lanPort = c, addr.(*net.TCPAddr).Port
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		c.Generate(ctx, lansim.Generator{Roster: demoRoster, Every: 60 * time.Second})
+	}()
+	return nil
+}
+
+// ChannelPort is the message channel's port of the demo's LAN camera (0
+// for any other camera: its record or 10021 says).
+func (s *EventSims) ChannelPort(sn string) int {
+	if s.lan != nil && sn == DemoLANSN {
+		return s.lanPort
+	}
+	return 0
+}
+
+// lanShop is the shop the demo's LAN camera is in now (0: none).
+func (s *EventSims) lanShop(ctx context.Context) uint {
+	if s.lan == nil {
+		return 0
+	}
+	cam, err := s.st.CameraBySN(ctx, sunmilan.Name, DemoLANSN)
+	if err != nil {
+		return 0
+	}
+	return cam.ShopID
 }
 
 func (s *EventSims) startCamera(ctx context.Context, e *Env, cam models.Camera, model string, webhook bool, callback string,
@@ -111,12 +161,18 @@ func (s *EventSims) startCamera(ctx context.Context, e *Env, cam models.Camera, 
 	if err != nil {
 		return events.SourceConfig{}, err
 	}
-	c := lansim.New(lansim.Options{SN: cam.SN, Model: model, AppID: e.SunmiAppID, Secret: e.SunmiSecret, Cert: cert, Logf: logf})
-	base, err := c.ListenAPI("127.0.0.1:0")
+	// The cloud cameras' LAN side: activated, with the demo app's secret.
+	c, err := lansim.New(lansim.Options{SN: cam.SN, Model: model, AppID: e.SunmiAppID, Secret: e.SunmiSecret,
+		ActivationCode: e.SunmiSecret, Activated: true, Certificate: &cert, Logf: logf})
+	if err != nil {
+		return events.SourceConfig{}, err
+	}
+	api, err := c.Start("127.0.0.1:0")
 	if err != nil {
 		c.Close()
 		return events.SourceConfig{}, err
 	}
+	base := "https://" + api
 	src := events.SourceConfig{Name: cam.Name, SN: cam.SN, ShopID: cam.ShopID, AppID: e.SunmiAppID, Secret: e.SunmiSecret, CAPEM: string(pem)}
 	if webhook {
 		src.Kind, src.APIURL, src.Callback = events.KindSunmiWebhook, base, callback
@@ -179,8 +235,11 @@ func (s *EventSims) startSenseLink(ctx context.Context, e *Env, shopID uint, log
 func (s *EventSims) Shops() []uint {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]uint, 0, len(s.byShop))
+	out := make([]uint, 0, len(s.byShop)+1)
 	for id := range s.byShop {
+		out = append(out, id)
+	}
+	if id := s.lanShop(context.Background()); id != 0 && s.byShop[id] == nil {
 		out = append(out, id)
 	}
 	for i := 1; i < len(out); i++ { // small: insertion sort keeps the select stable
@@ -193,11 +252,18 @@ func (s *EventSims) Shops() []uint {
 
 // Emit has a camera of the shop produce an event now, through its real
 // delivery (message channel or webhook).
-func (s *EventSims) Emit(_ context.Context, shopID uint, kind, name string) error {
+func (s *EventSims) Emit(ctx context.Context, shopID uint, kind, name string) error {
+	lanHere := s.lanShop(ctx) == shopID
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	door := s.doors[shopID]
 	all := s.byShop[shopID]
+	if lanHere {
+		all = append(append([]*lansim.Camera(nil), all...), s.lan)
+		if door == nil {
+			door = s.lan // an FM020 at the door
+		}
+	}
 	if len(all) == 0 {
 		return fmt.Errorf("demo: shop %d has no demo cameras", shopID)
 	}

@@ -23,6 +23,7 @@ import (
 
 	"storelens/internal/models"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // Publisher is where stored events go (the live hub).
@@ -45,6 +46,16 @@ type Config struct {
 	BatchMax int
 	// PictureWorkers fetch pictures in parallel (2).
 	PictureWorkers int
+	// LANAccount opens a LAN camera's vendor account (accounts): the
+	// credentials of its camera-record source (cameras.go).
+	LANAccount func(ctx context.Context, accountID uint) (*sunmilan.Account, error)
+	// ChannelPort is the message channel's port of a camera whose record
+	// sets none (nil or 0: 10021). The demo's simulated camera shares
+	// 127.0.0.1 with everything else, so its port comes from the simulator.
+	ChannelPort func(sn string) int
+	// Callback is where cameras post their webhooks to this server ("":
+	// unknown, so no camera can be switched to webhook).
+	Callback string
 	// WebhookWindow is how far a webhook's timestamp may be from our clock
 	// (5 minutes).
 	WebhookWindow time.Duration

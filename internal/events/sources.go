@@ -2,10 +2,8 @@ package events
 
 import (
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -34,10 +32,9 @@ const (
 	KindSenseLink    = "senselink-push"
 )
 
-// SourceConfig is one event source. Until the camera records carry their
-// LAN address and credentials (the camera LAN adapter's work), sources come
-// from a list: the demo builds it, a deployment writes it as JSON
-// (--event-sources).
+// SourceConfig is one event source: built from a LAN camera's record
+// (cameras.go), or from a list the demo builds or a deployment writes as
+// JSON (--event-sources).
 type SourceConfig struct {
 	Kind string `json:"kind"`
 	Name string `json:"name,omitempty"` // shown on the settings page
@@ -59,6 +56,13 @@ type SourceConfig struct {
 	CAPEM              string `json:"ca_pem,omitempty"`
 	CAFile             string `json:"ca_file,omitempty"`
 	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
+	// Pin is the camera's certificate fingerprint (hex SHA-256), as a
+	// camera record pins it; it stands for ca_pem/ca_file.
+	Pin string `json:"pin,omitempty"`
+	// CameraID is the camera record a source was built from (cameras.go);
+	// clientCert is its LAN account's client certificate.
+	CameraID   uint             `json:"-"`
+	clientCert *tls.Certificate `json:"-"`
 
 	// SenseLink.
 	BaseURL   string          `json:"base_url,omitempty"`
@@ -139,7 +143,36 @@ func (c SourceConfig) certPEM() ([]byte, error) {
 	return pemData, nil
 }
 
+// pin is the camera's certificate fingerprint: pin, else that of the
+// certificate in ca_pem/ca_file ("" when neither).
+func (c SourceConfig) pin() (string, error) {
+	if c.Pin != "" {
+		return c.Pin, nil
+	}
+	pemData, err := c.certPEM()
+	if err != nil {
+		return "", err
+	}
+	if block, _ := pem.Decode(pemData); block != nil {
+		return sunmilan.CertFingerprint(block.Bytes), nil
+	}
+	return "", nil
+}
+
+// tlsConfig is a source's TLS trust. A Sunmi camera's connections (its
+// message channel, its media links) are pinned to its certificate by the
+// camera LAN adapter's rule, as its hook calls are; SenseLink's server
+// certificate is verified against ca_pem/ca_file.
 func (c SourceConfig) tlsConfig() (*tls.Config, error) {
+	if c.Kind == KindSunmiChannel || c.Kind == KindSunmiWebhook {
+		pin, err := c.pin()
+		if err != nil {
+			return nil, err
+		}
+		if pin != "" {
+			return sunmilan.PinnedTLS(pin, c.clientCert)
+		}
+	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify}
 	pemData, err := c.certPEM()
 	if err != nil {
@@ -163,18 +196,14 @@ func (c SourceConfig) hookClient() (*sunmilan.Client, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("api_url %q: want https://<camera address>", c.APIURL)
 	}
-	pemData, err := c.certPEM()
+	pin, err := c.pin()
 	if err != nil {
 		return nil, err
 	}
-	var pin string
-	if block, _ := pem.Decode(pemData); block != nil {
-		sum := sha256.Sum256(block.Bytes)
-		pin = hex.EncodeToString(sum[:])
-	} else if !c.InsecureSkipVerify {
-		return nil, errors.New("the camera's certificate (ca_pem or ca_file) is needed to pin its HTTPS")
+	if pin == "" && !c.InsecureSkipVerify {
+		return nil, errors.New("the camera's certificate (pin, ca_pem or ca_file) is needed to pin its HTTPS")
 	}
-	return sunmilan.New(sunmilan.Config{Address: u.Host, AppID: c.AppID, Secret: c.Secret, Pin: pin, Timeout: 15 * time.Second})
+	return sunmilan.New(sunmilan.Config{Address: u.Host, AppID: c.AppID, Secret: c.Secret, Pin: pin, ClientCert: c.clientCert, Timeout: 15 * time.Second})
 }
 
 // SourceStatus is what the settings page shows of a source.
@@ -201,11 +230,18 @@ type Sources struct {
 	// clients fetch each source's pictures and clips with its TLS trust
 	// (a camera's own certificate).
 	clients map[string]*http.Client
+
+	// The camera records' sources (cameras.go), started and stopped as
+	// their delivery changes, under the context and group of Start.
+	ctx   context.Context
+	wg    *sync.WaitGroup
+	camMu sync.Mutex // one change of a camera's source at a time
+	cams  map[uint]*cameraRun
 }
 
 func newSources(s *Service) *Sources {
 	return &Sources{s: s, status: map[string]*SourceStatus{}, hookApps: map[string]string{}, hookCams: map[string]SourceConfig{},
-		replay: lanevents.NewReplayGuard(s.cfg.WebhookWindow), clients: map[string]*http.Client{}}
+		replay: lanevents.NewReplayGuard(s.cfg.WebhookWindow), clients: map[string]*http.Client{}, cams: map[uint]*cameraRun{}}
 }
 
 // Configure sets the sources to run; call before Start.
@@ -213,22 +249,31 @@ func (m *Sources) Configure(list []SourceConfig) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, c := range list {
-		if err := c.validate(); err != nil {
-			return fmt.Errorf("events: source %s: %w", c.ID(), err)
-		}
-		tc, err := c.tlsConfig()
-		if err != nil {
-			return fmt.Errorf("events: source %s: %w", c.ID(), err)
-		}
-		if tc.RootCAs != nil || tc.InsecureSkipVerify {
-			m.clients[c.ID()] = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 4}}
+		if err := m.register(c); err != nil {
+			return err
 		}
 		m.list = append(m.list, c)
-		m.status[c.ID()] = &SourceStatus{ID: c.ID(), Kind: c.Kind, Name: c.Name, SN: c.SN, ShopID: c.ShopID}
-		if c.Kind == KindSunmiWebhook {
-			m.hookApps[c.AppID] = c.Secret
-			m.hookCams[c.SN] = c
-		}
+	}
+	return nil
+}
+
+// register makes a source known (status, webhook receiver, media client);
+// m.mu is held.
+func (m *Sources) register(c SourceConfig) error {
+	if err := c.validate(); err != nil {
+		return fmt.Errorf("events: source %s: %w", c.ID(), err)
+	}
+	tc, err := c.tlsConfig()
+	if err != nil {
+		return fmt.Errorf("events: source %s: %w", c.ID(), err)
+	}
+	if tc.RootCAs != nil || tc.InsecureSkipVerify {
+		m.clients[c.ID()] = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 4}}
+	}
+	m.status[c.ID()] = &SourceStatus{ID: c.ID(), Kind: c.Kind, Name: c.Name, SN: c.SN, ShopID: c.ShopID}
+	if c.Kind == KindSunmiWebhook {
+		m.hookApps[c.AppID] = c.Secret
+		m.hookCams[c.SN] = c
 	}
 	return nil
 }
@@ -278,24 +323,34 @@ func (m *Sources) counted(id string, at time.Time) {
 func (m *Sources) start(ctx context.Context, wg *sync.WaitGroup) {
 	m.mu.Lock()
 	list := append([]SourceConfig(nil), m.list...)
+	m.ctx, m.wg = ctx, wg
 	m.mu.Unlock()
 	for _, c := range list {
-		c := c
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := m.run(ctx, c); err != nil && ctx.Err() == nil {
-				m.s.log.Error("events: source stopped", "source", c.ID(), "err", err)
-				m.setState(c.ID(), false, err, m.s.cfg.Now())
-			}
-		}()
+		m.launch(ctx, wg, c)
 	}
+	m.startCameras(ctx, wg)
+}
+
+// launch runs one source in its goroutine; done (if any) closes when it
+// ends.
+func (m *Sources) launch(ctx context.Context, wg *sync.WaitGroup, c SourceConfig, done ...chan struct{}) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, d := range done {
+			defer close(d)
+		}
+		if err := m.run(ctx, c); err != nil && ctx.Err() == nil {
+			m.s.log.Error("events: source stopped", "source", c.ID(), "err", err)
+			m.setState(c.ID(), false, err, m.s.cfg.Now())
+		}
+	}()
 }
 
 // handler stores one event of a source.
 func (m *Sources) handler(c SourceConfig, bindings map[string]DeviceBinding) func(context.Context, vendors.Event) error {
 	return func(ctx context.Context, ev vendors.Event) error {
-		o := Origin{Source: c.ID(), ShopID: c.ShopID}
+		o := c.origin()
 		if b, ok := bindings[ev.DeviceSN]; ok {
 			o.ShopID, o.CameraName = b.ShopID, b.Name
 		}
@@ -429,7 +484,7 @@ func (m *Sources) ReceiveWebhook(ctx context.Context, p lanevents.WebhookPost) (
 		m.replay.Forget(key)
 		return false, ErrWebhookUnknownSN
 	}
-	res, err := m.s.Submit(ctx, Origin{Source: c.ID(), ShopID: c.ShopID}, ev)
+	res, err := m.s.Submit(ctx, c.origin(), ev)
 	if err != nil {
 		m.replay.Forget(key) // the camera's retry must get through
 		return false, err

@@ -48,6 +48,7 @@ func (s *Server) registerEvents(rt routes) {
 	rt.shop.GET("/events", s.ShopEventFeed)
 	rt.shop.GET("/events/settings", s.ShopEventSettings)
 	rt.shopAdmin.POST("/events/settings", s.SaveShopEventSettings)
+	rt.camera.POST("/events/delivery", s.requireAdmin, s.SaveCameraDelivery)
 	rt.admin.GET("/settings/events", s.RetentionForm)
 	rt.admin.POST("/settings/events", s.SaveRetention)
 	if s.Events.Demo != nil {

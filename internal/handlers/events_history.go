@@ -188,6 +188,11 @@ func (s *Server) shopSettingsView(c *gin.Context, sh *models.Shop, groups, msg s
 		}
 		v.Sources = append(v.Sources, r)
 	}
+	cams, err := s.cameraDeliveries(c, sh, 0, "", "")
+	if err != nil {
+		s.logger(c).Error("events: LAN cameras of the shop", "shop", sh.ID, "err", err)
+	}
+	v.Cameras = cams
 	return v
 }
 

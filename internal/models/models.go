@@ -99,6 +99,10 @@ type Camera struct {
 	CertPresented   string
 	Activated       bool
 	NetworkMode     string
+	// Event delivery (migration 0008): "" off, "webhook" or "channel"; a
+	// channel port of 0 is the camera's 10021.
+	EventDelivery string
+	ChannelPort   int
 	// Status history (migration 0002).
 	OfflineSince    *time.Time
 	StatusCheckedAt *time.Time

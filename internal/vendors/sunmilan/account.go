@@ -44,6 +44,11 @@ func (a *Account) Vendor() string { return Name }
 // certificate opened in NewAccount). Each camera's own page tests the rest.
 func (a *Account) Test(context.Context) error { return nil }
 
+// AppID and Secret sign the account's calls and its message channel's
+// CONNECT (003 IPC Notification Center 2.2).
+func (a *Account) AppID() string  { return a.acc.AppID }
+func (a *Account) Secret() string { return a.acc.Secret }
+
 // ClientCert is the account's client certificate, or nil.
 func (a *Account) ClientCert() *tls.Certificate { return a.cert }
 

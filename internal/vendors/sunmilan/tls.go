@@ -69,10 +69,45 @@ func (c *Client) verifyConnection(cs tls.ConnectionState) error {
 		}
 		return nil
 	}
-	if subtle.ConstantTimeCompare([]byte(fp), []byte(c.cfg.Pin)) != 1 {
-		return &PinError{Pinned: c.cfg.Pin, Presented: fp}
+	return checkPin(c.cfg.Pin, fp)
+}
+
+// checkPin is the pin rule: the presented certificate is the pinned one.
+func checkPin(pin, presented string) error {
+	if subtle.ConstantTimeCompare([]byte(presented), []byte(pin)) != 1 {
+		return &PinError{Pinned: pin, Presented: presented}
 	}
 	return nil
+}
+
+// ErrNoPin refuses a connection to a camera whose certificate was never
+// pinned: the message channel has no trust on first use (the HTTPS calls
+// pin first).
+var ErrNoPin = errors.New("the camera's certificate is not pinned yet: open the camera's page once")
+
+// PinnedTLS is the TLS configuration of another connection to a camera
+// (its message channel, 003 §2): the same pin rule as the Client's, with
+// the account's client certificate if it has one.
+func PinnedTLS(pin string, clientCert *tls.Certificate) (*tls.Config, error) {
+	pin = normalizeFingerprint(pin)
+	if pin == "" {
+		return nil, ErrNoPin
+	}
+	tc := &tls.Config{
+		// Self-signed: no chain to verify; the pin is the check (NOTES 50).
+		InsecureSkipVerify: true, //nolint:gosec // replaced by the pin
+		MinVersion:         tls.VersionTLS12,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("camera sent no certificate")
+			}
+			return checkPin(pin, CertFingerprint(cs.PeerCertificates[0].Raw))
+		},
+	}
+	if clientCert != nil {
+		tc.Certificates = []tls.Certificate{*clientCert}
+	}
+	return tc, nil
 }
 
 // FetchFingerprint makes a TLS handshake with the camera at address and

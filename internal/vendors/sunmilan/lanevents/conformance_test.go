@@ -17,7 +17,7 @@ import (
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmilan"
 	"storelens/internal/vendors/sunmilan/lanevents"
-	"storelens/internal/vendors/sunmilan/lanevents/sim"
+	"storelens/internal/vendors/sunmilan/sim"
 )
 
 const (
@@ -72,11 +72,15 @@ func newCamera(t *testing.T, model string, o func(*sim.Options)) (*sim.Camera, *
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := sim.Options{SN: sn, Model: model, AppID: appID, Secret: secret, Cert: cert, Logf: t.Logf}
+	opts := sim.Options{SN: sn, Model: model, AppID: appID, Secret: secret, ActivationCode: "12345678", Activated: true,
+		Certificate: &cert, Logf: t.Logf}
 	if o != nil {
 		o(&opts)
 	}
-	cam := sim.New(opts)
+	cam, err := sim.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { cam.Close() })
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
@@ -90,7 +94,7 @@ func startRig(t *testing.T, secretUsed string, keepAlive time.Duration, o func(*
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cam.ListenAPI("127.0.0.1:0"); err != nil {
+	if _, err := cam.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	r := &rig{cam: cam, addr: addr.String(), tls: tc, st: newStore(), states: make(chan lanevents.ChannelState, 100), done: make(chan error, 1)}
@@ -126,7 +130,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func (r *rig) connected(t *testing.T) {
 	t.Helper()
-	waitFor(t, "the channel to subscribe", func() bool { return r.cam.Connected() > 0 })
+	waitFor(t, "the channel to subscribe", func() bool { return r.cam.ChannelSessions() > 0 })
 }
 
 func TestChannelDeliversAndAcknowledges(t *testing.T) {
@@ -166,23 +170,23 @@ func TestChannelDeliversAndAcknowledges(t *testing.T) {
 func TestChannelFaults(t *testing.T) {
 	cases := []struct {
 		name      string
-		faults    sim.Faults
+		faults    sim.EventFaults
 		reconnect bool // the fault must end the connection
 		check     func(t *testing.T, st *store)
 	}{
-		{"corrupt CRC closes and the event comes again", sim.Faults{CorruptCRC: 1}, true, nil},
-		{"dropped mid-frame", sim.Faults{DropMidFrame: 2}, true, nil},
-		{"repeated event id", sim.Faults{RepeatEventID: 3}, false, func(t *testing.T, st *store) {
+		{"corrupt CRC closes and the event comes again", sim.EventFaults{CorruptCRC: 1}, true, nil},
+		{"dropped mid-frame", sim.EventFaults{DropMidFrame: 2}, true, nil},
+		{"repeated event id", sim.EventFaults{RepeatEventID: 3}, false, func(t *testing.T, st *store) {
 			if st.calls != 23 {
 				t.Errorf("handled %d times, want 20 + 3 repeats", st.calls)
 			}
 		}},
-		{"out of order", sim.Faults{OutOfOrder: 3}, false, func(t *testing.T, st *store) {
+		{"out of order", sim.EventFaults{OutOfOrder: 3}, false, func(t *testing.T, st *store) {
 			if st.order[0] != "2" || st.order[1] != "1" {
 				t.Errorf("order %v: the first pair was not swapped", st.order[:4])
 			}
 		}},
-		{"stall longer than three keep-alives", sim.Faults{Stall: 1500 * time.Millisecond}, true, nil},
+		{"stall longer than three keep-alives", sim.EventFaults{Stall: 1500 * time.Millisecond}, true, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -191,7 +195,7 @@ func TestChannelFaults(t *testing.T) {
 			for len(r.states) > 0 {
 				<-r.states
 			}
-			r.cam.SetFaults(c.faults)
+			r.cam.SetEventFaults(c.faults)
 			for i := 0; i < 20; i++ {
 				r.cam.Emit(sim.Spec{Face: i%2 == 0, Motion: sim.MotionPicture})
 			}
@@ -255,17 +259,18 @@ func TestChannelRefusedSignature(t *testing.T) {
 	if re.Step != "connect" || re.Code != 1 || re.Kind() != vendors.KindAuth {
 		t.Fatalf("%+v", re)
 	}
-	if r.cam.Connected() != 0 {
+	if r.cam.ChannelSessions() != 0 {
 		t.Fatal("a refused client is subscribed")
 	}
 }
 
 func TestHooksAndWebhookPosts(t *testing.T) {
 	cam, _ := newCamera(t, "FM020", nil)
-	base, err := cam.ListenAPI("127.0.0.1:0")
+	api, err := cam.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	base := "https://" + api
 	var mu sync.Mutex
 	var got []vendors.Event
 	callback := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -334,7 +339,8 @@ func TestHooksAndWebhookPosts(t *testing.T) {
 
 func TestFM010HasNoFaces(t *testing.T) {
 	cam, _ := newCamera(t, "FM010", nil)
-	base, _ := cam.ListenAPI("127.0.0.1:0")
+	api, _ := cam.Start("127.0.0.1:0")
+	base := "https://" + api
 	hooks := hookClient(t, base, secret, nil)
 	var ve *vendors.Error
 	err := hooks.AddHook(context.Background(), []string{sunmilan.EventFaceRecog}, "http://127.0.0.1:1/cb")
@@ -358,7 +364,7 @@ func TestChannelFM010SubscribesMotionOnly(t *testing.T) {
 			KeepAlive: time.Second, Handle: st.handle, MinBackoff: 20 * time.Millisecond})
 	}()
 	defer func() { cancel(); <-done }()
-	waitFor(t, "subscribed", func() bool { return cam.Connected() == 1 })
+	waitFor(t, "subscribed", func() bool { return cam.ChannelSessions() == 1 })
 	cam.Emit(sim.Spec{Motion: sim.MotionSound})
 	waitFor(t, "the motion event", func() bool { return st.count() == 1 })
 }

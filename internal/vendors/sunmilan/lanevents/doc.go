@@ -6,7 +6,8 @@
 // It sits beside the camera LAN adapter (package sunmilan, which owns the
 // camera records, activation and the signed HTTPS client) and uses the
 // shared Sunmi signature (package sunmisign). Its simulator is package
-// lanevents/sim, which imports nothing from here.
+// sunmilan/sim (the one simulated camera: device API, message channel,
+// webhooks), which imports nothing from here.
 //
 // # Decisions where 003 is silent or contradicts itself (NOTES.md)
 //

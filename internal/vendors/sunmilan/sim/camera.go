@@ -36,6 +36,8 @@ type Options struct {
 	Now         func() time.Time
 	MaxSkew     time.Duration // allowed |timestamp - now|; 0 = 300 s; negative: no check
 	Logf        func(format string, args ...any)
+	// Events tune the notification center (events_camera.go).
+	Events EventOptions
 }
 
 // Fault makes the camera misbehave. One that answers (Code, Malformed,
@@ -74,6 +76,7 @@ type Camera struct {
 
 	srv  *http.Server
 	addr string // host:port it serves on, once started
+	ev   *notifier
 }
 
 // New returns a camera in its factory state (activated if opt.Activated).
@@ -102,6 +105,7 @@ func New(opt Options) (*Camera, error) {
 	}
 	c.st = factoryState(opt)
 	c.st.Activated = opt.Activated
+	c.ev = c.newNotifier()
 	if opt.Certificate != nil {
 		c.cert = *opt.Certificate
 		return c, nil
@@ -174,8 +178,9 @@ func (c *Camera) Addr() string {
 	return c.addr
 }
 
-// Close stops the HTTPS and RTSP servers.
+// Close stops the HTTPS and RTSP servers and the notification center.
 func (c *Camera) Close() error {
+	c.ev.Close()
 	c.mu.Lock()
 	srv, rtsp := c.srv, c.rtsp
 	c.rtsp = nil

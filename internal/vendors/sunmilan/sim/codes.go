@@ -32,5 +32,5 @@ const (
 	codeDoorLine      = 278
 	codeNoRecord      = 280 // a statistics range without any record (doc.go)
 	codeHookEvent     = 310
-	codeHookCallback  = 311
+	codeHookModel     = 311
 )

@@ -35,8 +35,10 @@
 //     114 motion level, 115 audio level, 116 weekday, 117 start/stop time,
 //     118 name, 119 LED, 120 rotation, 220 no SD card, 221 SD card busy,
 //     233 snapshot failed, 277 people flow not ready, 278 door line out of
-//     range, 310 unknown hook topic (or face topic on FM010), 311 bad
-//     callback.
+//     range, 310 unknown hook topic, 311 a topic this model does not
+//     publish (face on an FM010, NOTES 45: hook/add and the channel's
+//     SUBSCRIBE list 311, hook/delete does not); a callback that is not an
+//     http(s) URL on loopback is 2 (the network rule).
 //   - Replies are {"code":N} or {"code":N,"data":{...}}, HTTP 200. A method
 //     other than POST is HTTP 405, an unknown path HTTP 404, a body over
 //     2 MiB HTTP 413.

@@ -57,12 +57,16 @@ const (
 
 // ServeHTTP serves /openapi/... and the snapshot files.
 func (c *Camera) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, snapshotPrefix) {
-		c.serveSnapshot(w, r)
+	if strings.HasPrefix(r.URL.Path, recordPath) || strings.HasPrefix(r.URL.Path, clipPath) {
+		c.serveMedia(w, r) // record files and cut clips
 		return
 	}
-	if strings.HasPrefix(r.URL.Path, mediaPrefix) {
-		c.serveMedia(w, r)
+	if strings.HasPrefix(r.URL.Path, mediaPrefix) && r.Method == http.MethodGet {
+		c.ev.media(w, r) // the pictures and clips events link to
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, snapshotPrefix) {
+		c.serveSnapshot(w, r)
 		return
 	}
 	path, ok := strings.CutPrefix(r.URL.Path, apiPrefix)

@@ -34,13 +34,12 @@ const (
 )
 
 const (
-	grantTTL    = 5 * time.Minute // an RTSP URL must be started within this
-	fileTTL     = time.Hour       // a record or clip URL's auth_key
-	recordFile  = 60              // seconds per record file ("about one minute")
-	maxRange    = 86400           // seconds a record list or playback may span
-	recordPath  = "/mnt/sd-card/sunmi_video/video_plan/"
-	clipPath    = "/mnt/sd-card/video_slicer/"
-	mediaPrefix = "/mnt/sd-card/"
+	grantTTL   = 5 * time.Minute // an RTSP URL must be started within this
+	fileTTL    = time.Hour       // a record or clip URL's auth_key
+	recordFile = 60              // seconds per record file ("about one minute")
+	maxRange   = 86400           // seconds a record list or playback may span
+	recordPath = "/mnt/sd-card/sunmi_video/video_plan/"
+	clipPath   = "/mnt/sd-card/video_slicer/"
 )
 
 // grant is an issued RTSP URL: its stream name and when it was issued.

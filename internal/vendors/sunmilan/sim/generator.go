@@ -34,7 +34,7 @@ func busy(t time.Time) float64 {
 }
 
 // Generate emits events until ctx ends.
-func (c *Camera) Generate(ctx context.Context, g Generator) {
+func (c *notifier) Generate(ctx context.Context, g Generator) {
 	if g.KnownShare == 0 {
 		g.KnownShare = 0.4
 	}
@@ -67,7 +67,7 @@ func (c *Camera) Generate(ctx context.Context, g Generator) {
 	}
 }
 
-func (c *Camera) pick(g Generator) Spec {
+func (c *notifier) pick(g Generator) Spec {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.o.Model == "FM010" || c.rnd.Float64() < g.MotionShare {

@@ -1,5 +1,31 @@
 package sim
 
+// The camera's notification center (003 "IPC Notification Center"),
+// written from the document and checked against the adapter's hand-made
+// frame and signature vectors, never imported from it:
+//   - the message channel (§2) over TLS with the camera's certificate on a
+//     configurable loopback port (the real camera's is 10021): it checks
+//     the CONNECT signature, timestamp and fields, answers SUBSCRIBE and
+//     UNSUBSCRIBE, PINGREQ, publishes its events in order with up to
+//     InFlight waiting for their PUBACK, sends unacknowledged events again
+//     on the next connection (NOTES.md item 43), and drops a client silent
+//     for three keep-alive periods (item 42);
+//   - the webhook poster (§1.3): each event, in order, as a signed
+//     multipart post to every callback hook/add subscribed (hook.go),
+//     retried with backoff for about a minute; only loopback callbacks are
+//     posted to (the network rule);
+//   - the media its events link to (pictures and clips under
+//     /mnt/sd-card/, with an auth_key that expires like the camera's);
+//   - a generator (generator.go) making a shop's day: people arriving with
+//     exponential waits, busier at lunch and in the evening, 40% of faces
+//     from the roster (named with a "name" custom attribute, NOTES.md item
+//     35), the rest strangers, with motion events between.
+//
+// Fault knobs (one-shot, EventFaults): drop the connection half way
+// through a frame, corrupt a CRC, repeat an event id, deliver a pair out
+// of order, stall (answer nothing for a while), refuse the next CONNECT
+// with a code.
+
 import (
 	"crypto/tls"
 	"encoding/json"
@@ -44,17 +70,10 @@ type Person struct {
 	Visits      int // arrive_times before this visit
 }
 
-// Options configure one simulated camera.
-type Options struct {
-	SN     string
-	Model  string // "FM020" publishes faces and motion; "FM010" motion only (NOTES.md item 45)
-	AppID  string
-	Secret string
-	// Cert is the camera's own (self-signed) certificate for the channel
-	// and its HTTPS API.
-	Cert tls.Certificate
-	// Window is how far a CONNECT's or API call's timestamp may be from
-	// the camera's clock; 5 minutes if zero.
+// EventOptions tune a camera's notification center (all optional).
+type EventOptions struct {
+	// Window is how far a CONNECT's timestamp may be from the camera's
+	// clock; 5 minutes if zero.
 	Window time.Duration
 	// NoRedeliver makes a new connection start after what the last one was
 	// sent, instead of sending again every unacknowledged event (NOTES.md
@@ -65,15 +84,26 @@ type Options struct {
 	// Backlog is how many unacknowledged events the camera keeps; 20000 if
 	// zero (older ones are dropped, as a camera's storage would).
 	Backlog int
-	Now     func() time.Time
-	Logf    func(format string, args ...any)
-	// PostClient posts webhooks; one with a 5 s timeout if nil. Callbacks
-	// must be on loopback (the network rule): others are refused at hook/add.
+	// PostClient posts webhooks; one with a 5 s timeout if nil. Only
+	// loopback callbacks are posted to (the network rule).
 	PostClient *http.Client
 }
 
-// Faults are one-shot fault knobs: each counts down as it fires.
-type Faults struct {
+// notifierOptions are the camera's identity as its notification center
+// sees it: the same SN, app, certificate and hook subscriptions as its
+// device API (events_camera.go).
+type notifierOptions struct {
+	EventOptions
+	SN, Model, AppID, Secret string
+	Cert                     func() tls.Certificate      // the camera's current certificate
+	Hooks                    func(topic string) []string // hook/add's callbacks of a topic
+	MediaBase                func() string               // https://host:port of the device API
+	Now                      func() time.Time
+	Logf                     func(format string, args ...any)
+}
+
+// EventFaults are one-shot fault knobs: each counts down as it fires.
+type EventFaults struct {
 	DropMidFrame  int           // cut the next n PUBLISH frames half way and drop the connection
 	CorruptCRC    int           // send the next n PUBLISH frames with a wrong CRC
 	RepeatEventID int           // deliver the next n events twice (same event_id)
@@ -93,27 +123,25 @@ type event struct {
 	video  string
 }
 
-// Camera is a simulated Sunmi camera's notification center: the message
-// channel (a TLS server), the hook API and webhook poster, its media files,
-// and an event generator.
-type Camera struct {
-	o Options
+// notifier is a simulated Sunmi camera's notification center: the message
+// channel (a TLS server), the webhook poster, the media files its events
+// link to, and an event generator.
+type notifier struct {
+	o notifierOptions
 
 	mu       sync.Mutex
 	nextID   int64
 	outbox   []*event // unacknowledged channel events, by id
 	topics   map[string]bool
 	sessions map[*session]struct{}
-	hooks    map[string][]string // event type -> callbacks
 	acked    map[int64]bool
 	posted   map[int64]bool
-	faults   Faults
+	faults   EventFaults
 	stalled  time.Time // answer nothing until then
 	wake     chan struct{}
 	rnd      *rand.Rand
 	visits   map[string]int
 
-	base      string // the HTTPS API's base URL, for media links
 	post      chan *event
 	listeners []net.Listener
 	servers   []*http.Server
@@ -122,8 +150,9 @@ type Camera struct {
 	wg        sync.WaitGroup
 }
 
-// New returns a camera; start its servers with ListenChannel and ListenAPI.
-func New(o Options) *Camera {
+// newNotifier returns the notification center; ListenChannel serves its
+// channel.
+func newNotifier(o notifierOptions) *notifier {
 	if o.Window <= 0 {
 		o.Window = 5 * time.Minute
 	}
@@ -147,7 +176,7 @@ func New(o Options) *Camera {
 	}
 	h := fnv.New64a()
 	h.Write([]byte(o.SN))
-	c := &Camera{o: o, topics: map[string]bool{}, sessions: map[*session]struct{}{}, hooks: map[string][]string{},
+	c := &notifier{o: o, topics: map[string]bool{}, sessions: map[*session]struct{}{},
 		acked: map[int64]bool{}, posted: map[int64]bool{}, wake: make(chan struct{}), visits: map[string]int{},
 		rnd: rand.New(rand.NewPCG(h.Sum64(), uint64(o.Now().UnixNano()))), post: make(chan *event, 1<<16),
 		closed: make(chan struct{})}
@@ -156,11 +185,8 @@ func New(o Options) *Camera {
 	return c
 }
 
-// SN is the camera's serial number.
-func (c *Camera) SN() string { return c.o.SN }
-
 // SetFaults arms the fault knobs (replacing those still armed).
-func (c *Camera) SetFaults(f Faults) {
+func (c *notifier) SetFaults(f EventFaults) {
 	c.mu.Lock()
 	c.faults = f
 	c.mu.Unlock()
@@ -176,7 +202,7 @@ type Spec struct {
 }
 
 // Emit produces an event now and returns its event_id.
-func (c *Camera) Emit(s Spec) int64 {
+func (c *notifier) Emit(s Spec) int64 {
 	c.mu.Lock()
 	c.nextID++
 	now := c.o.Now()
@@ -214,8 +240,8 @@ func (c *Camera) Emit(s Spec) int64 {
 			c.outbox = append([]*event(nil), c.outbox[over:]...)
 		}
 	}
-	hooked := len(c.hooks[ev.typ]) > 0
 	c.mu.Unlock()
+	hooked := len(c.o.Hooks(ev.typ)) > 0
 	if hooked {
 		select {
 		case c.post <- ev:
@@ -229,13 +255,13 @@ func (c *Camera) Emit(s Spec) int64 {
 
 // stranger makes up an unknown face (the camera files it under "stranger"
 // with a local id of its own).
-func (c *Camera) stranger() *Person {
+func (c *notifier) stranger() *Person {
 	return &Person{FaceID: strconv.Itoa(300000 + c.rnd.IntN(600000)), Group: "stranger",
 		Gender: 1 + c.rnd.IntN(2), Age: 16 + c.rnd.IntN(50)}
 }
 
 // signal wakes the channel writers.
-func (c *Camera) signal() {
+func (c *notifier) signal() {
 	c.mu.Lock()
 	close(c.wake)
 	c.wake = make(chan struct{})
@@ -243,12 +269,12 @@ func (c *Camera) signal() {
 }
 
 // Acked lists the event ids acknowledged with PUBACK on the channel.
-func (c *Camera) Acked() []int64 { return c.keys(c.acked) }
+func (c *notifier) Acked() []int64 { return c.keys(c.acked) }
 
 // Posted lists the event ids a webhook callback accepted (HTTP 200).
-func (c *Camera) Posted() []int64 { return c.keys(c.posted) }
+func (c *notifier) Posted() []int64 { return c.keys(c.posted) }
 
-func (c *Camera) keys(m map[int64]bool) []int64 {
+func (c *notifier) keys(m map[int64]bool) []int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]int64, 0, len(m))
@@ -259,14 +285,14 @@ func (c *Camera) keys(m map[int64]bool) []int64 {
 }
 
 // Pending is how many channel events wait for their PUBACK.
-func (c *Camera) Pending() int {
+func (c *notifier) Pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.outbox)
 }
 
 // Connected is how many channel sessions are subscribed.
-func (c *Camera) Connected() int {
+func (c *notifier) Connected() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	n := 0
@@ -280,7 +306,7 @@ func (c *Camera) Connected() int {
 
 // payload is the JSON of an event as the camera publishes it over via
 // (003 §1.3 for the webhook, §2.5 for the channel; the same fields).
-func (c *Camera) payload(ev *event, webhook bool, mediaBase string) []byte {
+func (c *notifier) payload(ev *event, webhook bool, mediaBase string) []byte {
 	m := map[string]any{"event_id": ev.id, "event_type": ev.typ, "sn": c.o.SN, "report_time": ev.at.Unix()}
 	exp := ev.at.Add(24 * time.Hour).Unix()
 	if ev.person != nil {
@@ -317,7 +343,7 @@ func ageRange(age int) int {
 }
 
 // Close stops the servers and the poster.
-func (c *Camera) Close() error {
+func (c *notifier) Close() error {
 	c.closeOnce.Do(func() {
 		close(c.closed)
 		c.mu.Lock()

@@ -47,12 +47,17 @@ func TestWireVectors(t *testing.T) {
 	}
 }
 
+// newTestCamera is one simulated camera (device API, channel, webhooks).
 func newTestCamera(t *testing.T, model string, now func() time.Time) (*Camera, *tls.Config) {
 	cert, pem, err := tlsutil.SelfSigned("sim test")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(Options{SN: "C201D8BS00101", Model: model, AppID: "APP", Secret: "SECRET", Cert: cert, Now: now})
+	c, err := New(Options{SN: "C201D8BS00101", Model: model, AppID: "APP", Secret: "SECRET", ActivationCode: "12345678",
+		Activated: true, Certificate: &cert, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { c.Close() })
 	pool, _ := tlsutil.Pool(pem)
 	return c, &tls.Config{RootCAs: pool}
@@ -165,14 +170,15 @@ func TestMediaLinksExpire(t *testing.T) {
 	clock.Store(time.Now().UnixNano())
 	now := time.Unix(0, clock.Load())
 	c, tc := newTestCamera(t, "FM020", func() time.Time { return time.Unix(0, clock.Load()) })
-	base, err := c.ListenAPI("127.0.0.1:0")
+	addr, err := c.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	base := "https://" + addr
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: tc}}
 	ev := &event{id: 1, at: now, typ: FaceRecog, person: &Person{FaceID: "1"}, pic: "/mnt/sd-card/sunmi_image/snap/1_1.jpg"}
 	var p map[string]any
-	json.Unmarshal(c.payload(ev, true, base), &p)
+	json.Unmarshal(c.ev.payload(ev, true, base), &p)
 	link := p["pic_url"].(string)
 	res, err := hc.Get(link)
 	if err != nil || res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/jpeg" {

@@ -13,7 +13,7 @@ import (
 
 // session is one client of the message channel.
 type session struct {
-	c          *Camera
+	c          *notifier
 	raw        net.Conn // the TCP connection, for faults that cut it dead
 	tc         *tls.Conn
 	wmu        sync.Mutex
@@ -27,7 +27,7 @@ type session struct {
 // ListenChannel serves the message channel (003 §2) over TLS with the
 // camera's certificate on addr ("127.0.0.1:0" for any free port; the real
 // camera's is 10021) and returns the address.
-func (c *Camera) ListenChannel(addr string) (net.Addr, error) {
+func (c *notifier) ListenChannel(addr string) (net.Addr, error) {
 	if err := loopback(addr); err != nil {
 		return nil, err
 	}
@@ -38,7 +38,10 @@ func (c *Camera) ListenChannel(addr string) (net.Addr, error) {
 	c.mu.Lock()
 	c.listeners = append(c.listeners, ln)
 	c.mu.Unlock()
-	cfg := &tls.Config{Certificates: []tls.Certificate{c.o.Cert}, MinVersion: tls.VersionTLS12}
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+		cert := c.o.Cert()
+		return &cert, nil
+	}}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
@@ -171,7 +174,7 @@ func (s *session) serve() {
 // CONNACK code and the keep-alive. Codes (NOTES.md item 37, our table): 1
 // unknown app or bad sign, 2 a parameter missing or malformed, 3 timestamp
 // outside the window.
-func (c *Camera) checkConnect(payload []byte) (int, int) {
+func (c *notifier) checkConnect(payload []byte) (int, int) {
 	c.mu.Lock()
 	forced := c.faults.ConnAckCode
 	c.faults.ConnAckCode = 0
@@ -211,7 +214,7 @@ func (c *Camera) checkConnect(payload []byte) (int, int) {
 // checkEventList reads a SUBSCRIBE/UNSUBSCRIBE payload (003 §2.4). Codes:
 // 2 malformed, 310 an unknown event type, 311 an event this model does not
 // publish (face_recog_event on an FM010, NOTES.md item 45).
-func (c *Camera) checkEventList(payload []byte) (int, []string) {
+func (c *notifier) checkEventList(payload []byte) (int, []string) {
 	var p struct {
 		EventList []string `json:"event_list"`
 	}
@@ -229,7 +232,7 @@ func (c *Camera) checkEventList(payload []byte) (int, []string) {
 	return 0, p.EventList
 }
 
-func (c *Camera) ack(s *session, id int64) {
+func (c *notifier) ack(s *session, id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(s.sent, id)
@@ -244,7 +247,7 @@ func (c *Camera) ack(s *session, id int64) {
 	c.wake = make(chan struct{})
 }
 
-func (c *Camera) isStalled() bool {
+func (c *notifier) isStalled() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.o.Now().Before(c.stalled)
@@ -383,20 +386,8 @@ func equalFold(a, b string) bool {
 	return true
 }
 
-func validRandom(s string) bool {
-	if len(s) < 6 || len(s) > 10 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			return false
-		}
-	}
-	return true
-}
-
 // fresh reports whether a 10-digit timestamp is within the window.
-func (c *Camera) fresh(ts string) bool {
+func (c *notifier) fresh(ts string) bool {
 	if len(ts) != 10 {
 		return false
 	}

@@ -1,14 +1,10 @@
 package sim
 
 import (
-	"crypto/md5"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"hash/crc32"
 	"io"
-	"sort"
-	"strings"
 )
 
 // The channel's frame as the camera reads and writes it (003 §2.1, layout
@@ -17,7 +13,7 @@ import (
 // Written here again, not imported from the adapter: both sides are checked
 // against the same hand-made vectors.
 const (
-	flag       = 0xFF3E3EFF
+	frameFlag  = 0xFF3E3EFF
 	version    = 0x01
 	headerSize = 8
 )
@@ -43,7 +39,7 @@ var errFrame = errors.New("sim: malformed frame")
 // encode builds one frame; corrupt flips the CRC (a fault knob).
 func encode(typ byte, payload []byte, corrupt bool) []byte {
 	b := make([]byte, headerSize, headerSize+len(payload)+4)
-	binary.BigEndian.PutUint32(b, flag)
+	binary.BigEndian.PutUint32(b, frameFlag)
 	b[4], b[5] = version, typ
 	binary.BigEndian.PutUint16(b[6:], uint16(len(payload)))
 	b = append(b, payload...)
@@ -54,13 +50,13 @@ func encode(typ byte, payload []byte, corrupt bool) []byte {
 	return binary.BigEndian.AppendUint32(b, crc)
 }
 
-// decode reads one frame strictly: flag, version, known type, CRC.
+// decode reads one frame strictly: frameFlag, version, known type, CRC.
 func decode(r io.Reader) (byte, []byte, error) {
 	var h [headerSize]byte
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return 0, nil, err
 	}
-	if binary.BigEndian.Uint32(h[:4]) != flag || h[4] != version {
+	if binary.BigEndian.Uint32(h[:4]) != frameFlag || h[4] != version {
 		return 0, nil, errFrame
 	}
 	typ := h[5]
@@ -79,24 +75,4 @@ func decode(r io.Reader) (byte, []byte, error) {
 		return 0, nil, errFrame
 	}
 	return typ, body[:n], nil
-}
-
-// sign is 003's "Sign Rules" (NOTES.md "Signing"): every parameter but
-// sign, sorted by key byte-wise, raw k=v joined with &, "&key=" and the
-// secret, MD5, upper-case hex.
-func sign(params map[string]string, secret string) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		if k != "sign" {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		b.WriteString(k + "=" + params[k] + "&")
-	}
-	b.WriteString("key=" + secret)
-	sum := md5.Sum([]byte(b.String()))
-	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
