@@ -156,13 +156,14 @@ func validName(s string) bool {
 	return s != "" && !strings.HasPrefix(s, " ") && utf8.RuneCountInString(s) <= maxGroupName
 }
 
-// description reads the table's "Description" or the example's description.
+// description reads the example's description or the table's
+// Description; absent is empty (an empty value is never sent, NOTES 15).
 func description(q *Request) (string, bool) {
 	d, ok := q.Params["description"]
 	if !ok {
-		d, ok = q.Params["Description"]
+		d = q.Params["Description"]
 	}
-	return d, utf8.RuneCountInString(d) <= maxGroupDesc && ok
+	return d, utf8.RuneCountInString(d) <= maxGroupDesc
 }
 
 func createGroup(c *Camera, q *Request) (int, any) {
