@@ -63,7 +63,7 @@ func SeedFaces(ctx context.Context, st *models.Store, svc *faces.Service, env *E
 		if err := svc.SyncGroups(ctx, sh); err != nil {
 			return fmt.Errorf("shop %s: %w", sh.Name, err)
 		}
-		vip, err := svc.CreateGroup(ctx, system, sh, faces.GroupInput{Kind: vendors.GroupMember, Name: "金卡会员",
+		vip, err := svc.CreateGroup(ctx, system, sh, "", faces.GroupInput{Kind: vendors.GroupMember, Name: "金卡会员",
 			Description: "到店可识别的金卡会员", Capacity: 500, CustomKeys: [5]string{"会员等级", "偏好"}})
 		if err != nil {
 			return fmt.Errorf("shop %s: member group: %w", sh.Name, err)

@@ -434,3 +434,6 @@ func (l *FaceLibrary) LongestAbsent(ctx context.Context, _ vendors.ShopRef, id s
 	}
 	return out, nil
 }
+
+// GroupsByName says a group's id is its name: renaming changes it.
+func (l *FaceLibrary) GroupsByName() bool { return true }

@@ -390,8 +390,12 @@ func TestMigrationRuleAgainstSimulator(t *testing.T) {
 	if gs[0].Name != "stranger" || gs[0].Times != 2 || gs[0].Period != 3 {
 		t.Fatalf("rule read back %+v", gs[0])
 	}
-	refusedBefore(t, cam, "/face/updateMigration", func() error { return lib.SetMigrationRule(ctx, shop, vendors.MigrationRule{Visits: 11, Period: 24 * time.Hour}) }, "arrive_times")
-	refusedBefore(t, cam, "/face/updateMigration", func() error { return lib.SetMigrationRule(ctx, shop, vendors.MigrationRule{Visits: 2, Period: 101 * 24 * time.Hour}) }, "period")
+	refusedBefore(t, cam, "/face/updateMigration", func() error {
+		return lib.SetMigrationRule(ctx, shop, vendors.MigrationRule{Visits: 11, Period: 24 * time.Hour})
+	}, "arrive_times")
+	refusedBefore(t, cam, "/face/updateMigration", func() error {
+		return lib.SetMigrationRule(ctx, shop, vendors.MigrationRule{Visits: 2, Period: 101 * 24 * time.Hour})
+	}, "period")
 	err := c.call(ctx, request{Path: "/face/updateMigration", Params: map[string]string{"arrive_times": "0", "period": "3"}}, nil)
 	wantCode(t, err, vendors.KindInvalidParam, CodeParam)
 	en, err := lib.AddFace(ctx, shop, "stranger", vendors.FaceInput{}, photo(t, 1, 320, 240, 90))
