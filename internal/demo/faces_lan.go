@@ -118,7 +118,7 @@ func firstSunmiShop(ctx context.Context, st *models.Store) (models.Shop, error) 
 var lanPeople = []demoPerson{
 	{Name: "赵磊", Gender: vendors.GenderMale, Age: 5, Level: "黑卡", Look: mirror},
 	{Name: "孙悦", Gender: vendors.GenderFemale, Age: 4, Level: "金卡", Look: crop(0.2)},
-	{Name: "周强(店员)", Gender: vendors.GenderMale, Age: 6, Look: func(m *image.RGBA) *image.RGBA { return mirror(crop(0.3)(m)) }},
+	{Name: "周强(店员)", Gender: vendors.GenderMale, Age: 6, Look: func(m *image.RGBA) *image.RGBA { return mirror(crop(0.2)(m)) }},
 }
 
 // seedLANFaces gives the camera's library a member group with an

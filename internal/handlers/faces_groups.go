@@ -460,7 +460,7 @@ func (s *Server) GroupFaces(c *gin.Context) {
 	for _, f := range list {
 		v.Faces = append(v.Faces, faceCard(l, sh.ID, f, tz))
 	}
-	for _, o := range groupOptions(l, groups, 0) {
+	for _, o := range groupOptions(l, sameLibrary(groups, *g), 0) {
 		if o.Value != strconv.FormatUint(uint64(g.ID), 10) {
 			v.MoveTargets = append(v.MoveTargets, o)
 		}

@@ -71,3 +71,14 @@ func (s *Server) currentLibraryLabel(caps faces.Caps) string {
 	}
 	return ""
 }
+
+// sameLibrary keeps the groups of g's library: faces move only within one.
+func sameLibrary(groups []models.FaceGroup, g models.FaceGroup) []models.FaceGroup {
+	var out []models.FaceGroup
+	for _, x := range groups {
+		if x.Vendor == g.Vendor && x.Source == g.Source {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -22,6 +22,9 @@ func matchRow(l *i18n.Localizer, sh *models.Shop, groups []models.FaceGroup, m f
 	tz := zone(sh.Timezone)
 	r := faceview.MatchRow{Name: m.Vendor.Name, Gender: genderLabel(l, string(m.Vendor.Gender)), Age: ageLabel(l, int(m.Vendor.Age)),
 		Visits: strconv.Itoa(m.Vendor.Visits), LastVisit: formatTime(timeOrNil(m.Vendor.LastVisit), tz)}
+	if m.Local != nil && m.Local.Name != "" {
+		r.Name = m.Local.Name // the camera keeps no names: ours is the one
+	}
 	if r.Name == "" {
 		r.Name = l.T("faces.unnamed")
 	}
