@@ -31,6 +31,7 @@ import (
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmicloud"
+	"storelens/internal/vendors/sunmilan"
 	"storelens/internal/vendors/sunmicloud/sim"
 )
 
@@ -73,6 +74,7 @@ func newFacesApp(t *testing.T, wrap ...func(*sunmicloud.Client, *sim.Server) ven
 		}
 	}
 	reg.Register(sunmicloud.Name, sunmicloud.Label, factory)
+	reg.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: simSrv.Client()}
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)
