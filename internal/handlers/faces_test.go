@@ -31,8 +31,8 @@ import (
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmicloud"
-	"storelens/internal/vendors/sunmilan"
 	"storelens/internal/vendors/sunmicloud/sim"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // facesApp is testApp with the faces area wired: the real router, the
