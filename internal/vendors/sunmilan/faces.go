@@ -497,6 +497,10 @@ func (c *Client) FacesByArrival(ctx context.Context, group string, n int) ([]Rec
 		List []record `json:"faceid_list"`
 	}
 	err := c.call(ctx, request{Path: op, Read: true, Params: map[string]string{"group_name": group, "num": strconv.Itoa(n)}}, &d)
+	var ve *vendors.Error
+	if errors.As(err, &ve) && ve.Code == CodeFaceUnknown {
+		return nil, nil // 207 here is a group without faces (sim/doc.go): nobody is absent
+	}
 	return records(d.List), err
 }
 

@@ -563,3 +563,77 @@ func TestFaceDocumentExamples(t *testing.T) {
 		t.Fatalf("visit detail %v %v", times, err)
 	}
 }
+
+// The camera's own refusals of values the adapter would not send, each
+// with the code decided for it (sim/doc.go "Face library").
+func TestFaceCodesOfTheSimulator(t *testing.T) {
+	_, c := activated(t)
+	ctx := context.Background()
+	if err := c.CreateGroup(ctx, "vip", 10, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.AddFace(ctx, "vip", FaceData{}, photo(t, 1, 320, 240, 90)); err != nil {
+		t.Fatal(err)
+	}
+	day := map[string]string{"start_time": "1700000000", "end_time": "1700086400", "order": "5"}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		p := map[string]string{}
+		for k, v := range base {
+			p[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] == "-" {
+				delete(p, kv[i])
+				continue
+			}
+			p[kv[i]] = kv[i+1]
+		}
+		return p
+	}
+	cases := []struct {
+		name, path string
+		params     map[string]string
+		files      []File
+		kind       vendors.Kind
+		code       int
+	}{
+		{"update: bad new name", "/face/updateGroup", map[string]string{"old_name": "vip", "name": " v", "capacity": "10"}, nil, vendors.KindInvalidParam, CodeGroupName},
+		{"update: capacity 0", "/face/updateGroup", map[string]string{"old_name": "vip", "name": "vip", "capacity": "0"}, nil, vendors.KindInvalidParam, CodeParam},
+		{"update: over 30000", "/face/updateGroup", map[string]string{"old_name": "vip", "name": "vip", "capacity": "25000"}, nil, vendors.KindGroupFull, CodeGroupLimit},
+		{"add face: no photo", "/face/addFace", map[string]string{"group_name": "vip"}, nil, vendors.KindPhotoRejected, CodePhoto},
+		{"add face: faceid not numeric", "/face/addFace", map[string]string{"group_name": "vip", "faceid": "Vip11024"}, []File{{Field: "pic", Name: "a.jpg", Data: photo(t, 1, 320, 240, 90)}}, vendors.KindInvalidParam, CodeParam},
+		{"add face: faceid in use", "/face/addFace", map[string]string{"group_name": "vip", "faceid": "1"}, []File{{Field: "pic", Name: "a.jpg", Data: photo(t, 1, 320, 240, 90)}}, vendors.KindInvalidParam, CodeParam},
+		{"add face: unknown group", "/face/addFace", map[string]string{"group_name": "nope"}, []File{{Field: "pic", Name: "a.jpg", Data: photo(t, 1, 320, 240, 90)}}, vendors.KindGroupUnknown, CodeGroupUnknown},
+		{"update face: photo refused", "/face/updateFace", map[string]string{"group_name": "vip", "faceid": "1"}, []File{{Field: "pic", Name: "a.jpg", Data: flat(t)}}, vendors.KindPhotoRejected, CodeNoFace},
+		{"update face: age out of range", "/face/updateFace", map[string]string{"group_name": "vip", "faceid": "1", "age": "101"}, nil, vendors.KindInvalidParam, CodeParam},
+		{"delete: num mismatch", "/face/deleteFace", map[string]string{"group_name": "vip", "faceid_list": `["1"]`, "num": "2"}, nil, vendors.KindInvalidParam, CodeParam},
+		{"list: page_size 0", "/face/getFaceList", map[string]string{"group_name": "vip", "page_size": "0"}, nil, vendors.KindInvalidParam, CodeParam},
+		{"arrival: num 11", "/face/getFaceByArrival", map[string]string{"group_name": "vip", "num": "11"}, nil, vendors.KindInvalidParam, CodeParam},
+		{"arrival: empty group", "/face/getFaceByArrival", map[string]string{"group_name": "stranger"}, nil, vendors.KindFaceNotInGroup, CodeFaceUnknown},
+		{"visitors: no start", "/peopleFlow/getVisitorList", with(day, "start_time", "-"), nil, vendors.KindOther, 266},
+		{"visitors: end before start", "/peopleFlow/getVisitorList", with(day, "end_time", "1600000000"), nil, vendors.KindOther, 267},
+		{"visitors: order 0", "/peopleFlow/getVisitorList", with(day, "order", "0"), nil, vendors.KindOther, 268},
+		{"visitors: unknown group", "/peopleFlow/getVisitorList", with(day, "group_name", "nope"), nil, vendors.KindGroupUnknown, 269},
+		{"visitors: gender 3", "/peopleFlow/getVisitorList", with(day, "gender", "3"), nil, vendors.KindOther, 270},
+		{"visitors: age_range 9", "/peopleFlow/getVisitorList", with(day, "age_range", "9"), nil, vendors.KindOther, 271},
+		{"visitors: age 0", "/peopleFlow/getVisitorList", with(day, "age", "0"), nil, vendors.KindOther, 272},
+		{"visitors: attribute the group lacks", "/peopleFlow/getVisitorList", with(day, "group_name", "vip", "item1", "x"), nil, vendors.KindInvalidParam, 273},
+		{"visitors: page_num 0", "/peopleFlow/getVisitorList", with(day, "page_num", "0"), nil, vendors.KindOther, 274},
+		{"visitors: page_size 101", "/peopleFlow/getVisitorList", with(day, "page_size", "101"), nil, vendors.KindOther, 281},
+		{"visitors: nobody seen", "/peopleFlow/getVisitorList", day, nil, vendors.KindOther, CodeNoRecord},
+		{"visit detail: unknown face", "/peopleFlow/getFaceVisitDetail", with(day, "faceid", "404"), nil, vendors.KindFaceUnknown, CodeVisitFace},
+		{"visit detail: end before start", "/peopleFlow/getFaceVisitDetail", with(day, "faceid", "1", "end_time", "1"), nil, vendors.KindOther, 267},
+	}
+	for _, tc := range cases {
+		err := c.call(ctx, request{Path: tc.path, Params: tc.params, Files: tc.files}, nil)
+		var ve *vendors.Error
+		if !errors.As(err, &ve) || ve.Kind != tc.kind || (tc.code != 0 && ve.Code != tc.code) {
+			t.Errorf("%s: got %v, want %s %d", tc.name, err, tc.kind, tc.code)
+		}
+	}
+	// Read through the adapter, an empty group has nobody absent and an
+	// unvisited range nobody on top.
+	if list, err := c.FacesByArrival(ctx, "stranger", 3); err != nil || len(list) != 0 {
+		t.Fatalf("empty group: %v %v", list, err)
+	}
+}
