@@ -36,6 +36,7 @@ const (
 // SenseLink server.
 type DevicesEnv struct {
 	LAN                                *lansim.Camera
+	LANFaces                           *lansim.Camera // in a shop, activated, with faces (faces_lan.go)
 	Discovery                          *lansim.Responder
 	LANAppID, LANSecret, LANActivation string
 	SenseLink                          *slsim.Server
@@ -98,6 +99,9 @@ func startDevices(e *Env, cert tls.Certificate) (*DevicesEnv, error) {
 	seedLANRecordings(cam, time.Now())
 	d.LAN = cam
 	d.stop = append(d.stop, cam.Close)
+	if err := startLANFaces(e, d, camCert); err != nil {
+		return nil, err
+	}
 	if d.Discovery, err = lansim.ListenDiscovery("127.0.0.1:0", cam); err != nil {
 		return nil, err
 	}
@@ -166,6 +170,9 @@ func seedSenseLink(s *slsim.Server, key, secret string) {
 }
 
 func (d *DevicesEnv) save() error {
+	if err := d.saveLANFaces(); err != nil {
+		return err
+	}
 	b, err := json.Marshal(d.LAN.State())
 	if err != nil {
 		return err
@@ -238,6 +245,9 @@ func SeedDevices(ctx context.Context, st *models.Store, acc *accounts.Service, l
 				return err
 			}
 		}
+	}
+	if err := seedLANFacesCamera(ctx, st, d); err != nil {
+		return fmt.Errorf("demo: LAN faces camera: %w", err)
 	}
 	if cam, err := st.CameraBySN(ctx, sunmilan.Name, DemoLANSN); err == nil {
 		cam.Address = d.LAN.Addr()

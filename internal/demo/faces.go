@@ -41,6 +41,9 @@ type demoPerson struct {
 // then enrolled), and strangers the "cameras" saw, with visits, so lists,
 // visit counts and "not seen for longest" have something to show.
 func SeedFaces(ctx context.Context, st *models.Store, svc *faces.Service, env *Env) error {
+	if err := seedLANFaces(ctx, st, svc, env); err != nil {
+		return err
+	}
 	done, err := st.Setting(ctx, settingFacesSeeded)
 	if err != nil || done != "" {
 		return err
@@ -63,7 +66,7 @@ func SeedFaces(ctx context.Context, st *models.Store, svc *faces.Service, env *E
 		if err := svc.SyncGroups(ctx, sh); err != nil {
 			return fmt.Errorf("shop %s: %w", sh.Name, err)
 		}
-		vip, err := svc.CreateGroup(ctx, system, sh, faces.GroupInput{Kind: vendors.GroupMember, Name: "金卡会员",
+		vip, err := svc.CreateGroup(ctx, system, sh, "", faces.GroupInput{Kind: vendors.GroupMember, Name: "金卡会员",
 			Description: "到店可识别的金卡会员", Capacity: 500, CustomKeys: [5]string{"会员等级", "偏好"}})
 		if err != nil {
 			return fmt.Errorf("shop %s: member group: %w", sh.Name, err)
@@ -75,6 +78,7 @@ func SeedFaces(ctx context.Context, st *models.Store, svc *faces.Service, env *E
 		var staff, stranger models.FaceGroup
 		for _, g := range groups {
 			switch {
+			case g.Source != "": // a camera's library (faces_lan.go)
 			case g.Kind == string(vendors.GroupStaff) && g.IsDefault:
 				staff = g
 			case g.Kind == string(vendors.GroupStranger) && g.IsDefault:

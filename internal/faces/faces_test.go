@@ -95,7 +95,7 @@ func TestEnrollRefusals(t *testing.T) {
 func TestVendorRefusalThenRetry(t *testing.T) {
 	e := newEnv(t, 0)
 	ctx := context.Background()
-	g, err := e.svc.CreateGroup(ctx, e.admin, e.shop, faces.GroupInput{Kind: vendors.GroupMember, Name: "VIP", Capacity: 1})
+	g, err := e.svc.CreateGroup(ctx, e.admin, e.shop, "", faces.GroupInput{Kind: vendors.GroupMember, Name: "VIP", Capacity: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestGroups(t *testing.T) {
 	if err := e.svc.DeleteGroup(ctx, e.admin, e.shop, regular); !errors.Is(err, faces.ErrDefaultGroup) {
 		t.Fatalf("delete default: %v", err)
 	}
-	vip, err := e.svc.CreateGroup(ctx, e.admin, e.shop, faces.GroupInput{Kind: vendors.GroupMember, Name: "VIP",
+	vip, err := e.svc.CreateGroup(ctx, e.admin, e.shop, "", faces.GroupInput{Kind: vendors.GroupMember, Name: "VIP",
 		Description: "gold", CustomKeys: [5]string{"level"}})
 	if err != nil || vip.Kind != "member" || vip.VendorGroupID == "" || vip.CustomKey1 != "level" {
 		t.Fatalf("create %+v %v", vip, err)
@@ -300,7 +300,7 @@ func TestGroups(t *testing.T) {
 	if g, _ := e.st.FaceGroup(ctx, e.shop.ID, vip.ID); g.Kind != "member" {
 		t.Fatalf("kind after sync %s", g.Kind)
 	}
-	if _, err := e.svc.CreateGroup(ctx, e.admin, e.shop, faces.GroupInput{Kind: vendors.GroupMember, Name: "VIP"}); vendors.KindOf(err) != vendors.KindGroupExists {
+	if _, err := e.svc.CreateGroup(ctx, e.admin, e.shop, "", faces.GroupInput{Kind: vendors.GroupMember, Name: "VIP"}); vendors.KindOf(err) != vendors.KindGroupExists {
 		t.Fatalf("duplicate name: %v", err)
 	}
 	f, _ := e.enroll(vip, "A", astronaut(t))

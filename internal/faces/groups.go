@@ -2,6 +2,7 @@ package faces
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,14 +22,23 @@ func fromVendorGroup(g vendors.FaceGroup) models.FaceGroup {
 	return m
 }
 
-// SyncGroups pulls the shop's groups from its vendor. Groups the vendor no
-// longer has go, with their faces (deleted through the deletion flow, so
-// their photos go too and the deletion is on record).
+// SyncGroups pulls the shop's groups from each of its libraries. Groups a
+// library no longer has go, with their faces (deleted through the deletion
+// flow, so their photos go too and the deletion is on record). A library
+// that fails does not stop the others.
 func (s *Service) SyncGroups(ctx context.Context, shop models.Shop) error {
-	l, err := s.library(ctx, shop)
+	ls, err := s.libraries(ctx, shop)
 	if err != nil {
 		return err
 	}
+	var errs []error
+	for _, l := range ls {
+		errs = append(errs, s.syncGroups(ctx, shop, l))
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) syncGroups(ctx context.Context, shop models.Shop, l *library) error {
 	list, err := l.lib.FaceGroups(ctx, l.ref)
 	if err != nil {
 		return err
@@ -73,9 +83,10 @@ func (s *Service) dropGroup(ctx context.Context, shop models.Shop, g models.Face
 // GroupInput is what a user sets on a group.
 type GroupInput = vendors.GroupInput
 
-// CreateGroup creates a group at the vendor, then here.
-func (s *Service) CreateGroup(ctx context.Context, actor models.Actor, shop models.Shop, in GroupInput) (models.FaceGroup, error) {
-	l, err := s.library(ctx, shop)
+// CreateGroup creates a group in the shop's library named lib (its first
+// when ""), at the vendor, then here.
+func (s *Service) CreateGroup(ctx context.Context, actor models.Actor, shop models.Shop, lib string, in GroupInput) (models.FaceGroup, error) {
+	l, err := s.library(ctx, shop, lib)
 	if err != nil {
 		return models.FaceGroup{}, err
 	}
@@ -108,6 +119,9 @@ func (s *Service) UpdateGroup(ctx context.Context, actor models.Actor, shop mode
 		return err
 	}
 	before := g.Name
+	if n, ok := l.adapter.(groupsByName); ok && n.GroupsByName() {
+		g.VendorGroupID = in.Name // the id was the old name
+	}
 	// Read the group back: the vendor may keep what an empty field did not
 	// clear (empty values are never sent), and the page should say what the
 	// vendor has.

@@ -23,6 +23,7 @@ import (
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmicloud"
 	"storelens/internal/vendors/sunmicloud/sim"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // env is the faces service over a temporary database and photo store,
@@ -36,6 +37,7 @@ type env struct {
 	other models.Shop // linked to 560279010302
 	admin models.Actor
 	dir   string
+	acc   *accounts.Service
 }
 
 const (
@@ -66,13 +68,14 @@ func newEnv(t testing.TB, delay time.Duration) *env {
 	box, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
 	reg := vendors.NewRegistry(srv.Client())
 	reg.Register(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
+	reg.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	a, err := acc.Create(ctx, models.Actor{}, accounts.Input{Vendor: sunmicloud.Name, Name: "Sunmi", BaseURL: srv.URL + "/openapi",
 		AppID: appID, Secret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, st: st, sim: s, dir: dir, admin: models.Actor{Username: "admin", IP: "127.0.0.1"}}
+	e := &env{t: t, st: st, sim: s, dir: dir, admin: models.Actor{Username: "admin", IP: "127.0.0.1"}, acc: acc}
 	e.shop = models.Shop{Name: "Shop A", SunmiAccountID: &a.ID, SunmiShopNo: "560279010301"}
 	e.other = models.Shop{Name: "Shop B", SunmiAccountID: &a.ID, SunmiShopNo: "560279010302"}
 	for _, sh := range []*models.Shop{&e.shop, &e.other} {

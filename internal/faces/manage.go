@@ -66,6 +66,9 @@ func (s *Service) MoveFaces(ctx context.Context, actor models.Actor, shop models
 		if err != nil {
 			return moved, err
 		}
+		if g.Vendor != target.Vendor || g.Source != target.Source {
+			return moved, ErrOtherLibrary
+		}
 		vids := make([]string, len(fs))
 		lids := make([]uint, len(fs))
 		names := make([]string, len(fs))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"storelens/internal/models"
@@ -95,12 +96,28 @@ func (s *Service) ResolvePending(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// resolveShop resolves one shop's open faces in one vendor exchange.
+// resolveShop resolves one shop's open faces, one exchange per library.
 func (s *Service) resolveShop(ctx context.Context, shop models.Shop, fs []models.Face) error {
-	l, err := s.library(ctx, shop)
-	if err != nil {
-		return err
+	byLib := map[string][]models.Face{}
+	for _, f := range fs {
+		k := LibraryKey(f.Vendor, f.Source)
+		byLib[k] = append(byLib[k], f)
 	}
+	var errs []error
+	for key, list := range byLib {
+		l, err := s.library(ctx, shop, key)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		errs = append(errs, s.resolveLibrary(ctx, shop, l, list))
+	}
+	return errors.Join(errs...)
+}
+
+// resolveLibrary resolves a library's open faces in one vendor exchange.
+func (s *Service) resolveLibrary(ctx context.Context, shop models.Shop, l *library, fs []models.Face) error {
+	var err error
 	pf, ok := l.adapter.(vendors.PendingFaces)
 	if !ok {
 		return nil // the vendor answers AddFace with the face: nothing is ever pending there
@@ -241,7 +258,7 @@ func (s *Service) Reconcile(ctx context.Context, shop models.Shop) (ReconcileRes
 	if err := s.SyncGroups(ctx, shop); err != nil {
 		return res, err
 	}
-	l, err := s.library(ctx, shop)
+	ls, err := s.libraries(ctx, shop)
 	if err != nil {
 		return res, err
 	}
@@ -250,9 +267,11 @@ func (s *Service) Reconcile(ctx context.Context, shop models.Shop) (ReconcileRes
 		return res, err
 	}
 	for _, g := range groups {
-		if g.Vendor != l.vendor || g.Source != l.source {
+		i := slices.IndexFunc(ls, func(l *library) bool { return l.vendor == g.Vendor && l.source == g.Source })
+		if i < 0 {
 			continue
 		}
+		l := ls[i]
 		list, err := allFaces(ctx, l, g.VendorGroupID)
 		if err != nil {
 			return res, err

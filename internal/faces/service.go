@@ -58,6 +58,7 @@ var (
 	ErrNoPhotoHere     = errors.New("faces: this face has no photo in StoreLens")
 	ErrSameGroup       = errors.New("faces: the faces are already in that group")
 	ErrNotLinked       = cameras.ErrNotLinked
+	ErrOtherLibrary    = errors.New("faces: faces move only between groups of one face library")
 )
 
 // DuplicateError refuses a photo already enrolled in the shop.
@@ -83,9 +84,11 @@ func (s *Service) log() *slog.Logger {
 
 // library is one face library of a shop: the vendor, the library within
 // it (source: "" for a shop-level library such as Sunmi cloud's, a camera
-// SN for a camera on the LAN) and the adapter's capability.
+// SN for a camera on the LAN) and the adapter's capability. libraries.go
+// opens them.
 type library struct {
 	vendor, source string
+	label          string // how the pages name it besides the vendor
 	account        *uint
 	ref            vendors.ShopRef
 	adapter        vendors.Adapter
@@ -95,41 +98,12 @@ type library struct {
 // sunmiVendor is the vendor name of a shop's Sunmi cloud library.
 const sunmiVendor = "sunmicloud"
 
-// library opens the shop's face library. Today that is the shop's Sunmi
-// cloud account; the LAN camera and SenseLink adapters add theirs here
-// (by the group's vendor and source) when they implement FaceLibrary.
-func (s *Service) library(ctx context.Context, shop models.Shop) (*library, error) {
-	if !shop.HasSunmi() {
-		return nil, ErrNotLinked
-	}
-	ad, err := s.Accounts.Adapter(ctx, *shop.SunmiAccountID)
-	if err != nil {
-		return nil, err
-	}
-	fl, err := vendors.AsFaceLibrary(ad)
-	if err != nil {
-		return nil, err
-	}
-	return &library{vendor: sunmiVendor, account: shop.SunmiAccountID, adapter: ad, lib: fl,
-		ref: vendors.ShopRef{ShopNo: shop.SunmiShopNo, ShopID: shop.SunmiShopID, CompanyNo: shop.SunmiCompanyNo}}, nil
-}
-
-// libraryOf opens the library a group belongs to.
-func (s *Service) libraryOf(ctx context.Context, shop models.Shop, g models.FaceGroup) (*library, error) {
-	l, err := s.library(ctx, shop)
-	if err != nil {
-		return nil, err
-	}
-	if l.vendor != g.Vendor || l.source != g.Source {
-		return nil, fmt.Errorf("faces: group %d is in library %s/%s: %w", g.ID, g.Vendor, g.Source, vendors.ErrUnsupported)
-	}
-	return l, nil
-}
-
 // Caps are the face features a shop's vendor offers: pages show only these.
 type Caps struct {
 	Library     bool
 	Vendor      string
+	Key         string              // the library these are of
+	Libraries   []LibraryInfo       // every library of the shop, to choose from
 	GroupKinds  []vendors.GroupKind // kinds a user may create
 	Rules       bool                // stranger-to-regular rule
 	Search      bool                // who is this?
@@ -139,17 +113,24 @@ type Caps struct {
 	PhotoCheck  bool                // the vendor's own photo check
 }
 
-// Capabilities opens the shop's library and says what it offers. A shop
-// without a face vendor has no Library; err is only for failures opening it.
-func (s *Service) Capabilities(ctx context.Context, shop models.Shop) (Caps, error) {
-	l, err := s.library(ctx, shop)
+// Capabilities opens the shop's library named key (its first when "") and
+// says what it offers. A shop without a face library has no Library; err
+// is only for failures opening it.
+func (s *Service) Capabilities(ctx context.Context, shop models.Shop, key string) (Caps, error) {
+	ls, err := s.libraries(ctx, shop)
 	if errors.Is(err, ErrNotLinked) || errors.Is(err, vendors.ErrUnsupported) {
 		return Caps{}, nil
 	}
 	if err != nil {
 		return Caps{}, err
 	}
-	c := Caps{Library: true, Vendor: l.vendor, GroupKinds: []vendors.GroupKind{vendors.GroupStaff, vendors.GroupMember, vendors.GroupCustom}}
+	l := ls[0]
+	for _, x := range ls {
+		if x.Key() == key {
+			l = x
+		}
+	}
+	c := Caps{Library: true, Vendor: l.vendor, Key: l.Key(), GroupKinds: []vendors.GroupKind{vendors.GroupStaff, vendors.GroupMember, vendors.GroupCustom}}
 	if k, ok := l.adapter.(interface{ GroupKinds() []vendors.GroupKind }); ok {
 		c.GroupKinds = k.GroupKinds()
 	}
@@ -159,12 +140,21 @@ func (s *Service) Capabilities(ctx context.Context, shop models.Shop) (Caps, err
 	_, c.TopVisitors = l.adapter.(vendors.VisitorRanking)
 	_, c.Lapsed = l.adapter.(vendors.LapsedFaces)
 	_, c.PhotoCheck = l.adapter.(vendors.PhotoChecker)
+	for _, x := range ls {
+		c.Libraries = append(c.Libraries, LibraryInfo{Key: x.Key(), Vendor: x.vendor, Source: x.source, Label: x.label})
+	}
 	return c, nil
 }
 
 // CanEnroll reports whether the shop has a face library at all (cheap: no
-// secret is opened), for the shop's tabs.
-func CanEnroll(shop *models.Shop) bool { return shop.HasSunmi() }
+// secret is opened, one count), for the shop's tabs.
+func (s *Service) CanEnroll(shop *models.Shop) bool {
+	if shop.HasSunmi() {
+		return true
+	}
+	ok, err := s.Store.HasLANFaceCameras(context.Background(), shop.ID)
+	return err == nil && ok
+}
 
 // Consent is the person's consent to the enrollment (PIPL): who collected
 // it, for what purpose, when.

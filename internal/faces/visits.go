@@ -60,12 +60,12 @@ func (s *Service) matches(ctx context.Context, shop models.Shop, l *library, lis
 
 // FindFace asks the vendor who the person in a checked photo is ("who is
 // this?", vendors.FaceSearch, 003 getFaceByPicture). found is false when
-// nobody enrolled matches.
-func (s *Service) FindFace(ctx context.Context, shop models.Shop, st Staged) (Match, bool, error) {
+// nobody enrolled matches. lib names the library asked ("" its first).
+func (s *Service) FindFace(ctx context.Context, shop models.Shop, lib string, st Staged) (Match, bool, error) {
 	if st.FaceErr != nil {
 		return Match{}, false, st.FaceErr
 	}
-	l, err := s.library(ctx, shop)
+	l, err := s.library(ctx, shop, lib)
 	if err != nil {
 		return Match{}, false, err
 	}
@@ -88,8 +88,10 @@ func (s *Service) FindFace(ctx context.Context, shop models.Shop, st Staged) (Ma
 	return ms[0], true, nil
 }
 
-// VisitorQuery selects the top visitors of a range; GroupID is local.
+// VisitorQuery selects the top visitors of a range in the library named
+// Library ("" the shop's first); GroupID is local.
 type VisitorQuery struct {
+	Library  string
 	From, To time.Time
 	GroupID  uint
 	Gender   vendors.Gender
@@ -100,7 +102,7 @@ type VisitorQuery struct {
 // TopVisitors lists the faces seen most often in a range, as the vendor
 // counts them (vendors.VisitorRanking, 003 getVisitorList).
 func (s *Service) TopVisitors(ctx context.Context, shop models.Shop, q VisitorQuery) ([]Match, error) {
-	l, err := s.library(ctx, shop)
+	l, err := s.library(ctx, shop, q.Library)
 	if err != nil {
 		return nil, err
 	}

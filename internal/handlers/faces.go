@@ -23,7 +23,7 @@ func (s *Server) registerFaces(rt routes) {
 	if s.Faces.Service == nil {
 		return
 	}
-	s.shopTabs = append(s.shopTabs, shopTab{Key: "tab.faces", Path: "/faces", Name: "faces", Show: faces.CanEnroll})
+	s.shopTabs = append(s.shopTabs, shopTab{Key: "tab.faces", Path: "/faces", Name: "faces", Show: s.Faces.Service.CanEnroll})
 	f := rt.shop.Group("/faces")
 	f.GET("", s.FacesOverview)
 	f.POST("/sync", s.SyncFaces)

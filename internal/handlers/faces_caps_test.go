@@ -16,8 +16,8 @@ import (
 // lanLike is the Sunmi cloud adapter plus the capabilities only the camera
 // on the LAN offers (003: getFaceByPicture, getFaceVisitDetail,
 // getVisitorList, getFaceByArrival), answered from the simulator's state.
-// The LAN adapter is not part of this branch: this double lets the pages
-// that it will serve be tested now, through the same interfaces.
+// It tests the pages through the capability interfaces with the cloud
+// simulator's data; faces_lan_test.go tests them with the real LAN adapter.
 type lanLike struct {
 	*sunmicloud.Client
 	sim *sim.Server

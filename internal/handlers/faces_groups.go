@@ -21,7 +21,7 @@ func (s *Server) FacesOverview(c *gin.Context) {
 	sh := currentShop(c)
 	l := loc(c)
 	ctx := c.Request.Context()
-	caps, err := s.Faces.Service.Capabilities(ctx, *sh)
+	caps, err := s.Faces.Service.Capabilities(ctx, *sh, faceLib(c))
 	if err != nil && !isVendorSide(err) {
 		s.fail(c, err)
 		return
@@ -32,7 +32,7 @@ func (s *Server) FacesOverview(c *gin.Context) {
 		return
 	}
 	var syncErr string
-	if len(groups) == 0 && caps.Library {
+	if len(groupsOf(groups, caps)) == 0 && caps.Library {
 		vctx, cancel := s.vendorCtx(c)
 		err := s.Faces.Service.SyncGroups(vctx, *sh)
 		cancel()
@@ -60,14 +60,23 @@ func (s *Server) FacesOverview(c *gin.Context) {
 func (s *Server) overviewView(c *gin.Context, sh *models.Shop, caps faces.Caps, groups []models.FaceGroup) (faceview.OverviewView, error) {
 	l := loc(c)
 	base := facesHref(sh.ID)
+	groups = groupsOf(groups, caps)
+	lib := ""
+	if len(caps.Libraries) > 1 {
+		lib = caps.Key
+	}
 	v := faceview.OverviewView{Header: s.shopHeader(c, sh, "faces"), Vendor: s.Registry.Label(caps.Vendor),
-		SyncAction: base + "/sync", NewGroupHref: base + "/groups/new", EnrollHref: enrollHref(sh.ID, 0),
+		SyncAction: base + "/sync", NewGroupHref: withLib(base+"/groups/new", lib), EnrollHref: enrollHref(sh.ID, 0),
 		BulkHref: bulkHref(sh.ID, 0), DeletionsHref: base + "/deletions"}
+	if len(caps.Libraries) > 1 {
+		v.Libraries = s.libraryTabs(sh, caps)
+		v.Vendor = s.currentLibraryLabel(caps)
+	}
 	if caps.Search {
-		v.SearchHref = base + "/search"
+		v.SearchHref = withLib(base+"/search", lib)
 	}
 	if caps.TopVisitors || caps.Lapsed {
-		v.VisitorsHref = base + "/visitors"
+		v.VisitorsHref = withLib(base+"/visitors", lib)
 	}
 	counts, err := s.Store.CountFaces(c.Request.Context(), sh.ID)
 	if err != nil {
@@ -223,7 +232,7 @@ func (s *Server) SetFaceRule(c *gin.Context) {
 			return
 		}
 	}
-	caps, _ := s.Faces.Service.Capabilities(ctx, *sh)
+	caps, _ := s.Faces.Service.Capabilities(ctx, *sh, faces.LibraryKey(stranger.Vendor, stranger.Source))
 	v, err := s.overviewView(c, sh, caps, groups)
 	if err != nil {
 		s.fail(c, err)
@@ -293,7 +302,7 @@ func (s *Server) groupFormView(c *gin.Context, sh *models.Shop, g *models.FaceGr
 	v := faceview.GroupFormView{Header: s.shopHeader(c, sh, "faces"), IsNew: g == nil, Name: f.Name, Description: f.Description,
 		Capacity: f.Capacity, Kind: f.Kind, Keys: f.Keys, Errors: errs, Error: msg}
 	if g == nil {
-		v.Action, v.Cancel = facesHref(sh.ID)+"/groups", facesHref(sh.ID)
+		v.Action, v.Cancel = withLib(facesHref(sh.ID)+"/groups", faceLib(c)), withLib(facesHref(sh.ID), faceLib(c))
 		for _, k := range kinds {
 			v.Kinds = append(v.Kinds, faceview.Option{Value: string(k), Label: l.T("faces.kind." + string(k)), Selected: string(k) == f.Kind})
 		}
@@ -306,12 +315,15 @@ func (s *Server) groupFormView(c *gin.Context, sh *models.Shop, g *models.FaceGr
 // NewFaceGroup shows the create-group form.
 func (s *Server) NewFaceGroup(c *gin.Context) {
 	sh := currentShop(c)
-	caps, err := s.Faces.Service.Capabilities(c.Request.Context(), *sh)
+	caps, err := s.Faces.Service.Capabilities(c.Request.Context(), *sh, faceLib(c))
 	if err != nil && !isVendorSide(err) {
 		s.fail(c, err)
 		return
 	}
 	f := groupForm{Kind: string(vendors.GroupMember), Capacity: "1000"}
+	if len(caps.GroupKinds) == 1 {
+		f.Kind = string(caps.GroupKinds[0])
+	}
 	s.render(c, http.StatusOK, faceview.GroupForm(s.groupFormView(c, sh, nil, f, caps.GroupKinds, nil, "")))
 }
 
@@ -319,7 +331,7 @@ func (s *Server) NewFaceGroup(c *gin.Context) {
 func (s *Server) CreateFaceGroup(c *gin.Context) {
 	sh := currentShop(c)
 	l := loc(c)
-	caps, err := s.Faces.Service.Capabilities(c.Request.Context(), *sh)
+	caps, err := s.Faces.Service.Capabilities(c.Request.Context(), *sh, faceLib(c))
 	if err != nil && !isVendorSide(err) {
 		s.fail(c, err)
 		return
@@ -332,7 +344,7 @@ func (s *Server) CreateFaceGroup(c *gin.Context) {
 	}
 	ctx, cancel := s.vendorCtx(c)
 	defer cancel()
-	g, err := s.Faces.Service.CreateGroup(ctx, actor(c), *sh, in)
+	g, err := s.Faces.Service.CreateGroup(ctx, actor(c), *sh, caps.Key, in)
 	if err != nil {
 		msg := explain(l, err)
 		if msg == "" {
@@ -448,7 +460,7 @@ func (s *Server) GroupFaces(c *gin.Context) {
 	for _, f := range list {
 		v.Faces = append(v.Faces, faceCard(l, sh.ID, f, tz))
 	}
-	for _, o := range groupOptions(l, groups, 0) {
+	for _, o := range groupOptions(l, sameLibrary(groups, *g), 0) {
 		if o.Value != strconv.FormatUint(uint64(g.ID), 10) {
 			v.MoveTargets = append(v.MoveTargets, o)
 		}

@@ -58,7 +58,7 @@ func (s *Server) faceView(c *gin.Context, sh *models.Shop, f models.Face, groups
 	if f.ThumbHash != "" {
 		v.Thumb = facePhotoHref(sh.ID, f.ThumbHash)
 	}
-	for _, o := range groupOptions(l, groups, 0) {
+	for _, o := range groupOptions(l, sameLibrary(groups, g), 0) {
 		if o.Value != strconv.FormatUint(uint64(f.GroupID), 10) {
 			v.MoveTargets = append(v.MoveTargets, o)
 		}

@@ -32,6 +32,7 @@ import (
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmicloud"
 	"storelens/internal/vendors/sunmicloud/sim"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // facesApp is testApp with the faces area wired: the real router, the
@@ -73,6 +74,7 @@ func newFacesApp(t *testing.T, wrap ...func(*sunmicloud.Client, *sim.Server) ven
 		}
 	}
 	reg.Register(sunmicloud.Name, sunmicloud.Label, factory)
+	reg.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: simSrv.Client()}
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)

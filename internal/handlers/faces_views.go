@@ -94,6 +94,11 @@ func purposeLabel(l *i18n.Localizer, p string) string {
 
 func groupOptions(l *i18n.Localizer, gs []models.FaceGroup, selected uint, skipKinds ...string) []faceview.Option {
 	var out []faceview.Option
+	// Groups of several libraries: a camera's are marked with its SN.
+	mixed := false
+	for _, g := range gs {
+		mixed = mixed || g.Vendor != gs[0].Vendor || g.Source != gs[0].Source
+	}
 	for _, g := range gs {
 		skip := false
 		for _, k := range skipKinds {
@@ -102,8 +107,11 @@ func groupOptions(l *i18n.Localizer, gs []models.FaceGroup, selected uint, skipK
 		if skip {
 			continue
 		}
-		out = append(out, faceview.Option{Value: strconv.FormatUint(uint64(g.ID), 10),
-			Label: g.Name + " (" + l.T("faces.kind."+g.Kind) + ")", Selected: g.ID == selected})
+		label := g.Name + " (" + l.T("faces.kind."+g.Kind) + ")"
+		if mixed && g.Source != "" {
+			label += " · " + g.Source
+		}
+		out = append(out, faceview.Option{Value: strconv.FormatUint(uint64(g.ID), 10), Label: label, Selected: g.ID == selected})
 	}
 	return out
 }
@@ -172,6 +180,8 @@ func facesMessage(l *i18n.Localizer, err error) string {
 		return l.T("faces.error.no_photo")
 	case errors.Is(err, faces.ErrSameGroup):
 		return l.T("faces.error.same_group")
+	case errors.Is(err, faces.ErrOtherLibrary):
+		return l.T("faces.error.other_library")
 	case errors.Is(err, faces.ErrTooManyPhotos):
 		return l.Tf("faces.error.too_many", map[string]any{"Max": faces.MaxBatch})
 	}

@@ -22,6 +22,9 @@ func matchRow(l *i18n.Localizer, sh *models.Shop, groups []models.FaceGroup, m f
 	tz := zone(sh.Timezone)
 	r := faceview.MatchRow{Name: m.Vendor.Name, Gender: genderLabel(l, string(m.Vendor.Gender)), Age: ageLabel(l, int(m.Vendor.Age)),
 		Visits: strconv.Itoa(m.Vendor.Visits), LastVisit: formatTime(timeOrNil(m.Vendor.LastVisit), tz)}
+	if m.Local != nil && m.Local.Name != "" {
+		r.Name = m.Local.Name // the camera keeps no names: ours is the one
+	}
 	if r.Name == "" {
 		r.Name = l.T("faces.unnamed")
 	}
@@ -47,17 +50,20 @@ func timeOrNil(t time.Time) *time.Time {
 }
 
 func (s *Server) searchView(c *gin.Context, sh *models.Shop) faceview.SearchView {
-	return faceview.SearchView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/search", Back: facesHref(sh.ID)}
+	lib := faceLib(c)
+	v := faceview.SearchView{Header: s.shopHeader(c, sh, "faces"), Action: withLib(facesHref(sh.ID)+"/search", lib), Back: withLib(facesHref(sh.ID), lib)}
+	if caps, err := s.Faces.Service.Capabilities(c.Request.Context(), *sh, lib); err == nil {
+		v.Library = s.currentLibraryLabel(caps)
+		if !caps.Search {
+			v.Error = loc(c).T("vendor.unsupported")
+		}
+	}
+	return v
 }
 
-// FaceSearchForm is "who is this?".
+// FaceSearchForm is "who is this?" in the library ?lib= names.
 func (s *Server) FaceSearchForm(c *gin.Context) {
-	sh := currentShop(c)
-	v := s.searchView(c, sh)
-	if caps, err := s.Faces.Service.Capabilities(c.Request.Context(), *sh); err == nil && !caps.Search {
-		v.Error = loc(c).T("vendor.unsupported")
-	}
-	s.render(c, http.StatusOK, faceview.Search(v))
+	s.render(c, http.StatusOK, faceview.Search(s.searchView(c, currentShop(c))))
 }
 
 // FaceSearch checks the photo (one face), then asks the vendor who it is.
@@ -66,6 +72,7 @@ func (s *Server) FaceSearch(c *gin.Context) {
 	l := loc(c)
 	ctx := c.Request.Context()
 	v := s.searchView(c, sh)
+	v.Error = ""
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxPhotoBody)
 	data, ok, err := s.readPhoto(c, "photo")
 	if err == nil && !ok {
@@ -93,7 +100,7 @@ func (s *Server) FaceSearch(c *gin.Context) {
 	}
 	vctx, cancel := s.vendorCtx(c)
 	defer cancel()
-	m, found, err := s.Faces.Service.FindFace(vctx, *sh, st)
+	m, found, err := s.Faces.Service.FindFace(vctx, *sh, faceLib(c), st)
 	if err != nil {
 		if v.Error = explain(l, err); v.Error == "" {
 			s.fail(c, err)
@@ -120,16 +127,17 @@ func (s *Server) Visitors(c *gin.Context) {
 	sh := currentShop(c)
 	l := loc(c)
 	ctx := c.Request.Context()
-	caps, err := s.Faces.Service.Capabilities(ctx, *sh)
+	caps, err := s.Faces.Service.Capabilities(ctx, *sh, faceLib(c))
 	if err != nil && !isVendorSide(err) {
 		s.fail(c, err)
 		return
 	}
-	groups, err := s.Store.FaceGroups(ctx, sh.ID)
+	all, err := s.Store.FaceGroups(ctx, sh.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	groups := groupsOf(all, caps)
 	tz := zone(sh.Timezone)
 	to := time.Now().In(tz)
 	from := to.AddDate(0, 0, -30)
@@ -142,7 +150,7 @@ func (s *Server) Visitors(c *gin.Context) {
 	g, picked := pickGroup(groups, c.Query("group"))
 	gender, _ := faces.ParseGender(c.Query("gender"))
 	age, _ := faces.ParseAge(c.Query("age"))
-	v := faceview.VisitorsView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/visitors", Back: facesHref(sh.ID),
+	v := faceview.VisitorsView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/visitors", Back: withLib(facesHref(sh.ID), faceLib(c)), Lib: faceLib(c),
 		From: from.Format("2006-01-02"), To: to.Format("2006-01-02"), Genders: genderOptions(l, string(gender)), Ages: ageOptions(l, int(age)),
 		TopOn: caps.TopVisitors, LapsedOn: caps.Lapsed}
 	v.Groups = append([]faceview.Option{{Value: "", Label: l.T("faces.all_groups"), Selected: !picked}}, groupOptions(l, groups, 0)...)
@@ -155,7 +163,7 @@ func (s *Server) Visitors(c *gin.Context) {
 	vctx, cancel := s.vendorCtx(c)
 	defer cancel()
 	if caps.TopVisitors {
-		q := faces.VisitorQuery{From: from, To: to, Gender: gender, Age: age, Limit: 50}
+		q := faces.VisitorQuery{Library: caps.Key, From: from, To: to, Gender: gender, Age: age, Limit: 50}
 		if picked {
 			q.GroupID = g.ID
 		}

@@ -465,6 +465,9 @@ func (s *Store) SyncFaces(ctx context.Context, g FaceGroup, list []VendorFace) (
 			up := map[string]any{"group_id": g.ID, "name": v.Name, "gender": v.Gender, "age_range": v.AgeRange,
 				"custom1": v.Custom[0], "custom2": v.Custom[1], "custom3": v.Custom[2], "custom4": v.Custom[3], "custom5": v.Custom[4],
 				"visits": v.Visits, "last_visit_at": v.LastVisitAt, "vendor_created_at": v.CreatedAt, "synced_at": now}
+			if v.Name == "" {
+				delete(up, "name") // a vendor without names (the camera on the LAN) keeps ours
+			}
 			switch f.State {
 			case FaceMissing:
 				up["state"] = FaceEnrolled
@@ -628,4 +631,22 @@ func (s *Store) stamp(e AuditEntry) *AuditEntry {
 		e.At = s.Now()
 	}
 	return &e
+}
+
+// LANFaceCameras lists a shop's Sunmi cameras on the LAN that keep a face
+// library: activated, with an account, and not an FM010 (face recognition
+// is the FM020's, 003 NOTES 45). By id.
+func (s *Store) LANFaceCameras(ctx context.Context, shopID uint) ([]Camera, error) {
+	var out []Camera
+	err := s.db.WithContext(ctx).Where("shop_id = ? AND vendor = ? AND activated AND lan_account_id IS NOT NULL AND model <> ?",
+		shopID, "sunmilan", "FM010").Order("id").Find(&out).Error
+	return out, err
+}
+
+// HasLANFaceCameras reports whether the shop has such a camera.
+func (s *Store) HasLANFaceCameras(ctx context.Context, shopID uint) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&Camera{}).Where("shop_id = ? AND vendor = ? AND activated AND lan_account_id IS NOT NULL AND model <> ?",
+		shopID, "sunmilan", "FM010").Count(&n).Error
+	return n > 0, err
 }

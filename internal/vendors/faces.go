@@ -218,4 +218,5 @@ const (
 	KindFaceNotInGroup  Kind = "face_not_in_group" // the face is not in the group named
 	KindPhotoRejected   Kind = "photo_rejected"    // the vendor refused the photo (size, content)
 	KindGroupKindNotSup Kind = "group_kind"        // the vendor has no group of that kind
+	KindFaceUnavailable Kind = "face_unavailable"  // the camera has no face recognition (003 211)
 )

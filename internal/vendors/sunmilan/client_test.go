@@ -89,7 +89,7 @@ func TestActivationSignVector(t *testing.T) {
 func TestActivationFlow(t *testing.T) {
 	ctx := context.Background()
 	cam := newSimCamera(t, "C201D8BS00302", "FM020")
-	cam.Update(func(s *sim.State) { s.Groups = append(s.Groups, "vip") })
+	cam.Update(func(s *sim.State) { s.FaceGroups = append(s.FaceGroups, sim.Group{Name: "vip", Capacity: 10}) })
 	c := client(t, cam, "")
 	var seen string
 	c.cfg.OnFirstUse = func(fp string) { seen = fp }
@@ -119,7 +119,7 @@ func TestActivationFlow(t *testing.T) {
 	if err := c.Activate(ctx, cam.SN()); err != nil {
 		t.Fatal(err)
 	}
-	if st := cam.State(); !st.Activated || !reflect.DeepEqual(st.Groups, []string{"stranger", "regular"}) || st.SSID != "WeWork" {
+	if st := cam.State(); !st.Activated || len(st.FaceGroups) != 2 || st.FaceGroups[0].Name != "stranger" || st.FaceGroups[1].Name != "regular" || st.SSID != "WeWork" {
 		t.Fatalf("after activation: %+v", st)
 	}
 	if err := c.SetWifiWithoutAuth(ctx, Wifi{SSID: "x"}); err == nil {

@@ -1,7 +1,10 @@
 // Package sunmilan is the adapter for a Sunmi IPC camera spoken to directly
 // on the shop's LAN (vendor document 003, "IPC OpenAPI"): UDP discovery,
 // activation, device management and the Basic Configurations, people-flow
-// settings, snapshots and event-hook subscriptions.
+// settings, snapshots, event-hook subscriptions, and the camera's own face
+// library (Face Recognition 1-15 with the visitor calls of Customer Flow
+// Statistics 8-9: faces.go typed calls, facelib.go the vendors.FaceLibrary
+// and the capabilities).
 //
 // # The core, and how to add an endpoint group
 //
@@ -56,6 +59,32 @@
 //     that drops a comma before } or ].
 //   - Arrays in forms (event_list) are JSON text, signed as that text
 //     (NOTES "Signing").
+//   - Face library (faces.go, facelib.go). Groups are known by name: a
+//     vendors.FaceGroup's ID is the name, and a rename changes it
+//     (GroupsByName). Custom attributes are names registered with
+//     addFaceInfoItem right after createGroup (and diffed on update);
+//     values are sent and read under those names (the examples' named
+//     keys, NOTES 35), and item1..5 are read too (getFaceByArrival's
+//     example). The camera keeps no person's name: names stay in
+//     StoreLens. addFace takes an age, not a range: the middle of the
+//     chosen range is sent (NOTES 2's 8 ranges); unknown sends none and
+//     the camera infers it. addFace answers the faceid at once, so a face
+//     is never pending. The migration period is whole days, rounded up
+//     (NOTES 34). Moves are updateFace's new_group_name, one face a call.
+//   - Face codes (003 lists them per call, defines none; the simulator
+//     follows the same table, sim/doc.go): 200 bad group name, 201 default
+//     group, 202 group or capacity limit, 204 no such group, 205 group not
+//     empty, 206 group full, 207 face not in group, 208 photo refused
+//     (type, size, resolution), 210 face detection refused, 211 no face
+//     recognition on this model, 212 group name taken, 240-243
+//     attributes, 275 unknown face (visits), 283 nobody matches (read as
+//     "not found"), 280 nobody seen (read as empty); getFace's 2 is an
+//     unknown face. Each maps to a vendors Kind per call (faces.go init).
+//   - "1M" photos: the adapter refuses over 1,000,000 bytes before sending
+//     (the stricter reading); the simulator takes up to 1 MiB. The
+//     example's "facdid", getFaceIDList, start_date and gropu_name are
+//     typos: faceid, getFaceList, start_time and group_name are sent
+//     (NOTES 54-56).
 //   - TLS: the camera's self-signed certificate is pinned by the SHA-256 of
 //     its DER (NOTES 50). A client without a pin accepts the first
 //     certificate and reports it (OnFirstUse); with a pin, any other

@@ -89,8 +89,8 @@ func checkRange(from, to time.Time) error {
 	return check(op, inRange("end_time - start_time", int(to.Sub(from)/time.Second), 1, int(MaxRecordRange/time.Second)))
 }
 
-// Record is one record file on the camera's SD card (about a minute).
-type Record struct {
+// RecordFile is one record file on the camera's SD card (about a minute).
+type RecordFile struct {
 	Start, End time.Time
 	URL        string // https on the camera, with auth_key: fetch with Fetch
 }
@@ -98,7 +98,7 @@ type Record struct {
 // RecordPage is one page of the record list.
 type RecordPage struct {
 	Total   int // eligible files in the range
-	Records []Record
+	Records []RecordFile
 }
 
 // RecordList asks for one page of the record files of from..to (003 Video
@@ -124,15 +124,15 @@ func (c *Client) RecordList(ctx context.Context, from, to time.Time, page, size 
 	}
 	out := RecordPage{Total: int(d.Total)}
 	for _, r := range d.List {
-		out.Records = append(out.Records, Record{Start: time.Unix(int64(r.Start), 0), End: time.Unix(int64(r.End), 0), URL: string(r.URL)})
+		out.Records = append(out.Records, RecordFile{Start: time.Unix(int64(r.Start), 0), End: time.Unix(int64(r.End), 0), URL: string(r.URL)})
 	}
 	return out, nil
 }
 
 // Records lists every record file of from..to, a day at most per call to
 // the camera and 500 files per page.
-func (c *Client) Records(ctx context.Context, from, to time.Time) ([]Record, error) {
-	var out []Record
+func (c *Client) Records(ctx context.Context, from, to time.Time) ([]RecordFile, error) {
+	var out []RecordFile
 	for start := from; start.Before(to); start = start.Add(MaxRecordRange) {
 		end := start.Add(MaxRecordRange)
 		if end.After(to) {

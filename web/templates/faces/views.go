@@ -60,6 +60,7 @@ type RuleForm struct {
 // OverviewView is the faces tab of a shop.
 type OverviewView struct {
 	Header                   shops.Header
+	Libraries                []LibraryTab // shown when the shop has more than one
 	Vendor                   string
 	SyncAction, NewGroupHref string
 	EnrollHref, BulkHref     string
@@ -69,6 +70,13 @@ type OverviewView struct {
 	Groups                   []GroupRow
 	Rule                     *RuleForm
 	Pending, Failed, Missing int
+}
+
+// LibraryTab is one of a shop's face libraries (its Sunmi cloud shop, a
+// camera on the LAN) to choose on the faces pages.
+type LibraryTab struct {
+	Label, Href string
+	Active      bool
 }
 
 // GroupFormView creates or edits a group.
@@ -250,6 +258,7 @@ type MatchRow struct {
 // SearchView is "who is this?": a photo, and the vendor's answer.
 type SearchView struct {
 	Header            shops.Header
+	Library           string // which library is searched, when the shop has several
 	Action, Back      string
 	Preview           *Preview
 	PhotoError, Error string
@@ -262,6 +271,7 @@ type SearchView struct {
 type VisitorsView struct {
 	Header          shops.Header
 	Action, Back    string
+	Lib             string // the library asked, kept by the form
 	From, To        string
 	Groups          []Option
 	Genders, Ages   []Option

@@ -217,6 +217,9 @@ func (c *Camera) SetState(st State) {
 	if c.st.Hooks == nil {
 		c.st.Hooks = map[string][]string{}
 	}
+	if len(c.st.FaceGroups) == 0 { // a state saved before the face library existed
+		c.st.FaceGroups = defaultGroups()
+	}
 }
 
 // State returns a copy of the camera's state.

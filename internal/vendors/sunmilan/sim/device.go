@@ -1,7 +1,5 @@
 package sim
 
-import "slices"
-
 // 003 Device Management.
 func init() {
 	register("/device/activate", authActivation, activate)
@@ -26,7 +24,7 @@ func activate(c *Camera, q *Request) (int, any) {
 		return codeNoInternet, nil
 	}
 	c.st.Activated = true
-	c.st.Groups = slices.Clone(defaultGroups)
+	c.st.FaceGroups, c.st.Faces = defaultGroups(), nil
 	return codeOK, nil
 }
 

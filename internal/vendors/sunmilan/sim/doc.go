@@ -87,6 +87,54 @@
 //     call (003: "take effect in 4 to 12 seconds"), 404 before. A factory
 //     reset keeps the SD card's recordings; formatting the card erases
 //     them (recording, if on, goes on from then).
+//   - Face library (003 Face Recognition 1-15, Customer Flow Statistics
+//     8-9; faces.go, visits.go, photo.go). 10 groups with stranger and
+//     regular (each capacity 5000, stranger's rule 5 times in 7 days),
+//     capacities summing to at most 30,000, 5 attributes a user group.
+//     Codes, decided from which calls 003 lists them for: 200 group name
+//     empty, starting with a space or over 96 characters; 201 a default
+//     group created, renamed or deleted; 202 an 11th group, capacities over
+//     30,000, or a capacity under the group's count; 204 no such group;
+//     205 deleting a group with faces; 206 the group (or the camera's
+//     30,000) full, also for updateFace's move; 207 no such face in the
+//     group (updateFace) or an empty group (getFaceByArrival); 208 a photo
+//     missing, over 1 MiB (1,048,576 bytes: "1M"), not jpg/png or over
+//     1920x1080; 210 face detection refused; 211 any face call on an FM010
+//     (face recognition is FM020's, NOTES 45); 212 a group name taken;
+//     240 an attribute name empty, over 50, reserved, present or repeated;
+//     241 over 5 attributes; 242 attributes on a default group; 243
+//     removing an attribute the group lacks; 283 no face matches a
+//     picture. getFace's unknown faceid is 2 (it lists no other code).
+//     Visitors: 266 start_time, 267 end_time (missing or not after start),
+//     268 order, 269 group_name unknown, 270 gender, 271 age_range, 272
+//     age, 273 an attribute filter the group lacks, 274 page_num, 275
+//     getFaceVisitDetail's unknown faceid, 281 page_size, 282 an attribute
+//     filter without group_name, 280 nobody (or the face not) seen in the
+//     range.
+//   - Face detection (the simulator has no detector): a photo under 80 px
+//     on a side, or whose luminance barely varies (standard deviation
+//     under 12 of 255: a blank or flat picture) has no face: 210.
+//     Anything else is one face. Its 8x8 average hash identifies the
+//     person: getFaceByPicture answers the enrolled face whose hash is
+//     nearest, within 6 bits (a re-encoded or rescaled copy stays within
+//     that), else 283. Age range and gender not given are "inferred" from
+//     the hash.
+//   - Attributes are sent and answered under their registered names, as
+//     003's addFace and getFace examples do (NOTES 35); parameters naming
+//     no attribute of the group are ignored (Face Recognition 9 note 1).
+//     name_list and faceid_list are JSON arrays (smart quotes accepted);
+//     num must equal their length (2). Default groups list no attributes.
+//   - faceids are the camera's counter (1, 2, ...); a supplied faceid must
+//     be a positive 64-bit number not in use (2). getFaceList answers
+//     total_num, return_num and faceid_list in enrolment order, page_size
+//     10 by default, 1-100. getFaceByArrival: oldest last arrival first,
+//     never-seen faces before all.
+//   - Arrivals: Arrive records one (and moves a stranger seen Times times
+//     within Period days to regular); SeedVisits gives every face 0-3
+//     visits a week over past days. getVisitorList counts arrivals in
+//     [start_time, end_time), most first then by faceid, keeps the first
+//     order, then pages; age (as text, "" when unset) and arrive_times as
+//     003's example. The example's start_date and gropu_name are not read.
 //   - Faults (SetFault) apply after the method and path checks, before
 //     authentication: Latency, Code, Malformed, Drop, Times.
 package sim

@@ -29,11 +29,15 @@ type State struct {
 	SDStatus                    int
 	OptimizeSeconds             int
 
-	DoorLine               DoorLine
-	FaceRecogInterval      int
-	JudgeMode              int
-	Hooks                  map[string][]string // topic -> callbacks
-	Groups                 []string            // face groups by name (NOTES 51)
+	DoorLine          DoorLine
+	FaceRecogInterval int
+	JudgeMode         int
+	Hooks             map[string][]string // topic -> callbacks
+	// The face library (faces.go): groups by name (NOTES 51), records, and
+	// the next faceid the camera gives.
+	FaceGroups             []Group
+	Faces                  []Face
+	NextFaceID             int64
 	Reboots, FactoryResets int
 	// Flow is what the people counter has recorded (peoplestat.go); nil:
 	// nothing yet, so every statistics call answers "no record".
@@ -46,8 +50,15 @@ type State struct {
 func (s State) clone() State {
 	s.APs = slices.Clone(s.APs)
 	s.Angles = slices.Clone(s.Angles)
-	s.Groups = slices.Clone(s.Groups)
 	s.Recorded = slices.Clone(s.Recorded)
+	s.FaceGroups = slices.Clone(s.FaceGroups)
+	for i := range s.FaceGroups {
+		s.FaceGroups[i].Attrs = slices.Clone(s.FaceGroups[i].Attrs)
+	}
+	s.Faces = slices.Clone(s.Faces)
+	for i := range s.Faces {
+		s.Faces[i] = s.Faces[i].clone()
+	}
 	hooks := make(map[string][]string, len(s.Hooks))
 	for k, v := range s.Hooks {
 		hooks[k] = slices.Clone(v)
@@ -57,8 +68,15 @@ func (s State) clone() State {
 }
 
 // defaultGroups are what activation leaves (003 Device Management 1; the
-// zh doc's "regulart" is a typo, NOTES 49).
-var defaultGroups = []string{"stranger", "regular"}
+// zh doc's "regulart" is a typo, NOTES 49), with the rule of 003 Face
+// Recognition 3 ("5 times in 7 days by default") and capacities that leave
+// 20,000 of the 30,000 to user groups (003 gives none).
+func defaultGroups() []Group {
+	return []Group{
+		{Name: "stranger", Description: "this is stranger group", Capacity: 5000, Times: 5, Period: 7},
+		{Name: "regular", Description: "this is regular group", Capacity: 5000},
+	}
+}
 
 // factoryState is a camera out of the box (and after /device/reset).
 func factoryState(o Options) State {
@@ -76,7 +94,7 @@ func factoryState(o Options) State {
 		OptimizeSeconds:   2,
 		DoorLine:          DoorLine{Resolution: 0, StartX: 480, StartY: 900, EndX: 1440, EndY: 900},
 		FaceRecogInterval: 60, JudgeMode: 1,
-		Hooks:  map[string][]string{},
-		Groups: slices.Clone(defaultGroups),
+		Hooks:      map[string][]string{},
+		FaceGroups: defaultGroups(), NextFaceID: 1,
 	}
 }
