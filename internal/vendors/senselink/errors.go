@@ -6,7 +6,11 @@ import (
 	"storelens/internal/vendors"
 )
 
-const codeOK = 200
+const (
+	codeOK      = 200
+	codeSimilar = 30002 // Similar User Exist: *vendors.SimilarFaceError
+	codeNoFace  = 30003
+)
 
 // commonKinds is 004 §5, the error-code table.
 var commonKinds = map[int]vendors.Kind{
@@ -19,9 +23,9 @@ var commonKinds = map[int]vendors.Kind{
 	20002: vendors.KindAuth,         // Permission Denied
 	30001: vendors.KindInvalidParam, // Param Invalid
 	30002: vendors.KindDuplicate,    // Similar User Exist
-	30003: vendors.KindInvalidParam, // No Face Detected In The Image
+	30003: vendors.KindPhotoRejected, // No Face Detected In The Image
 	30004: vendors.KindInvalidParam, // Missing Param
-	30005: vendors.KindInvalidParam, // Avatar File Illegal
+	30005: vendors.KindPhotoRejected, // Avatar File Illegal
 	50001: vendors.KindInternal,     // RPC Failed
 	50002: vendors.KindInternal,     // Internal Server Error
 	50003: vendors.KindInternal,     // Multi Request Error
@@ -35,7 +39,10 @@ var commonKinds = map[int]vendors.Kind{
 // pathKinds are per-endpoint meanings: /api/v1/group/update answers 320
 // "参数无效" for an unknown group (NOTES 86).
 var pathKinds = map[string]map[int]vendors.Kind{
-	"/api/v1/group/update": {320: vendors.KindNotFound},
+	"/api/v1/group/update": {320: vendors.KindNotFound, 30001: vendors.KindInvalidParam},
+	// §6.4.4-5: 620 "参数不存在" is an unknown group (NOTES 86).
+	"/api/v1/user/add/group":    {620: vendors.KindGroupUnknown},
+	"/api/v1/user/remove/group": {620: vendors.KindGroupUnknown},
 }
 
 func kindFor(path string, code int) vendors.Kind {
