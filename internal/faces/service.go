@@ -99,6 +99,13 @@ const sunmiVendor = "sunmicloud"
 // cloud account; the LAN camera and SenseLink adapters add theirs here
 // (by the group's vendor and source) when they implement FaceLibrary.
 func (s *Service) library(ctx context.Context, shop models.Shop) (*library, error) {
+	if !shop.HasSunmi() && shop.HasSenseLink() {
+		ls, err := openSenseLink(ctx, s, shop)
+		if err != nil || len(ls) == 0 {
+			return nil, cmpOr(err, ErrNotLinked)
+		}
+		return ls[0], nil
+	}
 	if !shop.HasSunmi() {
 		return nil, ErrNotLinked
 	}
@@ -164,7 +171,14 @@ func (s *Service) Capabilities(ctx context.Context, shop models.Shop) (Caps, err
 
 // CanEnroll reports whether the shop has a face library at all (cheap: no
 // secret is opened), for the shop's tabs.
-func CanEnroll(shop *models.Shop) bool { return shop.HasSunmi() }
+func CanEnroll(shop *models.Shop) bool { return shop.HasSunmi() || shop.HasSenseLink() }
+
+func cmpOr(err, or error) error {
+	if err != nil {
+		return err
+	}
+	return or
+}
 
 // Consent is the person's consent to the enrollment (PIPL): who collected
 // it, for what purpose, when.
@@ -176,7 +190,12 @@ type Consent struct {
 func (c Consent) ok() bool { return c.By != "" && c.Purpose != "" && !c.At.IsZero() }
 
 func faceInput(f models.Face) vendors.FaceInput {
-	return vendors.FaceInput{Name: f.Name, Gender: vendors.Gender(f.Gender), Age: vendors.AgeRange(f.AgeRange), Custom: f.Custom()}
+	in := vendors.FaceInput{Name: f.Name, Gender: vendors.Gender(f.Gender), Age: vendors.AgeRange(f.AgeRange), Custom: f.Custom(),
+		Receptionist: f.Receptionist}
+	if f.VisitFrom != nil && f.VisitTo != nil {
+		in.VisitFrom, in.VisitTo = *f.VisitFrom, *f.VisitTo
+	}
+	return in
 }
 
 func itoa(n uint) string { return fmt.Sprint(n) }
