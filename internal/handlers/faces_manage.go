@@ -44,7 +44,7 @@ func (s *Server) faceView(c *gin.Context, sh *models.Shop, f models.Face, groups
 	if f.State == models.FaceMissing {
 		v.Error = l.T("faces.missing_hint")
 	}
-	senselinkFaceView(l, f, tz, &v)
+	senselinkFaceView(l, f, g.Kind, tz, &v)
 	if f.ConsentBy != "" {
 		v.ConsentBy, v.ConsentAt, v.ConsentPurpose = f.ConsentBy, formatTime(f.ConsentAt, tz), purposeLabel(l, f.ConsentPurpose)
 	}

@@ -70,10 +70,15 @@ func senselinkFaceError(l *i18n.Localizer, ve *vendors.Error) (msg string, simil
 	return msg, false
 }
 
-// senselinkFaceView adds the SenseLink parts to a face's page.
-func senselinkFaceView(l *i18n.Localizer, f models.Face, tz *time.Location, v *faceview.FaceView) {
+// senselinkFaceView adds the SenseLink parts to a face's page. A visitor
+// is not editable here: §6.3.5 takes a visitor's details only with the
+// photo again (the adapter refuses it).
+func senselinkFaceView(l *i18n.Localizer, f models.Face, kind string, tz *time.Location, v *faceview.FaceView) {
 	if f.Vendor != senselink.Name {
 		return
+	}
+	if kind == string(vendors.GroupVisitor) && v.CanEdit {
+		v.CanEdit, v.EditHint = false, l.T("faces.visit.no_edit")
 	}
 	if f.VisitFrom != nil && f.VisitTo != nil {
 		v.VisitWindow = formatTime(f.VisitFrom, tz) + " – " + formatTime(f.VisitTo, tz)

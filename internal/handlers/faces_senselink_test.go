@@ -146,7 +146,8 @@ func TestSenseLinkFacesPages(t *testing.T) {
 		r = b.post(ok.location+"/retry", url.Values{"force": {"1"}, "confirm": {"1"}})
 		vp = b.get(r.location)
 	}
-	vp.has(t, "访客甲 is enrolled.", `data-testid="face-visit"`)
+	vp.has(t, "访客甲 is enrolled.", `data-testid="face-visit"`, `data-testid="face-edit-hint"`)
+	vp.lacks(t, `data-testid="face-edit-form"`)
 	b.lang = "zh-CN"
 	b.get(ok.location).has(t, "到访", "已登记")
 }

@@ -39,7 +39,7 @@ var commonKinds = map[int]vendors.Kind{
 // pathKinds are per-endpoint meanings: /api/v1/group/update answers 320
 // "参数无效" for an unknown group (NOTES 86).
 var pathKinds = map[string]map[int]vendors.Kind{
-	"/api/v1/group/update": {320: vendors.KindNotFound, 30001: vendors.KindInvalidParam},
+	"/api/v1/group/update": {320: vendors.KindNotFound},
 	// §6.4.4-5: 620 "参数不存在" is an unknown group (NOTES 86).
 	"/api/v1/user/add/group":    {620: vendors.KindGroupUnknown},
 	"/api/v1/user/remove/group": {620: vendors.KindGroupUnknown},

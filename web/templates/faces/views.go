@@ -171,6 +171,7 @@ type FaceView struct {
 	VisitWindow                          string // visitors: from – to
 	MoveAction, DeleteAction             string
 	CanEdit                              bool
+	EditHint                             string // why the face cannot be edited here
 	EditName, EditGender, EditAge        string
 	EditCustom                           [5]string
 	Keys                                 [5]string
