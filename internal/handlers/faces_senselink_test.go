@@ -95,8 +95,14 @@ func TestSenseLinkFacesPages(t *testing.T) {
 	}
 	b.get("/shops/"+itoa(sh.ID)+"/edit").has(t, `<option value="`+itoa(a.account.ID)+`" selected`)
 	b.post("/shops/"+itoa(sh.ID), url.Values{"name": {"x"}, "timezone": {"Asia/Shanghai"}, "senselink_account_id": {"99999"}}).has(t, "shop-senselink-account")
-	b.get("/shops/"+itoa(sh.ID)+"/faces").has(t, "员工", "访客")
+	b.get("/shops/"+itoa(sh.ID)+"/faces").has(t, "员工", "访客", "SenseLink offers no way to delete a group.")
 	staff, visitor := a.group(sh, "staff"), a.group(sh, "visitor")
+	// Deleting a group anyway (a stale form) says why, not a 500.
+	del := b.post("/shops/"+itoa(sh.ID)+"/faces/groups/"+itoa(visitor.ID)+"/delete", url.Values{})
+	if del.status != http.StatusUnprocessableEntity {
+		t.Fatalf("group delete: %d", del.status)
+	}
+	del.has(t, "This vendor does not offer that.")
 	path := "/shops/" + itoa(sh.ID) + "/faces/enroll"
 	r = b.postMultipart(path, enrollFields(staff, "宇航员", nil), []part{{"photo", "a.jpg", tinted(t, 1)}})
 	r.has(t, `data-testid="vendor-check"`, "SenseLink found one face and the quality passed.", `data-testid="visit"`)
