@@ -134,9 +134,9 @@ type EnrollView struct {
 	Error                       string
 	MaxMB                       int
 	// Visitor groups (SenseLink): the visit window and the receptionist.
-	Visit                       bool
-	VisitFrom, VisitTo          string // datetime-local values
-	Receptionists               []Option
+	Visit              bool
+	VisitFrom, VisitTo string // datetime-local values
+	Receptionists      []Option
 }
 
 // HasKeys reports whether the group names any custom attribute.
