@@ -32,6 +32,9 @@ func (w *wiring) wireFaces() (handlers.FacesDeps, error) {
 		if err := demo.SeedFaces(w.ctx, w.store, svc, w.demo); err != nil {
 			return handlers.FacesDeps{}, fmt.Errorf("demo faces: %w", err)
 		}
+		if err := demo.SeedSenseLinkFaces(w.ctx, w.store, svc, w.demo); err != nil {
+			return handlers.FacesDeps{}, fmt.Errorf("demo SenseLink faces: %w", err)
+		}
 	}
 	ctx, cancel := context.WithCancel(w.ctx)
 	var wg sync.WaitGroup

@@ -146,18 +146,27 @@ func people(i int) []demoPerson {
 	return out
 }
 
-func enrollDemo(ctx context.Context, svc *faces.Service, actor models.Actor, sh models.Shop, g models.FaceGroup, p demoPerson, c faces.Consent) error {
+// demoPhoto is the demo photo as p looks.
+func demoPhoto(p demoPerson) ([]byte, error) {
 	src, err := jpeg.Decode(bytes.NewReader(astronautJPEG))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	img := image.NewRGBA(src.Bounds())
 	draw.Draw(img, img.Bounds(), src, image.Point{}, draw.Src)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, p.Look(img), &jpeg.Options{Quality: 90}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func enrollDemo(ctx context.Context, svc *faces.Service, actor models.Actor, sh models.Shop, g models.FaceGroup, p demoPerson, c faces.Consent) error {
+	photo, err := demoPhoto(p)
+	if err != nil {
 		return err
 	}
-	staged, err := svc.CheckPhoto(ctx, sh.ID, buf.Bytes())
+	staged, err := svc.CheckPhoto(ctx, sh.ID, photo)
 	if err != nil {
 		return err
 	}

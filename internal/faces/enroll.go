@@ -58,7 +58,7 @@ func (s *Service) enroll(ctx context.Context, actor models.Actor, shop models.Sh
 		}
 		return models.Face{}, err
 	}
-	if err := s.submit(ctx, actor, shop, g, f, jpeg); err != nil {
+	if err := s.submit(ctx, actor, shop, g, f, jpeg, in.Face.Force); err != nil {
 		return f, err
 	}
 	if wait {
@@ -80,6 +80,7 @@ func newFace(shop models.Shop, g models.FaceGroup, in EnrollInput, st Staged, ac
 		f.BoxX, f.BoxY, f.BoxSize = st.Faces[0].X, st.Faces[0].Y, st.Faces[0].Size
 	}
 	f.SetCustom(in.Face.Custom)
+	f.VisitFrom, f.VisitTo, f.Receptionist = timePtr(in.Face.VisitFrom), timePtr(in.Face.VisitTo), in.Face.Receptionist
 	return f
 }
 
@@ -90,11 +91,14 @@ func enrollDetail(g models.FaceGroup, in EnrollInput) string {
 // submit sends a pending face's photo to its vendor and records the
 // answer: the vendor's id when it gives one, or the reason it refused.
 // Only a failure of our own database is returned as an error.
-func (s *Service) submit(ctx context.Context, actor models.Actor, shop models.Shop, g models.FaceGroup, f models.Face, jpeg []byte) error {
+// force sends the vendor's "add although similar" flag (SenseLink 30002).
+func (s *Service) submit(ctx context.Context, actor models.Actor, shop models.Shop, g models.FaceGroup, f models.Face, jpeg []byte, force bool) error {
 	l, err := s.libraryOf(ctx, shop, g)
 	var en vendors.Enrollment
 	if err == nil {
-		en, err = l.lib.AddFace(ctx, l.ref, g.VendorGroupID, faceInput(f), jpeg)
+		in := faceInput(f)
+		in.Force = force
+		en, err = l.lib.AddFace(ctx, l.ref, g.VendorGroupID, in, jpeg)
 	}
 	if err != nil {
 		if ctx.Err() != nil && vendors.KindOf(err) == "" {
@@ -145,6 +149,22 @@ func (s *Service) resolveSoon(ctx context.Context, shop models.Shop, id uint) {
 
 // Retry sends a failed face's photo again.
 func (s *Service) Retry(ctx context.Context, actor models.Actor, shop models.Shop, f models.Face) (models.Face, error) {
+	return s.retry(ctx, actor, shop, f, false)
+}
+
+// RetryForced sends a face refused because a similar person exists
+// (vendors.SimilarFaceError) again with the vendor's force flag: the
+// person confirmed that it is someone else.
+func (s *Service) RetryForced(ctx context.Context, actor models.Actor, shop models.Shop, f models.Face) (models.Face, error) {
+	if f.State == models.FaceFailed {
+		if err := s.Store.Audit(ctx, actor.Entry("face.force", "face", itoa(f.ID), f.Error)); err != nil {
+			return f, err
+		}
+	}
+	return s.retry(ctx, actor, shop, f, true)
+}
+
+func (s *Service) retry(ctx context.Context, actor models.Actor, shop models.Shop, f models.Face, force bool) (models.Face, error) {
 	if f.State != models.FaceFailed {
 		return f, nil
 	}
@@ -172,7 +192,7 @@ func (s *Service) Retry(ctx context.Context, actor models.Actor, shop models.Sho
 			return s.Store.Face(ctx, shop.ID, f.ID)
 		}
 	}
-	if err := s.submit(ctx, actor, shop, g, f, jpeg); err != nil {
+	if err := s.submit(ctx, actor, shop, g, f, jpeg, force); err != nil {
 		return f, err
 	}
 	s.resolveSoon(ctx, shop, f.ID)

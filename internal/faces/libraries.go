@@ -12,11 +12,13 @@ import (
 )
 
 // A shop may have several face libraries: its Sunmi cloud shop's, and one
-// per Sunmi camera on its LAN (source: the camera's SN). Each opener opens
+// per Sunmi camera on its LAN (source: the camera's SN), and its SenseLink
+// company's. Each opener opens
 // one kind; a vendor joins by adding its opener to this list.
 var openers = []func(ctx context.Context, s *Service, shop models.Shop) ([]*library, error){
 	openSunmiCloud,
 	openLANCameras,
+	openSenseLink,
 }
 
 // Key names a library in URLs and forms: the vendor, and ":source" when

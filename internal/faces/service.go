@@ -149,7 +149,7 @@ func (s *Service) Capabilities(ctx context.Context, shop models.Shop, key string
 // CanEnroll reports whether the shop has a face library at all (cheap: no
 // secret is opened, one count), for the shop's tabs.
 func (s *Service) CanEnroll(shop *models.Shop) bool {
-	if shop.HasSunmi() {
+	if shop.HasSunmi() || shop.HasSenseLink() {
 		return true
 	}
 	ok, err := s.Store.HasLANFaceCameras(context.Background(), shop.ID)
@@ -166,7 +166,12 @@ type Consent struct {
 func (c Consent) ok() bool { return c.By != "" && c.Purpose != "" && !c.At.IsZero() }
 
 func faceInput(f models.Face) vendors.FaceInput {
-	return vendors.FaceInput{Name: f.Name, Gender: vendors.Gender(f.Gender), Age: vendors.AgeRange(f.AgeRange), Custom: f.Custom()}
+	in := vendors.FaceInput{Name: f.Name, Gender: vendors.Gender(f.Gender), Age: vendors.AgeRange(f.AgeRange), Custom: f.Custom(),
+		Receptionist: f.Receptionist}
+	if f.VisitFrom != nil && f.VisitTo != nil {
+		in.VisitFrom, in.VisitTo = *f.VisitFrom, *f.VisitTo
+	}
+	return in
 }
 
 func itoa(n uint) string { return fmt.Sprint(n) }

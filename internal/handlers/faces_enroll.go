@@ -23,16 +23,18 @@ var maxPhotoBody = photos.DefaultLimits.MaxBytes + 1<<20
 
 // enrollForm is the enrollment form as typed.
 type enrollForm struct {
-	Group, Name, Gender, Age, Token string
-	Custom                          [5]string
-	Consent                         bool
-	ConsentBy, ConsentPurpose       string
+	Group, Name, Gender, Age, Token  string
+	Custom                           [5]string
+	Consent                          bool
+	ConsentBy, ConsentPurpose        string
+	VisitFrom, VisitTo, Receptionist string // visitor groups (SenseLink)
 }
 
 func bindEnrollForm(c *gin.Context) enrollForm {
 	f := enrollForm{Group: text(c, "group"), Name: text(c, "name"), Gender: text(c, "gender"), Age: text(c, "age"),
 		Token: text(c, "token"), Consent: c.PostForm("consent") == "1", ConsentBy: text(c, "consent_by"),
-		ConsentPurpose: text(c, "consent_purpose")}
+		ConsentPurpose: text(c, "consent_purpose"), VisitFrom: text(c, "visit_from"), VisitTo: text(c, "visit_to"),
+		Receptionist: text(c, "receptionist")}
 	for i := range f.Custom {
 		f.Custom[i] = text(c, "custom"+strconv.Itoa(i+1))
 	}
@@ -117,7 +119,18 @@ func (s *Server) enrollView(c *gin.Context, sh *models.Shop, groups []models.Fac
 		Groups: groupOptions(l, groups, g.ID, string(vendors.GroupStranger)), Name: f.Name,
 		Genders: genderOptions(l, f.Gender), Ages: ageOptions(l, age), Keys: g.CustomKeys(), Custom: f.Custom,
 		ConsentBy: f.ConsentBy, ConsentPurpose: f.ConsentPurpose, Consent: f.Consent,
-		Purposes: purposeOptions(l, f.ConsentPurpose), Token: f.Token, MaxMB: int(photos.DefaultLimits.MaxBytes >> 20)}
+		Purposes: purposeOptions(l, f.ConsentPurpose), Token: f.Token, MaxMB: int(photos.DefaultLimits.MaxBytes >> 20),
+		Visit: hasVisitorGroups(groups), VisitFrom: f.VisitFrom, VisitTo: f.VisitTo}
+}
+
+// withReceptionists fills the visitor fields' receptionists.
+func (s *Server) withReceptionists(c *gin.Context, sh *models.Shop, v *faceview.EnrollView, selected string) error {
+	if !v.Visit {
+		return nil
+	}
+	opts, err := s.receptionistOptions(c.Request.Context(), sh.ID, selected)
+	v.Receptionists = opts
+	return err
 }
 
 // EnrollForm shows the enroll-by-photo form, for ?group= if given.
@@ -133,7 +146,13 @@ func (s *Server) EnrollForm(c *gin.Context) {
 	if by == "" {
 		by = u.Username
 	}
-	v := s.enrollView(c, sh, groups, enrollForm{Group: c.Query("group"), ConsentBy: by})
+	start := time.Now().In(zone(sh.Timezone)).Truncate(time.Hour).Add(time.Hour)
+	v := s.enrollView(c, sh, groups, enrollForm{Group: c.Query("group"), ConsentBy: by,
+		VisitFrom: start.Format(visitLayout), VisitTo: start.Add(2 * time.Hour).Format(visitLayout)})
+	if err := s.withReceptionists(c, sh, &v, ""); err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, faceview.Enroll(v))
 }
 
@@ -171,6 +190,9 @@ type photoJSON struct {
 	Height   int        `json:"height,omitempty"`
 	Boxes    []photoBox `json:"boxes"`
 	Message  string     `json:"message,omitempty"`
+	// The vendor's own verdict, where it checks photos (SenseLink).
+	VendorCheck string `json:"vendor_check,omitempty"`
+	VendorOK    bool   `json:"vendor_ok,omitempty"`
 }
 
 type photoBox struct {
@@ -203,8 +225,12 @@ func (s *Server) CheckFacePhoto(c *gin.Context) {
 		return
 	}
 	p := previewOf(l, sh.ID, st)
+	s.vendorPhotoCheck(c, sh, st.PhotoHash, p)
 	out := photoJSON{OK: p.OK, PhotoURL: p.PhotoURL, ThumbURL: p.ThumbURL, Width: st.Width,
-		Height: st.Height, Message: p.Message, Boxes: []photoBox{}}
+		Height: st.Height, Message: p.Message, Boxes: []photoBox{}, VendorOK: p.VendorOK}
+	if p.VendorCheck != "" {
+		out.VendorCheck = l.T("faces.senselink.check_title") + ": " + p.VendorCheck
+	}
 	if p.OK {
 		out.Token = st.PhotoHash
 	}
@@ -231,6 +257,10 @@ func (s *Server) Enroll(c *gin.Context) {
 		return
 	}
 	v := s.enrollView(c, sh, groups, f)
+	if err := s.withReceptionists(c, sh, &v, f.Receptionist); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if perr != nil {
 		v.PhotoError, v.Token = photoMessage(l, perr), ""
 		s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))
@@ -248,6 +278,7 @@ func (s *Server) Enroll(c *gin.Context) {
 			return
 		}
 		v.Token, v.Preview = st.PhotoHash, previewOf(l, sh.ID, st)
+		s.vendorPhotoCheck(c, sh, st.PhotoHash, v.Preview)
 		status := http.StatusOK
 		if st.FaceErr != nil {
 			status, v.Token = http.StatusUnprocessableEntity, ""
@@ -273,6 +304,9 @@ func (s *Server) Enroll(c *gin.Context) {
 	}
 	in := faces.EnrollInput{GroupID: g.ID, Face: faceFields(l, errs, f.Name, f.Gender, f.Age, f.Custom, true),
 		Consent: consentFields(l, errs, f.Consent, f.ConsentBy, f.ConsentPurpose)}
+	if g.Kind == string(vendors.GroupVisitor) {
+		in.Face.VisitFrom, in.Face.VisitTo, in.Face.Receptionist = visitorFields(l, errs, f, zone(sh.Timezone), v.Receptionists)
+	}
 	if len(errs) > 0 {
 		v.Errors = errs
 		s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))

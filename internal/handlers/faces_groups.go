@@ -11,6 +11,7 @@ import (
 	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/senselink"
 	"storelens/web/templates/components"
 	faceview "storelens/web/templates/faces"
 )
@@ -113,6 +114,9 @@ func (s *Server) overviewView(c *gin.Context, sh *models.Shop, caps faces.Caps, 
 		case local > 0:
 			row.EditHref = faceGroupHref(sh.ID, g.ID) + "/edit"
 			row.CannotDelete = l.Tn("faces.not_empty_locked", local, nil)
+		case g.Vendor == senselink.Name: // 004 has no group delete
+			row.EditHref = faceGroupHref(sh.ID, g.ID) + "/edit"
+			row.CannotDelete = l.T("faces.senselink.no_group_delete")
 		default:
 			row.EditHref = faceGroupHref(sh.ID, g.ID) + "/edit"
 			row.DeleteHref = faceGroupHref(sh.ID, g.ID) + "/delete"

@@ -44,6 +44,7 @@ func (s *Server) faceView(c *gin.Context, sh *models.Shop, f models.Face, groups
 	if f.State == models.FaceMissing {
 		v.Error = l.T("faces.missing_hint")
 	}
+	senselinkFaceView(l, f, g.Kind, tz, &v)
 	if f.ConsentBy != "" {
 		v.ConsentBy, v.ConsentAt, v.ConsentPurpose = f.ConsentBy, formatTime(f.ConsentAt, tz), purposeLabel(l, f.ConsentPurpose)
 	}
@@ -194,7 +195,16 @@ func (s *Server) RetryFace(c *gin.Context) {
 	l := loc(c)
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.VendorTimeout+s.Faces.Service.ResolveWait)
 	defer cancel()
-	face, err := s.Faces.Service.Retry(ctx, actor(c), *sh, *f)
+	retry := s.Faces.Service.Retry
+	if c.PostForm("force") == "1" { // after "similar person exists", confirmed
+		if c.PostForm("confirm") != "1" {
+			s.flash(c, false, l.T("faces.force_confirm"))
+			redirect(c, faceHref(sh.ID, f.ID))
+			return
+		}
+		retry = s.Faces.Service.RetryForced
+	}
+	face, err := retry(ctx, actor(c), *sh, *f)
 	switch {
 	case err != nil:
 		msg := explain(l, err)

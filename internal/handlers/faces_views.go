@@ -184,6 +184,8 @@ func facesMessage(l *i18n.Localizer, err error) string {
 		return l.T("faces.error.other_library")
 	case errors.Is(err, faces.ErrTooManyPhotos):
 		return l.Tf("faces.error.too_many", map[string]any{"Max": faces.MaxBatch})
+	case errors.Is(err, vendors.ErrUnsupported):
+		return l.T("faces.error.unsupported")
 	}
 	var ze *faces.ZipError
 	if errors.As(err, &ze) {

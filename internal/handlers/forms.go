@@ -33,13 +33,22 @@ type shopForm struct {
 	Name, Address, City, Timezone string
 	AccountID                     string
 	ShopNo, ShopID, CompanyNo     string
+	SenseLinkAccountID            string // the SenseLink company whose face library the shop uses
 }
 
 func bindShopForm(c *gin.Context) shopForm {
 	return shopForm{
 		Name: text(c, "name"), Address: text(c, "address"), City: text(c, "city"), Timezone: text(c, "timezone"),
 		AccountID: text(c, "account_id"), ShopNo: text(c, "sunmi_shop_no"), ShopID: text(c, "sunmi_shop_id"),
-		CompanyNo: text(c, "sunmi_company_no"),
+		CompanyNo: text(c, "sunmi_company_no"), SenseLinkAccountID: text(c, "senselink_account_id"),
+	}
+}
+
+// validateSenseLink checks the SenseLink account against the ids that
+// exist (SenseLink accounts only).
+func (f shopForm) validateSenseLink(l *i18n.Localizer, e formErrors, ids map[string]bool) {
+	if f.SenseLinkAccountID != "" && !ids[f.SenseLinkAccountID] {
+		e.add("senselink_account_id", l.T("shop.bad_account"))
 	}
 }
 
@@ -86,6 +95,11 @@ func (f shopForm) apply(sh *models.Shop) {
 		id := uint(n)
 		sh.SunmiAccountID = &id
 	}
+	sh.SenseLinkAccountID = nil
+	if n, err := strconv.ParseUint(f.SenseLinkAccountID, 10, 32); err == nil && n > 0 {
+		id := uint(n)
+		sh.SenseLinkAccountID = &id
+	}
 }
 
 func shopFormOf(sh models.Shop) shopForm {
@@ -93,6 +107,9 @@ func shopFormOf(sh models.Shop) shopForm {
 		ShopNo: sh.SunmiShopNo, ShopID: sh.SunmiShopID, CompanyNo: sh.SunmiCompanyNo}
 	if sh.SunmiAccountID != nil {
 		f.AccountID = strconv.FormatUint(uint64(*sh.SunmiAccountID), 10)
+	}
+	if sh.SenseLinkAccountID != nil {
+		f.SenseLinkAccountID = strconv.FormatUint(uint64(*sh.SenseLinkAccountID), 10)
 	}
 	return f
 }

@@ -11,6 +11,7 @@ import (
 
 	"storelens/internal/models"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/senselink"
 	"storelens/internal/vendors/sunmicloud"
 	"storelens/web/templates/cameras"
 	"storelens/web/templates/components"
@@ -71,8 +72,47 @@ func (s *Server) accountOptions(c *gin.Context) ([]shops.AccountOption, map[stri
 	return opts, ids, nil
 }
 
+// senselinkOptions lists the SenseLink accounts a shop may use for faces
+// (the company is account-wide: several shops may share one).
+func (s *Server) senselinkOptions(c *gin.Context) ([]shops.AccountOption, map[string]bool, error) {
+	accs, err := s.Store.VendorAccounts(c.Request.Context())
+	if err != nil {
+		return nil, nil, err
+	}
+	var opts []shops.AccountOption
+	ids := map[string]bool{}
+	for _, a := range accs {
+		if a.Vendor == senselink.Name {
+			id := strconv.FormatUint(uint64(a.ID), 10)
+			opts = append(opts, shops.AccountOption{ID: id, Label: a.Name})
+			ids[id] = true
+		}
+	}
+	return opts, ids, nil
+}
+
+// validShopForm validates f against the accounts that exist.
+func (s *Server) validShopForm(c *gin.Context, f shopForm) (formErrors, error) {
+	_, ids, err := s.accountOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	_, slIDs, err := s.senselinkOptions(c)
+	if err != nil {
+		return nil, err
+	}
+	errs := f.validate(loc(c), ids)
+	f.validateSenseLink(loc(c), errs, slIDs)
+	return errs, nil
+}
+
 func (s *Server) renderShopForm(c *gin.Context, status int, f shopForm, action, cancel string, isNew bool, errs formErrors) {
 	opts, _, err := s.accountOptions(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	slOpts, _, err := s.senselinkOptions(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -81,6 +121,7 @@ func (s *Server) renderShopForm(c *gin.Context, status int, f shopForm, action, 
 		Action: action, Cancel: cancel, IsNew: isNew, Name: f.Name, Address: f.Address, City: f.City,
 		Timezone: f.Timezone, AccountID: f.AccountID, ShopNo: f.ShopNo, ShopID: f.ShopID, CompanyNo: f.CompanyNo,
 		Accounts: opts, Timezones: timezoneOptions(f.Timezone), Errors: errs,
+		SenseLinkAccountID: f.SenseLinkAccountID, SenseLinkAccounts: slOpts,
 	}))
 }
 
@@ -92,12 +133,12 @@ func (s *Server) NewShop(c *gin.Context) {
 // CreateShop stores a new shop.
 func (s *Server) CreateShop(c *gin.Context) {
 	f := bindShopForm(c)
-	_, ids, err := s.accountOptions(c)
+	errs, err := s.validShopForm(c, f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if errs := f.validate(loc(c), ids); len(errs) > 0 {
+	if len(errs) > 0 {
 		s.renderShopForm(c, http.StatusUnprocessableEntity, f, "/shops", "/shops", true, errs)
 		return
 	}
@@ -126,12 +167,12 @@ func (s *Server) EditShop(c *gin.Context) {
 func (s *Server) UpdateShop(c *gin.Context) {
 	sh := currentShop(c)
 	f := bindShopForm(c)
-	_, ids, err := s.accountOptions(c)
+	errs, err := s.validShopForm(c, f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if errs := f.validate(loc(c), ids); len(errs) > 0 {
+	if len(errs) > 0 {
 		s.renderShopForm(c, http.StatusUnprocessableEntity, f, shopHref(sh.ID), shopHref(sh.ID), false, errs)
 		return
 	}

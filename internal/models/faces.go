@@ -99,8 +99,13 @@ type Face struct {
 	EnrolledAt      *time.Time
 	CreatedBy       string
 	SyncedAt        *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	// Visitors (SenseLink): the visit window and the receptionist's
+	// vendor id.
+	VisitFrom    *time.Time
+	VisitTo      *time.Time
+	Receptionist string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Custom returns the face's custom attribute values.

@@ -56,25 +56,31 @@ type VendorAccount struct {
 // Shop is one store. Its identifiers at Sunmi cloud (sunmi_shop_no, or the
 // partner's shop_id, and the company number) say which vendor shop it is.
 type Shop struct {
-	ID               uint `gorm:"primaryKey"`
-	Name             string
-	Address          string
-	City             string
-	Timezone         string
-	SunmiAccountID   *uint
-	SunmiShopNo      string
-	SunmiShopID      string
-	SunmiCompanyNo   string
-	CamerasSyncedAt  *time.Time
-	CamerasSyncError string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	ID             uint `gorm:"primaryKey"`
+	Name           string
+	Address        string
+	City           string
+	Timezone       string
+	SunmiAccountID *uint
+	SunmiShopNo    string
+	SunmiShopID    string
+	SunmiCompanyNo string
+	// SenseLinkAccountID links the shop to a SenseLink company, whose
+	// face library is account-wide (not per shop).
+	SenseLinkAccountID *uint `gorm:"column:senselink_account_id"`
+	CamerasSyncedAt    *time.Time
+	CamerasSyncError   string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // HasSunmi reports whether the shop is linked to a Sunmi cloud shop.
 func (s *Shop) HasSunmi() bool {
 	return s.SunmiAccountID != nil && (s.SunmiShopNo != "" || s.SunmiShopID != "")
 }
+
+// HasSenseLink reports whether the shop is linked to a SenseLink account.
+func (s *Shop) HasSenseLink() bool { return s.SenseLinkAccountID != nil }
 
 // Camera is a camera of a shop as last seen at its vendor.
 type Camera struct {

@@ -53,6 +53,13 @@ type FaceInput struct {
 	Gender Gender
 	Age    AgeRange
 	Custom [CustomFields]string
+	// Force adds although the vendor found a similar person (SenseLink
+	// 30002); vendors without that check ignore it.
+	Force bool
+	// Visitor groups (SenseLink type 2): the visit window and the vendor
+	// id of the staff member who receives the visitor.
+	VisitFrom, VisitTo time.Time
+	Receptionist       string
 }
 
 // FacePage is one page of a group's faces and the group's total.
@@ -200,6 +207,7 @@ type PhotoChecker interface {
 // (SenseLink 30002): the page shows Existing and offers a forced retry.
 type SimilarFaceError struct {
 	Existing Face
+	CanForce bool // the vendor allows a forced retry (can_force)
 	Err      error
 }
 

@@ -90,6 +90,9 @@ type request struct {
 	Params url.Values // business parameters
 	Files  []File     // POST only: file parts (never signed: the sign covers only the timestamp)
 	Read   bool       // idempotent: retried on transport failures
+	// Whole decodes the whole reply into out, not its data: the face
+	// check puts face_number at the top (NOTES 87).
+	Whole bool
 }
 
 // File is a file part of a POST.
@@ -193,7 +196,17 @@ func (c *Client) once(ctx context.Context, r request, out any) error {
 		if env.Desc != "" {
 			msg = strings.TrimSpace(msg + " " + env.Desc)
 		}
-		return c.fail(r.Path, kindFor(r.Path, env.Code), env.Code, msg, nil)
+		err := c.fail(r.Path, kindFor(r.Path, env.Code), env.Code, msg, nil)
+		if env.Code == codeSimilar {
+			return similar(err.(*vendors.Error), env.Data)
+		}
+		return err
+	}
+	if r.Whole && out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return c.fail(r.Path, vendors.KindMalformed, 0, "", fmt.Errorf("decode reply: %w", err))
+		}
+		return nil
 	}
 	if out == nil || len(env.Data) == 0 || string(env.Data) == "null" {
 		return nil

@@ -35,6 +35,8 @@
       slot.appendChild(wrap);
     }
     if (r.message) slot.appendChild(el('p', { 'class': 'form-error', role: 'alert', 'data-testid': 'photo-error' }, r.message));
+    // The vendor's own check (SenseLink), as faces.templ renders it.
+    if (r.vendor_check) slot.appendChild(el('p', { 'class': 'vendor-check' + (r.vendor_ok ? '' : ' form-error'), 'data-testid': 'vendor-check' }, r.vendor_check));
   }
 
   function checkPhoto(form, file) {

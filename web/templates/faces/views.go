@@ -28,6 +28,9 @@ type Preview struct {
 	Boxes         []Box
 	OK            bool   // exactly one face
 	Message       string // why it cannot be enrolled, when not OK
+	// The vendor's own check where it offers one (SenseLink §6.6).
+	VendorCheck string
+	VendorOK    bool
 }
 
 // ViewBox is the SVG viewBox of the preview.
@@ -138,6 +141,10 @@ type EnrollView struct {
 	Errors                      map[string][]string
 	Error                       string
 	MaxMB                       int
+	// Visitor groups (SenseLink): the visit window and the receptionist.
+	Visit              bool
+	VisitFrom, VisitTo string // datetime-local values
+	Receptionists      []Option
 }
 
 // HasKeys reports whether the group names any custom attribute.
@@ -168,8 +175,11 @@ type FaceView struct {
 	Custom                               []KeyValue
 	RefreshError                         string
 	EditAction, RetryAction              string
+	ForceAction                          string // a forced retry after "similar person" (SenseLink 30002)
+	VisitWindow                          string // visitors: from – to
 	MoveAction, DeleteAction             string
 	CanEdit                              bool
+	EditHint                             string // why the face cannot be edited here
 	EditName, EditGender, EditAge        string
 	EditCustom                           [5]string
 	Keys                                 [5]string

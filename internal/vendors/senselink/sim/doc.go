@@ -1,7 +1,8 @@
 // Package sim is an in-memory simulator of the SenseLink Enterprise
 // OpenAPI, written from vendor document 004 and NOTES.md (72-92), never
 // from the adapter (it does not import internal/vendors/senselink). It
-// covers the company (§6.1), devices (§6.2), the group list (§6.4.2) and
+// covers the company (§6.1), devices (§6.2), staff and visitors (§6.3),
+// groups and batch membership (§6.4), the face photo checks (§6.6) and
 // departments (§6.7).
 //
 // # Adding an endpoint group
@@ -37,6 +38,16 @@
 //     an id that is not a group of that type is 30001.
 //   - Dates are written "2006-01-02 15:04:05.0" in Asia/Shanghai, as 004's
 //     examples (NOTES 90).
+//   - People (§6.3): staff and visitors share one id space; list parameters
+//     (groups, userIds) are comma-joined, a JSON array or repeated fields.
+//     A person's groups must be of the person's type (30001). groupList is
+//     listed only when /api/v1/user/list matches one person (NOTES 85).
+//     The visitor's receptionUserId must be a staff member (30001).
+//   - Photos: the face rule is in photo.go (30005 not a JPEG, 30003 a
+//     uniform image, 10201 a side under 100 px, 30002 an average hash
+//     within SimilarBits of an enrolled photo unless force=1, can_force 1).
+//   - Batch membership: at most MaxBatch ids per call (30001), unknown
+//     group or person 620. There is no group delete in 004, so none here.
 //   - Faults (SetFault, by route pattern or "*"): Latency, Code, Malformed,
 //     Drop, Times.
 package sim

@@ -47,6 +47,25 @@ func (q *Request) Get(name string) (string, bool) {
 	return v[0], true
 }
 
+// File returns a file part of a multipart POST: its bytes and declared
+// Content-Type.
+func (q *Request) File(name string) (data []byte, contentType string, ok bool) {
+	if q.r.MultipartForm == nil || len(q.r.MultipartForm.File[name]) == 0 {
+		return nil, "", false
+	}
+	fh := q.r.MultipartForm.File[name][0]
+	f, err := fh.Open()
+	if err != nil {
+		return nil, "", false
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, "", false
+	}
+	return b, fh.Header.Get("Content-Type"), true
+}
+
 // Path returns a path value ({id}).
 func (q *Request) Path(name string) string { return q.r.PathValue(name) }
 
@@ -73,6 +92,8 @@ type Server struct {
 	st     state
 	faults map[string]*Fault
 	calls  []string
+	// verdicts are SetPhotoVerdict's, by photo SHA-256.
+	verdicts map[string]Verdict
 }
 
 // New returns a server with an empty company named name.
@@ -139,6 +160,10 @@ const (
 	codeSign      = 10005
 	codeInvalid   = 30001
 	codeMissing   = 30004
+	codeSimilar   = 30002
+	codeNoFace    = 30003
+	codeIllegal   = 30005
+	codeGroupBad  = 320 // §6.4.3: "参数无效", an unknown group
 	codeNotFound  = 620
 	codeDuplicate = 610
 	codeNotEmpty  = 650
@@ -237,13 +262,22 @@ func (s *Server) authenticate(r *http.Request, q *Request) int {
 	return codeOK
 }
 
+// top is a reply whose fields sit beside code and message rather than in
+// data: the face check's face_number (NOTES 87), a refusal's desc and
+// data (30002, 30003).
+type top map[string]any
+
 func reply(w http.ResponseWriter, code int, data any) {
 	msg := messages[code]
 	if msg == "" {
 		msg = "error"
 	}
 	env := map[string]any{"code": code, "message": msg}
-	if data != nil {
+	if t, ok := data.(top); ok {
+		for k, v := range t {
+			env[k] = v
+		}
+	} else if data != nil {
 		env["data"] = data
 	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")

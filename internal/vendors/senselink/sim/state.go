@@ -57,6 +57,7 @@ type state struct {
 	Devices map[int64]*Device
 	Groups  map[int64]*Group
 	Depts   map[int64]*Department
+	People  map[int64]*Person
 	NextID  int64
 }
 
@@ -68,6 +69,7 @@ func newState(name string, now time.Time) state {
 		Devices: map[int64]*Device{},
 		Groups:  map[int64]*Group{},
 		Depts:   map[int64]*Department{},
+		People:  map[int64]*Person{},
 		NextID:  100,
 	}
 }
@@ -179,6 +181,9 @@ func (s *Server) Restore(b []byte) error {
 	}
 	if v.State.Types == nil || v.State.Devices == nil || v.State.Groups == nil || v.State.Depts == nil || v.Apps == nil {
 		return fmt.Errorf("senselink sim: restore: incomplete snapshot")
+	}
+	if v.State.People == nil { // a snapshot from before people were kept
+		v.State.People = map[int64]*Person{}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
