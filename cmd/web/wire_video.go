@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"storelens/internal/demo"
@@ -25,8 +26,10 @@ func (w *wiring) wireVideo() (handlers.VideoDeps, error) {
 		sim := w.demo.Sunmi
 		d.SimLog = func() []videoview.SimEvent { return demo.VideoLog(sim) }
 		if w.demo.Devices != nil { // the LAN camera's RTSP starts and stops too
-			lanCam := w.demo.Devices.LAN
-			d.SimLog = func() []videoview.SimEvent { return append(demo.LANVideoLog(lanCam), demo.VideoLog(sim)...) }
+			lanCam, facesCam := w.demo.Devices.LAN, w.demo.Devices.LANFaces
+			d.SimLog = func() []videoview.SimEvent {
+				return slices.Concat(demo.LANVideoLog(lanCam), demo.LANVideoLog(facesCam), demo.VideoLog(sim))
+			}
 		}
 	}
 	return d, nil

@@ -47,6 +47,12 @@ func startLANFaces(e *Env, d *DevicesEnv, cert tls.Certificate) error {
 	if _, err := cam.Start("127.0.0.1:0"); err != nil {
 		return err
 	}
+	// It plays live and has recordings too, like the first LAN camera.
+	if _, err := cam.StartRTSP("127.0.0.1:0"); err != nil {
+		cam.Close()
+		return err
+	}
+	seedLANRecordings(cam, time.Now())
 	d.LANFaces = cam
 	d.stop = append(d.stop, cam.Close)
 	return nil
