@@ -111,6 +111,7 @@ type Caps struct {
 	TopVisitors bool                // ranking for a range
 	Lapsed      bool                // not seen for longest, from the vendor
 	PhotoCheck  bool                // the vendor's own photo check
+	GroupDelete bool                // groups can be deleted (SenseLink has no call)
 }
 
 // Capabilities opens the shop's library named key (its first when "") and
@@ -140,6 +141,10 @@ func (s *Service) Capabilities(ctx context.Context, shop models.Shop, key string
 	_, c.TopVisitors = l.adapter.(vendors.VisitorRanking)
 	_, c.Lapsed = l.adapter.(vendors.LapsedFaces)
 	_, c.PhotoCheck = l.adapter.(vendors.PhotoChecker)
+	c.GroupDelete = true
+	if d, ok := l.adapter.(interface{ DeletesFaceGroups() bool }); ok {
+		c.GroupDelete = d.DeletesFaceGroups()
+	}
 	for _, x := range ls {
 		c.Libraries = append(c.Libraries, LibraryInfo{Key: x.Key(), Vendor: x.vendor, Source: x.source, Label: x.label})
 	}

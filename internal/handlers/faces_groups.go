@@ -11,7 +11,6 @@ import (
 	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
-	"storelens/internal/vendors/senselink"
 	"storelens/web/templates/components"
 	faceview "storelens/web/templates/faces"
 )
@@ -114,9 +113,9 @@ func (s *Server) overviewView(c *gin.Context, sh *models.Shop, caps faces.Caps, 
 		case local > 0:
 			row.EditHref = faceGroupHref(sh.ID, g.ID) + "/edit"
 			row.CannotDelete = l.Tn("faces.not_empty_locked", local, nil)
-		case g.Vendor == senselink.Name: // 004 has no group delete
+		case !caps.GroupDelete:
 			row.EditHref = faceGroupHref(sh.ID, g.ID) + "/edit"
-			row.CannotDelete = l.T("faces.senselink.no_group_delete")
+			row.CannotDelete = l.Tf("faces.no_group_delete", map[string]any{"Vendor": s.Registry.Label(g.Vendor)})
 		default:
 			row.EditHref = faceGroupHref(sh.ID, g.ID) + "/edit"
 			row.DeleteHref = faceGroupHref(sh.ID, g.ID) + "/delete"

@@ -95,7 +95,7 @@ func TestSenseLinkFacesPages(t *testing.T) {
 	}
 	b.get("/shops/"+itoa(sh.ID)+"/edit").has(t, `<option value="`+itoa(a.account.ID)+`" selected`)
 	b.post("/shops/"+itoa(sh.ID), url.Values{"name": {"x"}, "timezone": {"Asia/Shanghai"}, "senselink_account_id": {"99999"}}).has(t, "shop-senselink-account")
-	b.get("/shops/"+itoa(sh.ID)+"/faces").has(t, "员工", "访客", "SenseLink offers no way to delete a group.")
+	b.get("/shops/"+itoa(sh.ID)+"/faces").has(t, "员工", "访客", "SenseTime SenseLink offers no way to delete a group.")
 	staff, visitor := a.group(sh, "staff"), a.group(sh, "visitor")
 	// Deleting a group anyway (a stale form) says why, not a 500.
 	del := b.post("/shops/"+itoa(sh.ID)+"/faces/groups/"+itoa(visitor.ID)+"/delete", url.Values{})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 )
 
 // redactErr keeps vendor URLs out of errors (and so out of logs and
@@ -28,4 +29,20 @@ func redactURL(u string) string {
 	}
 	p.RawQuery, p.Fragment, p.User = "", "", nil
 	return p.String()
+}
+
+// redactRTSPErr is err without the URL's path and query.
+func redactRTSPErr(err error, rawURL string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if u, perr := url.Parse(rawURL); perr == nil {
+		for _, secret := range []string{rawURL, u.RawQuery, u.Path} {
+			if secret != "" && secret != "/" {
+				msg = strings.ReplaceAll(msg, secret, "…")
+			}
+		}
+	}
+	return fmt.Errorf("%w: %s", ErrRTSP, msg)
 }

@@ -1,7 +1,6 @@
 package live
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -92,22 +91,6 @@ func (s *Session) isRTSP() bool {
 	return s.started && s.stream.RTSP != ""
 }
 
-// redactRTSPErr is err without the URL's path and query.
-func redactRTSPErr(err error, rawURL string) error {
-	if err == nil {
-		return nil
-	}
-	msg := err.Error()
-	if u, perr := url.Parse(rawURL); perr == nil {
-		for _, secret := range []string{rawURL, u.RawQuery, u.Path} {
-			if secret != "" && secret != "/" {
-				msg = strings.ReplaceAll(msg, secret, "…")
-			}
-		}
-	}
-	return fmt.Errorf("%w: %s", ErrRTSP, msg)
-}
-
 // muxerFile is a name the muxer serves (index.m3u8, its media playlist,
 // segments, an init section).
 var muxerFile = regexp.MustCompile(`^[A-Za-z0-9_-]{1,100}\.(m3u8|ts|mp4)$`)
@@ -128,7 +111,11 @@ func (s *Session) serveRTSPPlaylist(w http.ResponseWriter, r *http.Request, rh *
 			if rec.Code != http.StatusOK {
 				return fmt.Errorf("%w: the stream ended before its first segment", ErrRTSP)
 			}
-			writeCached(w, &cached{status: http.StatusOK, body: prefixURIs(rec.Body.Bytes(), ResourcePrefix)}, true)
+			body, err := prefixURIs(rec.Body.Bytes(), ResourcePrefix)
+			if err != nil {
+				return err
+			}
+			writeCached(w, &cached{status: http.StatusOK, body: body}, true)
 			return nil
 		case <-tick.C:
 			if !s.touchHLS(view) {
@@ -172,18 +159,22 @@ func muxerGet(r *http.Request, rh *RTSPHLS, name string) *httptest.ResponseRecor
 	return rec
 }
 
-// prefixURIs puts prefix before every relative URI of a playlist.
-func prefixURIs(pl []byte, prefix string) []byte {
-	lines := bytes.Split(pl, []byte("\n"))
-	for i, l := range lines {
-		t := bytes.TrimSpace(l)
-		switch {
-		case len(t) == 0:
-		case t[0] == '#':
-			lines[i] = uriAttr.ReplaceAll(l, []byte(`${1}URI="`+prefix+`$2"`))
-		default:
-			lines[i] = append([]byte(prefix), t...)
+// muxerBase is where the muxer's files are, for resolving its playlists'
+// URIs: any absolute base works, as only the names are kept.
+var muxerBase = &url.URL{Scheme: "http", Host: "muxer", Path: "/"}
+
+// prefixURIs moves every URI of the muxer's playlist under prefix, by the
+// proxy's playlist rewriter (so EXT-X-MAP and the other URI tags are
+// handled in one place).
+func prefixURIs(pl []byte, prefix string) ([]byte, error) {
+	return rewritePlaylist(pl, muxerBase, func(abs *url.URL, _ bool) (string, error) {
+		if abs.Host != muxerBase.Host {
+			return "", fmt.Errorf("%w: the muxer named another host", ErrRTSP)
 		}
-	}
-	return bytes.Join(lines, []byte("\n"))
+		u := prefix + strings.TrimPrefix(abs.Path, "/")
+		if abs.RawQuery != "" {
+			u += "?" + abs.RawQuery
+		}
+		return u, nil
+	})
 }

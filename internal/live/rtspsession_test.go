@@ -181,7 +181,11 @@ func isDone(c <-chan struct{}) bool {
 func TestPrefixURIs(t *testing.T) {
 	in := "#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:1,\nseg1.ts\n"
 	want := "#EXTM3U\n#EXT-X-MAP:URI=\"r/init.mp4\"\n#EXTINF:1,\nr/seg1.ts\n"
-	if got := string(prefixURIs([]byte(in), "r/")); got != want {
-		t.Fatalf("got\n%s", got)
+	got, err := prefixURIs([]byte(in), "r/")
+	if err != nil || string(got) != want {
+		t.Fatalf("got %v\n%s", err, got)
+	}
+	if _, err := prefixURIs([]byte("#EXTM3U\nhttp://elsewhere/seg.ts\n"), "r/"); err == nil {
+		t.Fatal("a muxer playlist naming another host was passed on")
 	}
 }

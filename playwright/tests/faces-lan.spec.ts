@@ -1,6 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import * as path from 'path';
-import { adminPassword, signIn } from './helpers';
+import { adminPassword, astronaut, signIn } from './helpers';
 
 test.use({ locale: 'en-US' });
 
@@ -10,7 +9,6 @@ test.use({ locale: 'en-US' });
 const shopName = '鲜果时光 南京西路店';
 const cameraLibrary = 'Sunmi camera (LAN) · 收银台 FM020';
 const cameraSN = 'C201D8BS00266';
-const astronaut = path.join(__dirname, '..', '..', 'internal', 'photos', 'testdata', 'astronaut.png');
 
 async function openCameraLibrary(page: Page) {
   await page.goto('/shops?q=' + encodeURIComponent(shopName));

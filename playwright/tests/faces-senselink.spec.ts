@@ -1,8 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import * as fs from 'fs';
-import * as path from 'path';
-import * as zlib from 'zlib';
-import { adminPassword, signIn } from './helpers';
+import { adminPassword, astronaut, astronautVariant, signIn } from './helpers';
 
 test.use({ locale: 'en-US' });
 
@@ -11,40 +8,11 @@ test.use({ locale: 'en-US' });
 // average hashes are close (internal/vendors/senselink/sim/photo.go): the
 // demo's SenseLink people are mirrored, so this unmirrored photo is new
 // there, and a copy with a different last scanline is the same person.
-const astronaut = path.join(__dirname, '..', '..', 'internal', 'photos', 'testdata', 'astronaut.png');
 
 // sameFace is astronaut.png with its last scanline grey: another file
 // (not a local duplicate), the same face.
-function sameFace(): { name: string; mimeType: string; buffer: Buffer } {
-  const src = fs.readFileSync(astronaut);
-  let pos = 8;
-  let ihdr: Buffer | undefined;
-  const idat: Buffer[] = [];
-  while (pos < src.length) {
-    const len = src.readUInt32BE(pos);
-    const type = src.toString('latin1', pos + 4, pos + 8);
-    const data = src.subarray(pos + 8, pos + 8 + len);
-    if (type === 'IHDR') ihdr = Buffer.from(data);
-    if (type === 'IDAT') idat.push(data);
-    pos += 12 + len;
-  }
-  const width = ihdr!.readUInt32BE(0);
-  const height = ihdr!.readUInt32BE(4);
-  const stride = 1 + width * 3;
-  const px = Buffer.from(zlib.inflateSync(Buffer.concat(idat)));
-  const last = (height - 1) * stride;
-  px[last] = 0;
-  px.fill(77, last + 1, last + stride);
-  const chunk = (type: string, data: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type, 'latin1'), data])) >>> 0, 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const png = Buffer.concat([src.subarray(0, 8), chunk('IHDR', ihdr!), chunk('IDAT', zlib.deflateSync(px)), chunk('IEND', Buffer.alloc(0))]);
-  return { name: 'again.png', mimeType: 'image/png', buffer: png };
+function sameFace() {
+  return astronautVariant(77, 'again.png');
 }
 
 const shop = `SenseLink e2e ${Date.now() % 100000}`;

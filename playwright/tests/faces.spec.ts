@@ -1,14 +1,9 @@
 import { test, expect, Page } from '@playwright/test';
-import * as fs from 'fs';
 import * as path from 'path';
-import * as zlib from 'zlib';
-import { adminPassword, signIn } from './helpers';
+import { adminPassword, astronaut, astronautVariant, signIn, testdata } from './helpers';
 
 test.use({ locale: 'en-US' });
 
-// Test photos (internal/photos/testdata/README.md has their licences).
-const testdata = path.join(__dirname, '..', '..', 'internal', 'photos', 'testdata');
-const astronaut = path.join(testdata, 'astronaut.png');
 const chelsea = path.join(testdata, 'chelsea.png');
 
 // The demo shop this file works in, and one a new manager will not see.
@@ -27,44 +22,10 @@ async function giveConsent(page: Page) {
   await page.getByTestId('field-consent_purpose').selectOption('member');
 }
 
-// variants makes n different PNG files of astronaut.png: the last scanline
-// of each is set to its own grey, so each file (and each photo) differs
-// while the face is untouched.
-function variants(n: number): { name: string; mimeType: string; buffer: Buffer }[] {
-  const src = fs.readFileSync(astronaut);
-  let pos = 8;
-  let ihdr: Buffer | undefined;
-  const idat: Buffer[] = [];
-  while (pos < src.length) {
-    const len = src.readUInt32BE(pos);
-    const type = src.toString('latin1', pos + 4, pos + 8);
-    const data = src.subarray(pos + 8, pos + 8 + len);
-    if (type === 'IHDR') ihdr = Buffer.from(data);
-    if (type === 'IDAT') idat.push(data);
-    pos += 12 + len;
-  }
-  const width = ihdr!.readUInt32BE(0);
-  const height = ihdr!.readUInt32BE(4);
-  const stride = 1 + width * 3; // filter byte + 8-bit RGB (astronaut.png)
-  const raw = zlib.inflateSync(Buffer.concat(idat));
-  const chunk = (type: string, data: Buffer) => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(data.length, 0);
-    head.write(type, 4, 'latin1');
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(Buffer.concat([Buffer.from(type, 'latin1'), data])) >>> 0, 0);
-    return Buffer.concat([head, data, crc]);
-  };
-  const out = [];
-  for (let i = 0; i < n; i++) {
-    const px = Buffer.from(raw);
-    const last = (height - 1) * stride;
-    px[last] = 0; // filter None: the row is its own bytes
-    px.fill(40 + i * 9, last + 1, last + stride);
-    const png = Buffer.concat([src.subarray(0, 8), chunk('IHDR', ihdr!), chunk('IDAT', zlib.deflateSync(px)), chunk('IEND', Buffer.alloc(0))]);
-    out.push({ name: `员工${String(i + 1).padStart(2, '0')}.png`, mimeType: 'image/png', buffer: png });
-  }
-  return out;
+// variants makes n different PNG files of astronaut.png, each its own
+// photo with the face untouched.
+function variants(n: number) {
+  return [...Array(n).keys()].map((i) => astronautVariant(40 + i * 9, `员工${String(i + 1).padStart(2, '0')}.png`));
 }
 
 test.describe.serial('a manager enrolls, moves and deletes a face', () => {

@@ -130,6 +130,10 @@ func (c *Client) UpdateFaceGroup(ctx context.Context, _ vendors.ShopRef, groupID
 	return c.UpdateGroup(ctx, g.ID, in.Name, g.Type)
 }
 
+// DeletesFaceGroups tells the pages not to offer deleting a group: 004
+// has no call for it.
+func (c *Client) DeletesFaceGroups() bool { return false }
+
 // DeleteFaceGroup implements vendors.FaceLibrary: 004 has no call that
 // deletes a group.
 func (c *Client) DeleteFaceGroup(ctx context.Context, _ vendors.ShopRef, groupID string) error {

@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"image"
-	"image/color"
 	"image/jpeg"
-	"math"
-	"math/bits"
 	"strings"
+
+	"storelens/internal/vendors/simphoto"
 )
 
 // The simulator's face "detection" is a documented rule, not a model:
@@ -68,7 +66,7 @@ func (s *Server) examine(data []byte, contentType string) photo {
 	}
 	p.valid = true
 	var dev float64
-	p.hash, dev = averageHash(img)
+	p.hash, dev = simphoto.Fingerprint(img)
 	p.v = Verdict{Faces: 1}
 	if dev < 8 {
 		p.v.Faces = 0
@@ -82,34 +80,4 @@ func (s *Server) examine(data []byte, contentType string) photo {
 	return p
 }
 
-// averageHash is the 8x8 average hash of img's luma, and the luma's
-// standard deviation over the sampled pixels.
-func averageHash(img image.Image) (uint64, float64) {
-	b := img.Bounds()
-	var cells [64]float64
-	var counts [64]int
-	var sum, sq float64
-	n := 0
-	stepX, stepY := max(b.Dx()/64, 1), max(b.Dy()/64, 1)
-	for y := b.Min.Y; y < b.Max.Y; y += stepY {
-		for x := b.Min.X; x < b.Max.X; x += stepX {
-			l := float64(color.GrayModel.Convert(img.At(x, y)).(color.Gray).Y)
-			c := ((y-b.Min.Y)*8/b.Dy())*8 + (x-b.Min.X)*8/b.Dx()
-			cells[c] += l
-			counts[c]++
-			sum += l
-			sq += l * l
-			n++
-		}
-	}
-	mean := sum / float64(n)
-	var h uint64
-	for i := range cells {
-		if counts[i] > 0 && cells[i]/float64(counts[i]) > mean {
-			h |= 1 << i
-		}
-	}
-	return h, math.Sqrt(math.Max(sq/float64(n)-mean*mean, 0))
-}
-
-func similarHash(a, b uint64) bool { return bits.OnesCount64(a^b) <= SimilarBits }
+func similarHash(a, b uint64) bool { return simphoto.Distance(a, b) <= SimilarBits }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"storelens/internal/vendors/simphoto"
 )
 
 // 003 Face Recognition 1-15: the camera's face library. Codes are the
@@ -587,7 +589,7 @@ func getFaceByPicture(c *Camera, q *Request) (int, any) {
 	}
 	best, bestD := -1, matchDistance+1
 	for i, f := range c.st.Faces {
-		if d := hamming(f.Hash, hash); d < bestD {
+		if d := simphoto.Distance(f.Hash, hash); d < bestD {
 			best, bestD = i, d
 		}
 	}

@@ -3,11 +3,10 @@ package sim
 import (
 	"bytes"
 	"image"
-	"image/color"
 	_ "image/jpeg" // 003: jpg or png
 	_ "image/png"
-	"math"
-	"math/bits"
+
+	"storelens/internal/vendors/simphoto"
 )
 
 // Photo rules of 003 Face Recognition 9 and the simulator's face detection
@@ -41,60 +40,9 @@ func checkPhoto(pic []byte, required bool) (uint64, int) {
 	if err != nil {
 		return 0, codePhoto
 	}
-	if cfg.Width < minFaceSide || cfg.Height < minFaceSide || contrast(img) < minContrast {
+	hash, contrast := simphoto.Fingerprint(img)
+	if cfg.Width < minFaceSide || cfg.Height < minFaceSide || contrast < minContrast {
 		return 0, codeNoFace
 	}
-	return photoHash(img), codeOK
+	return hash, codeOK
 }
-
-func luma(c color.Color) float64 {
-	r, g, b, _ := c.RGBA()
-	return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(b)) / 257
-}
-
-// contrast is the standard deviation of the luminance over a 32x32 grid.
-func contrast(img image.Image) float64 {
-	b := img.Bounds()
-	var sum, sq, n float64
-	for y := 0; y < 32; y++ {
-		for x := 0; x < 32; x++ {
-			v := luma(img.At(b.Min.X+x*b.Dx()/32, b.Min.Y+y*b.Dy()/32))
-			sum, sq, n = sum+v, sq+v*v, n+1
-		}
-	}
-	mean := sum / n
-	return math.Sqrt(max(0, sq/n-mean*mean))
-}
-
-// photoHash is an 8x8 average hash: each cell's mean luminance against the
-// whole picture's. Re-encoding or rescaling the photo keeps it within a
-// few bits, so a photo matches the one it was enrolled from.
-func photoHash(img image.Image) uint64 {
-	b := img.Bounds()
-	var cells [64]float64
-	var total float64
-	for cy := 0; cy < 8; cy++ {
-		for cx := 0; cx < 8; cx++ {
-			var s float64
-			for y := 0; y < 4; y++ {
-				for x := 0; x < 4; x++ {
-					px := b.Min.X + (cx*4+x)*b.Dx()/32
-					py := b.Min.Y + (cy*4+y)*b.Dy()/32
-					s += luma(img.At(px, py))
-				}
-			}
-			cells[cy*8+cx] = s / 16
-			total += s / 16
-		}
-	}
-	mean := total / 64
-	var h uint64
-	for i, v := range cells {
-		if v > mean {
-			h |= 1 << i
-		}
-	}
-	return h
-}
-
-func hamming(a, b uint64) int { return bits.OnesCount64(a ^ b) }
