@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -26,6 +27,10 @@ type config struct {
 	VendorTimeout   time.Duration
 	VendorCA        string // extra PEM roots for vendor HTTPS (simulators, private gateways)
 	EventSources    string // JSON list of camera event sources (internal/events.SourceConfig)
+	// PublicURL is the address browsers, cameras and vendors reach this
+	// server at (scheme, host, optional path prefix); nil when not set.
+	// It is the base of every callback handed to a camera or vendor.
+	PublicURL *url.URL
 
 	AdminPassword string // STORELENS_ADMIN_PASSWORD: the first admin's password
 	SecretKey     string // STORELENS_SECRET_KEY: base64 key for vendor secrets
@@ -55,10 +60,18 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.VendorTimeout, "vendor-timeout", 20*time.Second, "longest wait for a vendor while a person waits")
 	fs.StringVar(&c.VendorCA, "vendor-ca", env("VENDOR_CA", ""), "PEM file of extra roots trusted for vendor HTTPS")
 	fs.StringVar(&c.EventSources, "event-sources", env("EVENT_SOURCES", ""), "JSON file listing the cameras' event sources")
+	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the address cameras, vendors and browsers reach this server at, e.g. https://storelens.example.com")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	var errs []error
+	if *publicURL != "" {
+		u, err := parsePublicURL(*publicURL)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--public-url: %w", err))
+		}
+		c.PublicURL = u
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: %w", c.Addr, err))
 	}
@@ -89,4 +102,22 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	c.AdminPassword = getenv("STORELENS_ADMIN_PASSWORD")
 	c.SecretKey = getenv("STORELENS_SECRET_KEY")
 	return c, errors.Join(errs...)
+}
+
+// parsePublicURL accepts an absolute http or https URL with a host and no
+// query or fragment; a trailing slash is dropped so callbacks join cleanly.
+func parsePublicURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%q: want an http:// or https:// URL", raw)
+	}
+	if u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("%q: want scheme://host[:port][/path] with no user, query or fragment", raw)
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
 }
