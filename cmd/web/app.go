@@ -19,10 +19,13 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
+	"storelens/internal/lifecycle"
 	"storelens/internal/models"
 	"storelens/internal/secrets"
 	"storelens/internal/tlsutil"
+	"storelens/internal/traffic"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/opretail"
 	"storelens/internal/vendors/senselink"
 	"storelens/internal/vendors/sunmicloud"
 	"storelens/internal/vendors/sunmilan"
@@ -52,90 +55,192 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// serve runs the server's life cycle, in this order:
+//
+//  1. environment: the database, the secret key, the first admin and, in
+//     demo mode, the vendor simulators (they stand for clouds and cameras
+//     outside this server, so they are up before anything talks to them);
+//  2. wiring (build): the vendor registry, fixed from here on, every service,
+//     the demo's seed data and the handlers; background work is only added
+//     to a lifecycle.Group, nothing starts;
+//  3. start: the group starts its tasks in the order they were added;
+//  4. serve HTTP until ctx ends;
+//  5. stop: HTTP first (requests in flight finish), then the tasks in the
+//     reverse order, each waited for, then the simulators and the database.
 func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return err
-	}
-	st, err := models.Open(ctx, filepath.Join(cfg.DataDir, "storelens.db"), models.Options{Logger: log})
+	env, err := openEnv(ctx, cfg, log, stdout)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer env.close(log)
+	a, err := build(ctx, cfg, log, env, stdout)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if err := a.tasks.Start(ctx); err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() {
+		if err := a.tasks.Stop(); err != nil {
+			log.Warn("background work did not stop cleanly", "err", err)
+		}
+	}()
+	fmt.Fprintf(stdout, "StoreLens is serving on http://%s\n", ln.Addr())
+	if env.demo != nil {
+		fmt.Fprintf(stdout, "  demo mode: simulated Sunmi cloud at %s\n", env.demo.SunmiURL)
+		if d := env.demo.Devices; d != nil {
+			fmt.Fprintf(stdout, "  demo mode: simulated LAN camera at %s (discovery on udp %s), SenseLink at %s\n",
+				d.LAN.Addr(), d.Discovery.Addr(), d.SenseLinkURL)
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := a.srv.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopping background work")
+	return nil
+}
+
+// env is what the server runs in: its database and key, and in demo mode
+// the simulated vendors.
+type env struct {
+	store   *models.Store
+	box     *secrets.Box
+	hasher  *auth.Hasher
+	demoOn  bool
+	demo    *demo.Env // nil unless in demo mode
+	extraCA [][]byte  // --vendor-ca and the demo simulators' certificate
+}
+
+func openEnv(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) (_ *env, err error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	e := &env{hasher: auth.NewHasher(auth.Default, 4)}
+	defer func() {
+		if err != nil {
+			e.close(log)
+		}
+	}()
+	if e.store, err = models.Open(ctx, filepath.Join(cfg.DataDir, "storelens.db"), models.Options{Logger: log}); err != nil {
+		return nil, err
+	}
 	key, err := secrets.LoadKey(filepath.Join(cfg.DataDir, "secret.key"), cfg.SecretKey)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	box, err := secrets.New(key)
+	if e.box, err = secrets.New(key); err != nil {
+		return nil, err
+	}
+	fresh, err := firstAdmin(ctx, e.store, e.hasher, cfg.AdminPassword, stdout)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	hasher := auth.NewHasher(auth.Default, 4)
-
-	fresh, err := firstAdmin(ctx, st, hasher, cfg.AdminPassword, stdout)
-	if err != nil {
-		return err
+	if e.demoOn, err = demoMode(ctx, e.store, cfg.Demo, fresh); err != nil {
+		return nil, err
 	}
-	demoOn, err := demoMode(ctx, st, cfg.Demo, fresh)
-	if err != nil {
-		return err
-	}
-	var env *demo.Env
-	var extraCA [][]byte
 	if pem, err := tlsutil.ReadPEM(cfg.VendorCA); err != nil {
-		return fmt.Errorf("--vendor-ca: %w", err)
+		return nil, fmt.Errorf("--vendor-ca: %w", err)
 	} else if pem != nil {
-		extraCA = append(extraCA, pem)
+		e.extraCA = append(e.extraCA, pem)
 	}
-	if demoOn {
-		if env, err = demo.Start(ctx, cfg.DataDir, log); err != nil {
-			return fmt.Errorf("demo: %w", err)
+	if e.demoOn {
+		if e.demo, err = demo.Start(ctx, cfg.DataDir, log); err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
 		}
-		defer func() {
-			c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := env.Close(c); err != nil {
-				log.Warn("demo simulators did not stop cleanly", "err", err)
-			}
-		}()
-		extraCA = append(extraCA, env.CA)
+		e.extraCA = append(e.extraCA, e.demo.CA)
 	}
-	vendorHTTP, err := vendorClient(extraCA...)
-	if err != nil {
-		return err
-	}
-	registry := vendors.NewRegistry(vendorHTTP)
-	registry.Register(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
-	registry.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
-	registry.Register(senselink.Name, senselink.Label, senselink.New)
-	acc := &accounts.Service{Store: st, Box: box, Registry: registry}
-	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP}
+	return e, nil
+}
 
-	if env != nil {
-		logins, err := demo.Seed(ctx, st, acc, cams, hasher, env)
+// close stops the simulators and closes the database.
+func (e *env) close(log *slog.Logger) {
+	if e.demo != nil {
+		c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := e.demo.Close(c); err != nil {
+			log.Warn("demo simulators did not stop cleanly", "err", err)
+		}
+	}
+	if e.store != nil {
+		e.store.Close()
+	}
+}
+
+// app is the wired server: its HTTP server and its background work, which
+// has not started yet.
+type app struct {
+	srv   *http.Server
+	tasks *lifecycle.Group
+}
+
+// registry is every vendor StoreLens speaks to, fixed before any service
+// is built (vendors.Registry cannot change afterwards).
+func registry(hc *http.Client) *vendors.Registry {
+	return vendors.NewRegistry(hc,
+		vendors.Vendor{Name: sunmicloud.Name, Label: sunmicloud.Label, New: sunmicloud.New},
+		vendors.Vendor{Name: sunmilan.Name, Label: sunmilan.Label, New: sunmilan.NewAccount},
+		vendors.Vendor{Name: senselink.Name, Label: senselink.Label, New: senselink.New},
+		vendors.Vendor{Name: opretail.Name, Label: opretail.Label, New: opretail.New},
+	)
+}
+
+// build wires every service and handler. It starts no goroutine of its
+// own: background work is added to the returned app's tasks (a test checks
+// this, TestBuildStartsNothing).
+func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.Writer) (*app, error) {
+	vendorHTTP, err := vendorClient(e.extraCA...)
+	if err != nil {
+		return nil, err
+	}
+	st := e.store
+	acc := &accounts.Service{Store: st, Box: e.box, Registry: registry(vendorHTTP),
+		Extra: traffic.OpRetailLogins(st, e.box)}
+	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP}
+	tasks := lifecycle.New(log.With("area", "lifecycle"))
+	tasks.Add(lifecycle.Loop("session sweep", func(ctx context.Context) { sweepSessions(ctx, st, log) }))
+
+	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: acc.Registry,
+		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks}
+	if e.demo != nil {
+		logins, err := demo.Seed(ctx, st, acc, cams, e.hasher, e.demo)
 		if err != nil {
-			return fmt.Errorf("demo: %w", err)
+			return nil, fmt.Errorf("demo: %w", err)
 		}
 		for _, l := range logins {
 			fmt.Fprintf(stdout, "  demo %s: user %s  password %s\n", l.Role, l.Username, l.Password)
 		}
 	}
-	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: registry,
-		vendorHTTP: vendorHTTP, hasher: hasher, demo: env}
 	areas, err := w.areas()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer w.close()
-
 	bundle, err := i18n.Load()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sessions := handlers.NewSessions(st, cfg.SecureCookies, cfg.SessionIdle, cfg.SessionLifetime)
 	h := handlers.New(handlers.Deps{
-		Store: st, Sessions: sessions, I18n: bundle, Hasher: hasher, Throttle: auth.NewThrottle(nil),
-		Accounts: acc, Cameras: cams, Registry: registry, Log: log, TrustedProxies: cfg.TrustedProxies,
-		SecureCookies: cfg.SecureCookies, Demo: demoOn, VendorTimeout: cfg.VendorTimeout,
+		Store: st, Sessions: sessions, I18n: bundle, Hasher: e.hasher, Throttle: auth.NewThrottle(nil),
+		Accounts: acc, Cameras: cams, Registry: acc.Registry, Log: log, TrustedProxies: cfg.TrustedProxies,
+		SecureCookies: cfg.SecureCookies, Demo: e.demoOn, VendorTimeout: cfg.VendorTimeout,
 		Faces: areas.faces, Events: areas.events, Traffic: areas.traffic, Video: areas.video, Devices: areas.devices,
 	})
 	srv := &http.Server{
@@ -145,37 +250,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		WriteTimeout: cfg.VendorTimeout + 40*time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return err
-	}
-	go sweepSessions(ctx, st, log)
-	fmt.Fprintf(stdout, "StoreLens is serving on http://%s\n", ln.Addr())
-	if demoOn {
-		fmt.Fprintf(stdout, "  demo mode: simulated Sunmi cloud at %s\n", env.SunmiURL)
-		if env.Devices != nil {
-			fmt.Fprintf(stdout, "  demo mode: simulated LAN camera at %s (discovery on udp %s), SenseLink at %s\n",
-				env.Devices.LAN.Addr(), env.Devices.Discovery.Addr(), env.Devices.SenseLinkURL)
-		}
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: finishing requests in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return err
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	log.Info("stopped")
-	return nil
+	return &app{srv: srv, tasks: tasks}, nil
 }
 
 // vendorClient is the one HTTP client for vendor APIs: bounded, with the

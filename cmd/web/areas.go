@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
@@ -11,13 +10,15 @@ import (
 	"storelens/internal/cameras"
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
+	"storelens/internal/lifecycle"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
 )
 
-// wiring is what every area's wire function may use. An area that starts
-// background work adds a stop function to closers; they run at shutdown,
-// after the HTTP server has finished its requests.
+// wiring is what every area's wire function may use. An area's background
+// work is added to tasks, never started by the wire function: the group
+// starts every task once all areas are wired, in the order added, and
+// stops them in reverse after the HTTP server has finished its requests.
 type wiring struct {
 	ctx        context.Context
 	cfg        config
@@ -29,7 +30,8 @@ type wiring struct {
 	vendorHTTP *http.Client
 	hasher     *auth.Hasher
 	demo       *demo.Env // nil unless in demo mode
-	closers    []func() error
+	tasks      *lifecycle.Group
+	demoSims   *demo.EventSims // the demo's simulated cameras, once wireEvents made them
 }
 
 // areaDeps are the handlers' dependencies of each area.
@@ -41,7 +43,10 @@ type areaDeps struct {
 	devices handlers.DevicesDeps
 }
 
-// areas wires every area (each in its own wire_<area>.go).
+// areas wires every area (each in its own wire_<area>.go). The order is
+// the order their background work starts in: camera status, faces,
+// traffic sync and backfill, the event pipeline and its sources, video,
+// and last the demo's event generators (producers after consumers).
 func (w *wiring) areas() (areaDeps, error) {
 	var d areaDeps
 	var err error
@@ -51,23 +56,17 @@ func (w *wiring) areas() (areaDeps, error) {
 	if d.faces, err = w.wireFaces(); err != nil {
 		return d, err
 	}
-	if d.events, err = w.wireEvents(); err != nil {
+	if d.traffic, err = w.wireTraffic(); err != nil {
 		return d, err
 	}
-	if d.traffic, err = w.wireTraffic(); err != nil {
+	if d.events, err = w.wireEvents(); err != nil {
 		return d, err
 	}
 	if d.video, err = w.wireVideo(); err != nil {
 		return d, err
 	}
-	return d, nil
-}
-
-// close stops the areas' background work, last started first.
-func (w *wiring) close() error {
-	var errs []error
-	for i := len(w.closers) - 1; i >= 0; i-- {
-		errs = append(errs, w.closers[i]())
+	if w.demoSims != nil {
+		w.tasks.Add(lifecycle.Loop("demo event generators", w.demoSims.Generate))
 	}
-	return errors.Join(errs...)
+	return d, nil
 }

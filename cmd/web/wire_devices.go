@@ -7,6 +7,7 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/devices"
 	"storelens/internal/handlers"
+	"storelens/internal/lifecycle"
 )
 
 // statusEvery is how often the cameras' online status is checked (the
@@ -25,16 +26,6 @@ func (w *wiring) wireDevices() (handlers.DevicesDeps, error) {
 		}
 	}
 	status := &devices.Status{Store: w.store, Accounts: w.accounts, LAN: lan, Log: lan.Log}
-	ctx, cancel := context.WithCancel(w.ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		status.Run(ctx, statusEvery)
-	}()
-	w.closers = append(w.closers, func() error {
-		cancel()
-		<-done
-		return nil
-	})
+	w.tasks.Add(lifecycle.Loop("camera status", func(ctx context.Context) { status.Run(ctx, statusEvery) }))
 	return handlers.DevicesDeps{LAN: lan, SenseLink: sl}, nil
 }

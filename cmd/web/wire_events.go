@@ -7,6 +7,7 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/events"
 	"storelens/internal/handlers"
+	"storelens/internal/lifecycle"
 	"storelens/internal/live"
 	"storelens/internal/vendors/sunmilan"
 )
@@ -36,25 +37,27 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	}
 	deps := handlers.EventsDeps{Service: svc, Hub: hub}
 	if w.demo != nil {
+		// The demo's simulated cameras come up now, as cameras on a LAN
+		// would be before the server starts; their generators are a task
+		// of their own, started last (areas).
 		sims, list, err := w.demo.StartEvents(w.ctx, w.store, webhookURL(w.cfg.Addr), log)
 		if err != nil {
 			return deps, err
 		}
-		demoSims = sims
-		w.closers = append(w.closers, sims.Close)
+		demoSims, w.demoSims = sims, sims
+		w.tasks.Add(lifecycle.Task{Name: "demo cameras", Start: func(context.Context) error { return nil }, Stop: sims.Close})
 		sources = append(sources, list...)
 		deps.Demo = sims
 	}
 	if err := svc.Sources().Configure(sources); err != nil {
 		return deps, err
 	}
-	svc.Start(w.ctx)
-	// Run after the HTTP server has stopped: browsers first (the server
-	// does not wait for websockets), then the pipeline.
-	w.closers = append(w.closers, func() error {
-		hub.Close()
-		return svc.Close()
-	})
+	// The writer, picture fetches, retention and the sources. Stopped after
+	// the HTTP server: browsers first (the server does not wait for
+	// websockets), then the pipeline.
+	w.tasks.Add(lifecycle.Task{Name: "event pipeline and sources",
+		Start: func(ctx context.Context) error { svc.Start(ctx); return nil },
+		Stop:  func() error { hub.Close(); return svc.Close() }})
 	return deps, nil
 }
 

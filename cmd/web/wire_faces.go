@@ -1,15 +1,14 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"storelens/internal/demo"
 	"storelens/internal/faces"
 	"storelens/internal/handlers"
+	"storelens/internal/lifecycle"
 	"storelens/internal/photos"
 )
 
@@ -36,13 +35,7 @@ func (w *wiring) wireFaces() (handlers.FacesDeps, error) {
 			return handlers.FacesDeps{}, fmt.Errorf("demo SenseLink faces: %w", err)
 		}
 	}
-	ctx, cancel := context.WithCancel(w.ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { svc.Run(ctx) })
-	w.closers = append(w.closers, func() error {
-		cancel()
-		wg.Wait()
-		return nil
-	})
+	// Pending faces, deletions, the daily reconciliation, bulk batches.
+	w.tasks.Add(lifecycle.Loop("faces", svc.Run))
 	return handlers.FacesDeps{Service: svc}, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/devices"
 	"storelens/internal/handlers"
+	"storelens/internal/lifecycle"
 	"storelens/internal/live"
 	"storelens/internal/video"
 	videoview "storelens/web/templates/video"
@@ -18,7 +20,8 @@ import (
 // shutdown, which stops every vendor stream) and the video service.
 func (w *wiring) wireVideo() (handlers.VideoDeps, error) {
 	mgr := live.NewManager(live.Options{HTTP: streamClient(w.vendorHTTP), Log: w.log, Linger: 5 * time.Second})
-	w.closers = append(w.closers, mgr.Close)
+	// Close ends every session, which stops the streams at the vendor.
+	w.tasks.Add(lifecycle.Task{Name: "video sessions", Start: func(context.Context) error { mgr.Start(); return nil }, Stop: mgr.Close})
 	lan := &devices.LAN{Store: w.store, Accounts: w.accounts, Log: w.log.With("area", "video")}
 	d := handlers.VideoDeps{Service: &video.Service{Accounts: w.accounts, Streams: mgr, HTTP: w.vendorHTTP, LAN: lan, Store: w.store}, Live: mgr}
 	if w.demo != nil {

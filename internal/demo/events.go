@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -63,12 +64,15 @@ type EventSims struct {
 	sense   *slsim.Server
 	servers []*http.Server
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	gens    []func(context.Context) // the cameras' event generators, run by Generate
 	rnd     *rand.Rand
 }
 
 // StartEvents starts the event simulators for the demo shops in the
-// database and returns the sources that receive from them. The first shop's
+// database (they stand for cameras outside this server: their listeners are
+// up when it returns) and returns the sources that receive from them. The
+// simulated cameras publish nothing until Generate runs, which the server
+// starts with its other background work. The first shop's
 // cameras use the message channel, the second's post webhooks to callback
 // (when the server's address is known; the channel otherwise), the third's
 // the channel, and the third also has a SenseLink terminal.
@@ -126,11 +130,9 @@ func (s *EventSims) startLAN(ctx context.Context, c *lansim.Camera) error {
 		return err
 	}
 	s.lan, s.lanPort = c, addr.(*net.TCPAddr).Port
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.gens = append(s.gens, func(ctx context.Context) {
 		c.Generate(ctx, lansim.Generator{Roster: demoRoster, Every: 60 * time.Second})
-	}()
+	})
 	return nil
 }
 
@@ -192,12 +194,10 @@ func (s *EventSims) startCamera(ctx context.Context, e *Env, cam models.Camera, 
 		s.doors[cam.ShopID] = c
 		every = 15 * time.Second
 	}
-	s.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.gens = append(s.gens, func(ctx context.Context) {
 		c.Generate(ctx, lansim.Generator{Roster: demoRoster, Every: every})
-	}()
+	})
+	s.mu.Unlock()
 	return src, nil
 }
 
@@ -221,11 +221,11 @@ func (s *EventSims) startSenseLink(ctx context.Context, e *Env, shopID uint, log
 	guests := slsim.Group{ID: 2, Name: "访客", Type: 2}
 	people := []slsim.Person{{UserID: 55591, Name: "杨店长", Type: 1, Group: staff}, {UserID: 55592, Name: "吴店员", Type: 1, Group: staff},
 		{UserID: 60001, Name: "供应商 黄先生", Type: 2, Group: guests}}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.mu.Lock()
+	s.gens = append(s.gens, func(ctx context.Context) {
 		s.sense.Generate(ctx, []slsim.Device{{SN: demoSenseDevice, Name: "员工通道闸机"}}, people, 50*time.Second)
-	}()
+	})
+	s.mu.Unlock()
 	return events.SourceConfig{Kind: events.KindSenseLink, Name: "员工通道闸机", ShopID: shopID, BaseURL: base,
 		WSURL: "wss" + strings.TrimPrefix(base, "https"), AppKey: demoSenseKey, AppSecret: secret, CAPEM: string(pem),
 		Devices: []events.DeviceBinding{{SN: demoSenseDevice, ShopID: shopID, Name: "员工通道闸机"}}}, nil
@@ -302,7 +302,20 @@ func (s *EventSims) Emit(ctx context.Context, shopID uint, kind, name string) er
 	return nil
 }
 
-// Close stops the simulators.
+// Generate runs every simulated camera's event generator until ctx ends,
+// and returns when all have stopped.
+func (s *EventSims) Generate(ctx context.Context) {
+	s.mu.Lock()
+	gens := slices.Clone(s.gens)
+	s.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, g := range gens {
+		wg.Go(func() { g(ctx) })
+	}
+	wg.Wait()
+}
+
+// Close stops the simulators (after Generate has returned).
 func (s *EventSims) Close() error {
 	s.cancel()
 	s.mu.Lock()
@@ -317,6 +330,5 @@ func (s *EventSims) Close() error {
 	for _, srv := range s.servers {
 		srv.Close()
 	}
-	s.wg.Wait()
 	return nil
 }

@@ -67,8 +67,8 @@ func newEnv(t testing.TB, delay time.Duration) *env {
 
 	box, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
 	reg := vendors.NewRegistry(srv.Client())
-	reg.Register(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
-	reg.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
+	reg = reg.With(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
+	reg = reg.With(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	a, err := acc.Create(ctx, models.Actor{}, accounts.Input{Vendor: sunmicloud.Name, Name: "Sunmi", BaseURL: srv.URL + "/openapi",
 		AppID: appID, Secret: secret})

@@ -45,7 +45,7 @@ func newSenseLinkEnv(t *testing.T) *slEnv {
 	t.Cleanup(srv.Close)
 	box, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
 	reg := vendors.NewRegistry(srv.Client())
-	reg.Register(senselink.Name, senselink.Label, senselink.New)
+	reg = reg.With(senselink.Name, senselink.Label, senselink.New)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	a, err := acc.Create(ctx, models.Actor{}, accounts.Input{Vendor: senselink.Name, Name: "SL", BaseURL: srv.URL, AppID: "slapp", Secret: "slsecret"})
 	if err != nil {

@@ -75,9 +75,9 @@ func newDevicesApp(t *testing.T) *devicesApp {
 
 	box, _ := secrets.New(bytes.Repeat([]byte{9}, 32))
 	reg := vendors.NewRegistry(slSrv.Client())
-	reg.Register(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
-	reg.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
-	reg.Register(senselink.Name, senselink.Label, senselink.New)
+	reg = reg.With(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
+	reg = reg.With(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
+	reg = reg.With(senselink.Name, senselink.Label, senselink.New)
 	acc := &accounts.Service{Store: a.st, Box: box, Registry: reg}
 	d := &devicesApp{testApp: a, cam: cam, resp: resp, sl: sl, deptFull: full}
 	if d.lanAcc, err = acc.Create(ctx, models.Actor{}, accounts.Input{Vendor: sunmilan.Name, Name: "LAN", AppID: "LANAPP01", Secret: "lan-secret", ActivationCode: "act-1234"}); err != nil {
@@ -98,6 +98,7 @@ func newDevicesApp(t *testing.T) *devicesApp {
 		t.Fatal(err)
 	}
 	d.live = live.NewManager(live.Options{HTTP: slSrv.Client(), Log: log, Linger: 200 * time.Millisecond, HLSViewerTTL: 2 * time.Second})
+	d.live.Start()
 	t.Cleanup(func() { d.live.Close() })
 	h := handlers.New(handlers.Deps{
 		Video: handlers.VideoDeps{Service: &video.Service{Accounts: acc, Streams: d.live, HTTP: slSrv.Client(), LAN: d.lan, Store: a.st}, Live: d.live},

@@ -48,8 +48,8 @@ func newSenseLinkFacesApp(t *testing.T) (*facesApp, *slsim.Server) {
 	t.Cleanup(simSrv.Close)
 	box, _ := secrets.New(bytes.Repeat([]byte{9}, 32))
 	reg := vendors.NewRegistry(simSrv.Client())
-	reg.Register(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
-	reg.Register(senselink.Name, senselink.Label, senselink.New)
+	reg = reg.With(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
+	reg = reg.With(senselink.Name, senselink.Label, senselink.New)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)
 	a := &testApp{t: t, st: st, hasher: hasher}

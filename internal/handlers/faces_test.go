@@ -73,8 +73,8 @@ func newFacesApp(t *testing.T, wrap ...func(*sunmicloud.Client, *sim.Server) ven
 			return wrap[0](c, s), nil
 		}
 	}
-	reg.Register(sunmicloud.Name, sunmicloud.Label, factory)
-	reg.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
+	reg = reg.With(sunmicloud.Name, sunmicloud.Label, factory)
+	reg = reg.With(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: simSrv.Client()}
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)

@@ -75,7 +75,7 @@ func newTestApp(t testing.TB, opts ...func(*testApp, *handlers.Deps)) *testApp {
 
 	box, _ := secrets.New(bytes.Repeat([]byte{9}, 32))
 	reg := vendors.NewRegistry(simSrv.Client())
-	reg.Register(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
+	reg = reg.With(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: simSrv.Client()}
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)
@@ -100,6 +100,8 @@ func newTestApp(t testing.TB, opts ...func(*testApp, *handlers.Deps)) *testApp {
 	a.addUser("manager", managerPW, models.RoleManager, a.shopA.ID)
 
 	a.live = live.NewManager(live.Options{HTTP: simSrv.Client(), Log: log, Linger: 200 * time.Millisecond})
+	a.live.Start()
+
 	t.Cleanup(func() { a.live.Close() })
 	deps := handlers.Deps{
 		Store: st, Sessions: handlers.NewSessions(st, false, time.Hour, 2*time.Hour), I18n: i18n.MustLoad(),

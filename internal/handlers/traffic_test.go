@@ -37,7 +37,8 @@ func newTrafficApp(t *testing.T) *trafficApp {
 	t.Cleanup(opSrv.Close)
 	ta.opURL = opSrv.URL + "/m.api"
 	ta.testApp = newTestApp(t, func(a *testApp, d *handlers.Deps) {
-		d.Registry.Register(opretail.Name, opretail.Label, opretail.New)
+		d.Registry = d.Registry.With(opretail.Name, opretail.Label, opretail.New)
+		d.Accounts.Registry = d.Registry
 		d.Accounts.Extra = traffic.OpRetailLogins(a.st, d.Accounts.Box)
 		ta.svc = &traffic.Service{Store: a.st, Accounts: d.Accounts, Log: slog.New(slog.DiscardHandler)}
 		d.Traffic = handlers.TrafficDeps{Service: ta.svc}

@@ -31,6 +31,7 @@ import (
 func BenchmarkFLVFanout(b *testing.B) {
 	const viewers, seconds = 100, 6
 	m := NewManager(Options{HTTP: &http.Client{}, Linger: 5 * time.Second, ViewerBuffer: 512})
+	m.Start()
 	defer m.Close()
 	st := &fakeStarter{}
 	s, _ := m.Acquire("bench", Info{Camera: 1}, st)
@@ -218,6 +219,7 @@ func BenchmarkHLSFanout(b *testing.B) {
 	upSrv := httptest.NewServer(up)
 	defer upSrv.Close()
 	m := NewManager(Options{HTTP: &http.Client{}, Linger: time.Second})
+	m.Start()
 	defer m.Close()
 	s, _ := m.Acquire("bench", Info{Camera: 1}, &fakeStarter{base: upSrv.URL})
 	b.ResetTimer()
@@ -266,6 +268,7 @@ func BenchmarkRTSPHLSFanout(b *testing.B) {
 	defer cam.Close()
 	st := &rtspStarter{cam: cam}
 	m := NewManager(Options{Linger: time.Second})
+	m.Start()
 	defer m.Close()
 	b.ResetTimer()
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)

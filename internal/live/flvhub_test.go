@@ -174,6 +174,7 @@ func TestExpiredURLRestartsTheStream(t *testing.T) {
 		src.ServeHTTP(w, r.WithContext(ctx))
 	}))
 	m := NewManager(Options{HTTP: &http.Client{}, Linger: time.Second, RefreshBefore: 100 * time.Millisecond})
+	m.Start()
 	defer m.Close()
 	st := &fakeStarter{base: up.URL, ttl: 800 * time.Millisecond}
 	s, _ := m.Acquire("cam1/0", Info{Camera: 1}, st)

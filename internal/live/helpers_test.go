@@ -136,6 +136,7 @@ func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 
 func newTestManager(t testing.TB, linger time.Duration) *Manager {
 	m := NewManager(Options{HTTP: &http.Client{}, Linger: linger, HLSViewerTTL: 300 * time.Millisecond, ViewerBuffer: 64})
+	m.Start()
 	t.Cleanup(func() { m.Close() })
 	return m
 }

@@ -69,6 +69,7 @@ type Manager struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	closed   bool
+	sweeping bool
 	stop     chan struct{}
 	wg       sync.WaitGroup
 }
@@ -76,7 +77,8 @@ type Manager struct {
 // ErrClosed means the Manager is shutting down.
 var ErrClosed = errors.New("live: shutting down")
 
-// NewManager returns a Manager; Close it at shutdown.
+// NewManager returns a Manager. It starts nothing: Start runs its sweeper,
+// and Close ends every session at shutdown.
 func NewManager(opt Options) *Manager {
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
@@ -96,10 +98,20 @@ func NewManager(opt Options) *Manager {
 	if opt.ViewerBuffer <= 0 {
 		opt.ViewerBuffer = 256
 	}
-	m := &Manager{opt: opt, sessions: map[string]*Session{}, stop: make(chan struct{})}
+	return &Manager{opt: opt, sessions: map[string]*Session{}, stop: make(chan struct{})}
+}
+
+// Start runs the sweeper that ends sessions nobody has watched for Linger,
+// until Close. Without it sessions end only at Close.
+func (m *Manager) Start() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sweeping || m.closed {
+		return
+	}
+	m.sweeping = true
 	m.wg.Add(1)
 	go m.sweep()
-	return m
 }
 
 // Session is one shared vendor stream.

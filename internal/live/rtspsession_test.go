@@ -111,6 +111,7 @@ func TestRTSPSessionSharedThenTornDown(t *testing.T) {
 	cam := simRTSPCamera(t)
 	st := &rtspStarter{cam: cam}
 	m := NewManager(Options{Linger: 300 * time.Millisecond, HLSViewerTTL: 700 * time.Millisecond})
+	m.Start()
 	defer m.Close()
 	srv := hlsServer(t, m, "live/1/1", st)
 
@@ -144,6 +145,7 @@ func TestRTSPSessionReopensAfterDrop(t *testing.T) {
 	cam := simRTSPCamera(t)
 	st := &rtspStarter{cam: cam}
 	m := NewManager(Options{Linger: 5 * time.Second})
+	m.Start()
 	defer m.Close()
 	srv := hlsServer(t, m, "live/1/0", st)
 	watchHLS(t, srv.URL, "viewer-aaaa")

@@ -41,7 +41,7 @@ func TestLANCameraShop(t *testing.T) {
 
 	box, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
 	reg := vendors.NewRegistry(nil)
-	reg.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
+	reg = reg.With(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	lan, err := acc.Create(ctx, models.Actor{}, accounts.Input{Vendor: sunmilan.Name, Name: "LAN", AppID: "LANAPP", Secret: "LANSECRET"})
 	if err != nil {

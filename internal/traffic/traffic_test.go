@@ -93,10 +93,10 @@ func newFixture(t *testing.T) *fixture {
 	box, _ := secrets.New(bytes.Repeat([]byte{7}, 32))
 	// httptest's TLS servers share one certificate: one client trusts both.
 	reg := vendors.NewRegistry(srv.Client())
-	reg.Register(sunmicloud.Name, sunmicloud.Label, func(a vendors.Account, hc *http.Client) (vendors.Adapter, error) {
+	reg = reg.With(sunmicloud.Name, sunmicloud.Label, func(a vendors.Account, hc *http.Client) (vendors.Adapter, error) {
 		return sunmicloud.NewClient(a, hc, sunmicloud.WithClock(f.clk.now), sunmicloud.WithBackoff(noWait))
 	})
-	reg.Register(opretail.Name, opretail.Label, func(a vendors.Account, hc *http.Client) (vendors.Adapter, error) {
+	reg = reg.With(opretail.Name, opretail.Label, func(a vendors.Account, hc *http.Client) (vendors.Adapter, error) {
 		return opretail.NewClient(a, hc, opretail.WithClock(f.clk.now), opretail.WithBackoff(noWait))
 	})
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}

@@ -92,26 +92,47 @@ func AsDevices(a Adapter) (Devices, error) {
 // trusted roots of the installation.
 type Factory func(acc Account, hc *http.Client) (Adapter, error)
 
+// Vendor is one vendor a registry can open: its name (the accounts'
+// vendor column), its display name and its adapter factory.
+type Vendor struct {
+	Name, Label string
+	New         Factory
+}
+
 // Registry knows how to open an adapter for each vendor name. It is built
-// in main and passed down, never a package global.
+// in main and passed down, never a package global. It is immutable: every
+// vendor is given to NewRegistry (or With, which returns a new registry),
+// so no goroutine can see it change while the server runs.
 type Registry struct {
 	factories map[string]Factory
 	labels    map[string]string
 	hc        *http.Client
 }
 
-// NewRegistry returns an empty registry whose adapters use hc.
-func NewRegistry(hc *http.Client) *Registry {
-	return &Registry{factories: map[string]Factory{}, labels: map[string]string{}, hc: hc}
+// NewRegistry returns a registry of vs whose adapters use hc. It panics on
+// a duplicate or incomplete vendor (a wiring bug).
+func NewRegistry(hc *http.Client, vs ...Vendor) *Registry {
+	r := &Registry{factories: map[string]Factory{}, labels: map[string]string{}, hc: hc}
+	for _, v := range vs {
+		if v.Name == "" || v.New == nil {
+			panic("vendors: vendor without a name or factory")
+		}
+		if _, dup := r.factories[v.Name]; dup {
+			panic("vendors: duplicate vendor " + v.Name)
+		}
+		r.factories[v.Name] = v.New
+		r.labels[v.Name] = v.Label
+	}
+	return r
 }
 
-// Register adds a vendor; it panics on a duplicate name (a wiring bug).
-func (r *Registry) Register(name, label string, f Factory) {
-	if _, dup := r.factories[name]; dup {
-		panic("vendors: duplicate vendor " + name)
+// With returns a new registry of r's vendors and one more; r is unchanged.
+func (r *Registry) With(name, label string, f Factory) *Registry {
+	vs := make([]Vendor, 0, len(r.factories)+1)
+	for n, f := range r.factories {
+		vs = append(vs, Vendor{Name: n, Label: r.labels[n], New: f})
 	}
-	r.factories[name] = f
-	r.labels[name] = label
+	return NewRegistry(r.hc, append(vs, Vendor{Name: name, Label: label, New: f})...)
 }
 
 // Open builds the adapter for acc.

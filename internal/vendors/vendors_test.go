@@ -33,8 +33,7 @@ func (bare) Vendor() string                 { return "bare" }
 func (bare) Test(ctx context.Context) error { return nil }
 
 func TestRegistry(t *testing.T) {
-	r := NewRegistry(http.DefaultClient)
-	r.Register("bare", "Bare", func(Account, *http.Client) (Adapter, error) { return bare{}, nil })
+	r := NewRegistry(http.DefaultClient, Vendor{Name: "bare", Label: "Bare", New: func(Account, *http.Client) (Adapter, error) { return bare{}, nil }})
 	a, err := r.Open(Account{Vendor: "bare"})
 	if err != nil {
 		t.Fatal(err)
@@ -45,13 +44,20 @@ func TestRegistry(t *testing.T) {
 	if _, err := r.Open(Account{Vendor: "nope"}); !errors.Is(err, ErrUnsupported) {
 		t.Fatalf("unknown vendor: %v", err)
 	}
+	// With leaves the registry it was called on as it was.
+	r2 := r.With("other", "Other", func(Account, *http.Client) (Adapter, error) { return bare{}, nil })
+	if got := r.Names(); len(got) != 1 || len(r2.Names()) != 2 || r2.Label("bare") != "Bare" {
+		t.Fatalf("With changed the original or lost a vendor: %v %v", got, r2.Names())
+	}
 	defer func() {
 		if recover() == nil {
-			t.Fatal("duplicate Register did not panic")
+			t.Fatal("a duplicate vendor did not panic")
 		}
 	}()
-	r.Register("bare", "", nil)
+	r.With("bare", "", bare2)
 }
+
+func bare2(Account, *http.Client) (Adapter, error) { return bare{}, nil }
 
 func TestErrorText(t *testing.T) {
 	e := &Error{Vendor: "sunmicloud", Op: "/device/ipc/bind", Kind: KindAlreadyBound, Code: 5509, Msg: "设备被绑定"}
