@@ -51,6 +51,7 @@ var cloudReplies = []string{
 	`{"code":"5090","msg":"invalid sign"}`,
 	`{"code":0,"data":"not an object"}`,
 	`{"code":1e30}`,
+	`{"code":0,"msg":"succeed","data":{"count_list":[{"time":"2020-02-11 15:00","total_count":"NaN","pass_count":1e300,"age_range":4,"male_count":"-Inf"}]}}`,
 	`<html>502 Bad Gateway</html>`,
 	``,
 }
@@ -101,9 +102,13 @@ func FuzzCloudReply(f *testing.F) {
 			checkErr(t, "DeviceInfo", err)
 		case 2:
 			day, err := c.TrafficToday(ctx, target)
-			if checkErr(t, "TrafficToday", err) && day.Date != vendors.DateOf(now, shanghai) {
+			if !checkErr(t, "TrafficToday", err) {
+				return
+			}
+			if day.Date != vendors.DateOf(now, shanghai) {
 				t.Fatalf("today is %v, not %v", day.Date, vendors.DateOf(now, shanghai))
 			}
+			checkDay(t, day)
 		case 3:
 			from, to := vendors.DateOf(now, shanghai).AddDays(-2), vendors.DateOf(now, shanghai).AddDays(-1)
 			days, err := c.TrafficDays(ctx, target, from, to)
@@ -114,6 +119,7 @@ func FuzzCloudReply(f *testing.F) {
 				t.Fatalf("asked for %v..%v, got %d days", from, to, len(days))
 			}
 			for _, d := range days {
+				checkDay(t, d)
 				for _, h := range d.Hours {
 					if vendors.DateOf(h.Start, shanghai) != d.Date {
 						t.Fatalf("hour %v listed under %v", h.Start, d.Date)
@@ -182,4 +188,31 @@ func FuzzCloudReply(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkDay: every count of a day is a count an int64 holds exactly, never
+// the undefined conversion of NaN or of a number out of range.
+func checkDay(t *testing.T, d vendors.TrafficDay) {
+	t.Helper()
+	counts := []vendors.TrafficCounts{d.Day}
+	for _, h := range d.Hours {
+		counts = append(counts, h.TrafficCounts)
+	}
+	for _, c := range counts {
+		for _, n := range []int64{c.Entries, c.EntriesFace, c.EntriesNoFace, c.PassersBy, c.Left, c.Strangers, c.Regulars,
+			c.Members, c.UniqTotal, c.UniqStrangers, c.UniqRegulars, c.UniqMembers} {
+			if n < -(1<<53) || n > 1<<53 {
+				t.Fatalf("%v: count %d out of any real range (%+v)", d.Date, n, c)
+			}
+		}
+	}
+	if d.Ages != nil {
+		for _, a := range d.Ages {
+			for _, n := range []int64{a.Male, a.Female, a.Strangers, a.Regulars, a.Member} {
+				if n < -(1<<53) || n > 1<<53 {
+					t.Fatalf("%v: age count %d out of any real range (%+v)", d.Date, n, a)
+				}
+			}
+		}
+	}
 }
