@@ -52,9 +52,10 @@ func FuzzDecodeRecord(f *testing.F) {
 		if ev.PersonID != "" && !digits.MatchString(ev.PersonID) {
 			t.Fatalf("person id %q", ev.PersonID)
 		}
-		// The record re-read from its own JSON decodes to the same event.
+		// The record re-read from its own JSON (its first value: what
+		// follows is not read) decodes to the same event.
 		var m map[string]json.RawMessage
-		if json.Unmarshal(b, &m) != nil {
+		if json.NewDecoder(bytes.NewReader(b)).Decode(&m) != nil {
 			t.Fatalf("DecodeRecord accepted what encoding/json refuses: %q", b)
 		}
 		again, _ := json.Marshal(m)
