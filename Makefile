@@ -78,6 +78,11 @@ bench: generate
 	$(GO) test -run '^$$' -bench 'FLVFanout|HLSFanout' -benchtime 1x ./internal/live/
 	$(GO) test -run '^$$' -bench 'DiscoveryFrame' -benchmem ./internal/vendors/sunmilan/
 
+## fuzz: every Go fuzz target for FUZZTIME each (15s; CI runs this after the tests)
+.PHONY: fuzz
+fuzz:
+	FUZZTIME=$(or $(FUZZTIME),15s) scripts/fuzz.sh
+
 clean:
 	rm -rf bin playwright/test-results playwright/playwright-report playwright/.data
 	find web/static/vendor -type f ! -name .gitkeep -delete

@@ -119,16 +119,37 @@ func (s *Service) extract(f *zip.File, u *Upload) error {
 		return &ZipError{Key: "zip", Detail: f.Name}
 	}
 	defer rc.Close()
-	p, err := s.SaveUpload(rc, 0)
+	er := &entryReader{r: rc}
+	p, err := s.SaveUpload(er, 0)
 	if errors.Is(err, photos.ErrTooManyBytes) {
 		u.Refused = "photo:too_many_bytes"
 		return nil
+	}
+	if er.err != nil {
+		// The entry itself is damaged (bad deflate data, checksum): the
+		// ZIP is unreadable, not our failure (found by FuzzReadZip).
+		return &ZipError{Key: "zip", Detail: f.Name}
 	}
 	if err != nil {
 		return err
 	}
 	u.Path = p
 	return nil
+}
+
+// entryReader remembers the error reading a ZIP entry gave, so a damaged
+// entry is told from a failure to write its copy.
+type entryReader struct {
+	r   io.Reader
+	err error
+}
+
+func (e *entryReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF {
+		e.err = err
+	}
+	return n, err
 }
 
 // NameFromFile is the person's name a photo's file name gives:

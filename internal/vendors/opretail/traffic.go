@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -22,8 +24,16 @@ func (n *number) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	f, err := strconv.ParseFloat(string(bytes.TrimSuffix(b, []byte("%"))), 64)
+	if err != nil {
+		return err
+	}
+	// NaN, an infinity or a number past 2^53 is no count: converted to
+	// int64 it would be any value at all (found by FuzzGatewayReply).
+	if math.IsNaN(f) || math.Abs(f) > 1<<53 {
+		return fmt.Errorf("number %s out of range", b)
+	}
 	*n = number(f)
-	return err
+	return nil
 }
 
 // indicators is getPassengerIndicatorData's data (NOTES item 68).

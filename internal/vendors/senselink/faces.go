@@ -1,6 +1,7 @@
 package senselink
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -173,7 +174,7 @@ func (c *Client) Faces(ctx context.Context, _ vendors.ShopRef, groupID string, p
 func cmpID(a, b string) int {
 	x, _ := strconv.ParseInt(a, 10, 64)
 	y, _ := strconv.ParseInt(b, 10, 64)
-	return int(x - y)
+	return cmp.Compare(x, y) // not x - y: that overflows for ids far apart (found by FuzzSenseLinkReply)
 }
 
 // withGroups reads each person by id (4 at a time) for their groups.

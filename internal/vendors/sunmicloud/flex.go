@@ -3,6 +3,8 @@ package sunmicloud
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -22,6 +24,11 @@ func (f *flexInt) UnmarshalJSON(b []byte) error {
 		fl, ferr := strconv.ParseFloat(string(b), 64)
 		if ferr != nil {
 			return err
+		}
+		// NaN, an infinity or a number past 2^53 converts to any int64
+		// at all: refused (found by FuzzCloudReply).
+		if math.IsNaN(fl) || math.Abs(fl) > 1<<53 {
+			return fmt.Errorf("number %s out of range", b)
 		}
 		n = int64(fl)
 	}

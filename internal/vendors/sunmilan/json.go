@@ -3,6 +3,8 @@ package sunmilan
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -22,6 +24,11 @@ func (n *num) UnmarshalJSON(b []byte) error {
 		f, ferr := strconv.ParseFloat(string(b), 64)
 		if ferr != nil {
 			return err
+		}
+		// NaN, an infinity or a number past 2^53 converts to any int64
+		// at all: refused (found by FuzzLANReply).
+		if math.IsNaN(f) || math.Abs(f) > 1<<53 {
+			return fmt.Errorf("number %s out of range", b)
 		}
 		v = int64(f)
 	}
