@@ -155,6 +155,9 @@ func (s *Service) backfillChunk(ctx context.Context, sh models.TrafficShop) erro
 		end = to
 	}
 	fail := func(err error) error {
+		if ctx.Err() != nil { // shutdown, not a failure: resume here at the next start
+			return errors.Join(err, s.Store.SaveTrafficSync(context.WithoutCancel(ctx), &st))
+		}
 		st.BackfillState, st.BackfillError = BackfillFailed, vendors.Compact(err)
 		return errors.Join(err, s.Store.SaveTrafficSync(context.WithoutCancel(ctx), &st))
 	}
@@ -188,7 +191,9 @@ func (s *Service) backfillChunk(ctx context.Context, sh models.TrafficShop) erro
 					n := days[len(days)-1].Date.AddDays(1)
 					st.BackfillNext, st.BackfillDone = n.String(), doneBefore(st.BackfillTotal, n, to)
 				}
-				if errors.Is(err, context.Canceled) {
+				// Stopped by shutdown, whatever error the vendor call
+				// made of it: still running, to resume from the cursor.
+				if errors.Is(err, context.Canceled) || ctx.Err() != nil {
 					return s.Store.SaveTrafficSync(context.WithoutCancel(ctx), &st)
 				}
 				return fail(err)
