@@ -40,4 +40,3 @@ func TestPolicyAndRandom(t *testing.T) {
 		t.Fatalf("random passwords %q %q", a, b)
 	}
 }
-
