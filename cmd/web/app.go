@@ -9,13 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
 	"storelens/internal/accounts"
 	"storelens/internal/auth"
 	"storelens/internal/cameras"
+	"storelens/internal/datadir"
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
@@ -53,7 +53,8 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 }
 
 func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	// The data directory 0700, its database and key 0600 (fixed if looser).
+	if err := datadir.Prepare(cfg.DataDir, log); err != nil {
 		return err
 	}
 	st, err := models.Open(ctx, filepath.Join(cfg.DataDir, "storelens.db"), models.Options{Logger: log})
@@ -62,6 +63,14 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	}
 	defer st.Close()
 	key, err := secrets.LoadKey(filepath.Join(cfg.DataDir, "secret.key"), cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	if err := datadir.Check(cfg.DataDir, log); err != nil {
+		return err
+	}
+	// Signs the sign-in device cookies; derived, so no new secret is stored.
+	deviceKey, err := secrets.Derive(key, "device-cookie")
 	if err != nil {
 		return err
 	}
@@ -131,11 +140,12 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
-	sessions := handlers.NewSessions(st, cfg.SecureCookies, cfg.SessionIdle, cfg.SessionLifetime)
+	publicHTTPS := cfg.PublicURL != nil && cfg.PublicURL.Scheme == "https"
+	sessions := handlers.NewSessions(st, cfg.SecureCookies || publicHTTPS, cfg.SessionIdle, cfg.SessionLifetime)
 	h := handlers.New(handlers.Deps{
-		Store: st, Sessions: sessions, I18n: bundle, Hasher: hasher, Throttle: auth.NewThrottle(nil),
+		Store: st, Sessions: sessions, I18n: bundle, Hasher: hasher, Throttle: auth.NewStoredThrottle(st, nil),
 		Accounts: acc, Cameras: cams, Registry: registry, Log: log, TrustedProxies: cfg.TrustedProxies,
-		SecureCookies: cfg.SecureCookies, Demo: demoOn, VendorTimeout: cfg.VendorTimeout,
+		SecureCookies: cfg.SecureCookies, PublicHTTPS: publicHTTPS, DeviceKey: deviceKey, Demo: demoOn, VendorTimeout: cfg.VendorTimeout,
 		Faces: areas.faces, Events: areas.events, Traffic: areas.traffic, Video: areas.video, Devices: areas.devices,
 	})
 	srv := &http.Server{
