@@ -79,4 +79,3 @@ func TestFirstStartFileModes(t *testing.T) {
 		t.Error("loose modes not fixed")
 	}
 }
-
