@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net"
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,5 +67,34 @@ func TestOversizedWebhookGets413(t *testing.T) {
 	}
 	if n := a.count(t); n != 0 {
 		t.Fatalf("%d events stored", n)
+	}
+}
+
+// A camera sending the same capture again with a new report_time (a new
+// post: new random, new signature, new auth_key) has it stored once; the
+// same event id after an activation, a new capture, is stored as new.
+func TestResentCaptureStoredOnce(t *testing.T) {
+	a := newEventsApp(t)
+	payload := func(id int, pic string, report int64) string {
+		return fmt.Sprintf(`{"event_id":%d,"event_type":"face_recog_event","sn":%q,"report_time":%d,"group_name":"vip","faceid":"1001",`+
+			`"pic_url":"https://192.168.1.20/mnt/sd-card/sunmi_image/snap/%s.jpg?auth_key=%d-ab"}`, id, hookSN, report, pic, report)
+	}
+	now := time.Now()
+	post := func(p, random string) {
+		t.Helper()
+		ct, body := hookPost(p, hookSecret, now, random)
+		if status, m := a.postHook(t, ct, body); status != http.StatusOK {
+			t.Fatalf("post: %d %v", status, m)
+		}
+	}
+	capture := strconv.FormatInt(now.Add(-time.Minute).UnixMilli(), 10) + "_1"
+	post(payload(1, capture, now.Add(-50*time.Second).Unix()), "first001")
+	post(payload(1, capture, now.Unix()), "again002")
+	if n := a.count(t); n != 1 {
+		t.Fatalf("a re-sent capture with a new report_time: %d events stored, want 1", n)
+	}
+	post(payload(1, strconv.FormatInt(now.UnixMilli(), 10)+"_1", now.Unix()), "after003")
+	if n := a.count(t); n != 2 {
+		t.Fatalf("event 1 after an activation (a new capture): %d events stored, want 2", n)
 	}
 }
