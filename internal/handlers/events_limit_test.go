@@ -3,9 +3,9 @@ package handlers_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
