@@ -152,12 +152,12 @@ func TestClientKey(t *testing.T) {
 func TestThrottleBounded(t *testing.T) {
 	stores(t, func(t *testing.T, th *auth.Throttle, now *time.Time) {
 		th.SetKeep(500)
-		for i := range 3000 {
+		for i := range 1200 {
 			fail(t, th, auth.Attempt{Account: "admin", Addr: fmt.Sprintf("10.%d.%d.1", i/250, i%250)})
 		}
 		n, err := th.Sweep(context.Background())
 		if err != nil || n != 500 {
-			t.Fatalf("after 3000 addresses (6000 counters): %d kept, want the bound 500; %v", n, err)
+			t.Fatalf("after 1200 addresses (2400 counters): %d kept, want the bound 500; %v", n, err)
 		}
 		*now = now.Add(ThrottleWait)
 		if n, err = th.Sweep(context.Background()); err != nil || n != 0 {
