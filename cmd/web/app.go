@@ -9,13 +9,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"time"
 
 	"storelens/internal/accounts"
 	"storelens/internal/auth"
 	"storelens/internal/cameras"
+	"storelens/internal/datadir"
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
@@ -121,16 +121,19 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 // env is what the server runs in: its database and key, and in demo mode
 // the simulated vendors.
 type env struct {
-	store   *models.Store
-	box     *secrets.Box
-	hasher  *auth.Hasher
-	demoOn  bool
-	demo    *demo.Env // nil unless in demo mode
-	extraCA [][]byte  // --vendor-ca and the demo simulators' certificate
+	store *models.Store
+	box   *secrets.Box
+	// deviceKey signs the sign-in device cookies.
+	deviceKey []byte
+	hasher    *auth.Hasher
+	demoOn    bool
+	demo      *demo.Env // nil unless in demo mode
+	extraCA   [][]byte  // --vendor-ca and the demo simulators' certificate
 }
 
 func openEnv(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) (_ *env, err error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+	// The data directory 0700, its database and key 0600 (fixed if looser).
+	if err := datadir.Prepare(cfg.DataDir, log); err != nil {
 		return nil, err
 	}
 	e := &env{hasher: auth.NewHasher(auth.Default, 4)}
@@ -144,6 +147,13 @@ func openEnv(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 	}
 	key, err := secrets.LoadKey(filepath.Join(cfg.DataDir, "secret.key"), cfg.SecretKey)
 	if err != nil {
+		return nil, err
+	}
+	if err := datadir.Check(cfg.DataDir, log); err != nil {
+		return nil, err
+	}
+	// Signs the sign-in device cookies; derived, so no new secret is stored.
+	if e.deviceKey, err = secrets.Derive(key, "device-cookie"); err != nil {
 		return nil, err
 	}
 	if e.box, err = secrets.New(key); err != nil {
@@ -236,11 +246,12 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 	if err != nil {
 		return nil, err
 	}
-	sessions := handlers.NewSessions(st, cfg.SecureCookies, cfg.SessionIdle, cfg.SessionLifetime)
+	publicHTTPS := cfg.PublicURL != nil && cfg.PublicURL.Scheme == "https"
+	sessions := handlers.NewSessions(st, cfg.SecureCookies || publicHTTPS, cfg.SessionIdle, cfg.SessionLifetime)
 	h := handlers.New(handlers.Deps{
-		Store: st, Sessions: sessions, I18n: bundle, Hasher: e.hasher, Throttle: auth.NewThrottle(nil),
+		Store: st, Sessions: sessions, I18n: bundle, Hasher: e.hasher, Throttle: auth.NewStoredThrottle(st, nil),
 		Accounts: acc, Cameras: cams, Registry: acc.Registry, Log: log, TrustedProxies: cfg.TrustedProxies,
-		SecureCookies: cfg.SecureCookies, Demo: e.demoOn, VendorTimeout: cfg.VendorTimeout,
+		SecureCookies: cfg.SecureCookies, PublicHTTPS: publicHTTPS, DeviceKey: e.deviceKey, Demo: e.demoOn, VendorTimeout: cfg.VendorTimeout,
 		Faces: areas.faces, Events: areas.events, Traffic: areas.traffic, Video: areas.video, Devices: areas.devices,
 	})
 	srv := &http.Server{

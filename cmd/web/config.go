@@ -54,7 +54,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json")
 	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed")
-	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("SECURE_COOKIES", "") == "1", "mark cookies Secure (serve behind TLS)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("SECURE_COOKIES", "") == "1", "force the Secure flag on every cookie (a TLS proxy that sends no X-Forwarded-Proto); without it cookies are Secure when --public-url is https or a trusted proxy says https")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "sign out after this long without a request")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "sign out this long after signing in")
 	fs.DurationVar(&c.VendorTimeout, "vendor-timeout", 20*time.Second, "longest wait for a vendor while a person waits")

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +26,11 @@ func (s *Server) LoginForm(c *gin.Context) {
 // same time as a wrong password and does not reveal which names exist.
 const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c3RvcmVsZW5zLWR1bW15$4Ae+M2u7d1m2RXdN4JJvm5y2j8Q7ymwK2Ehd2O5qfZU"
 
-// Login checks a user name and password and starts a new session.
+// Login checks a user name and password and starts a new session. Guessing
+// is slowed, never locked out (auth.Throttle): the counters are the account
+// on this client, this client, or this browser's device cookie for the
+// account. A throttled attempt is answered 429 with Retry-After and is not
+// checked at all; every wait a failure imposes is audited.
 func (s *Server) Login(c *gin.Context) {
 	ctx := c.Request.Context()
 	l := loc(c)
@@ -32,8 +38,16 @@ func (s *Server) Login(c *gin.Context) {
 	password := c.PostForm("password")
 	view := authview.LoginView{Username: username, Next: safeNext(c.PostForm("next"))}
 	ip := c.ClientIP()
-	if wait := s.Throttle.Wait(username, ip); wait > 0 {
-		view.Error = l.Tf("login.throttled", map[string]any{"Seconds": int(math.Ceil(wait.Seconds()))})
+	attempt := auth.Attempt{Account: username, Addr: ip, Device: s.deviceFor(c, username)}
+	wait, err := s.Throttle.Wait(ctx, attempt)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		c.Header("Retry-After", strconv.Itoa(secs))
+		view.Error = throttledMessage(l, secs)
 		s.render(c, http.StatusTooManyRequests, authview.Login(view))
 		return
 	}
@@ -48,8 +62,20 @@ func (s *Server) Login(c *gin.Context) {
 	}
 	ok, stale, verr := s.Hasher.Verify(ctx, password, hash)
 	if err != nil || verr != nil || !ok {
-		s.Throttle.Fail(username, ip)
+		delays, terr := s.Throttle.Fail(ctx, attempt)
 		_ = s.Store.Audit(ctx, models.AuditEntry{Username: username, Action: "auth.login_failed", IP: ip})
+		for _, d := range delays {
+			if aerr := s.Store.Audit(ctx, models.AuditEntry{Username: username, Action: "auth.throttled", IP: ip,
+				TargetType: "signin", TargetID: d.Counter,
+				Detail: fmt.Sprintf("%s: %d failures in %s; next attempt checked after %s (%s)", d.Counter, d.Failures,
+					auth.ThrottleWindow, d.Wait, d.Until.UTC().Format(time.RFC3339))}); aerr != nil && terr == nil {
+				terr = aerr
+			}
+		}
+		if terr != nil {
+			s.fail(c, terr)
+			return
+		}
 		view.Error = l.T("login.failed")
 		s.render(c, http.StatusUnauthorized, authview.Login(view))
 		return
@@ -59,7 +85,10 @@ func (s *Server) Login(c *gin.Context) {
 		s.render(c, http.StatusForbidden, authview.Login(view))
 		return
 	}
-	s.Throttle.Succeed(username)
+	if err := s.Throttle.Succeed(ctx, attempt); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if stale {
 		if h, err := s.Hasher.Hash(ctx, password); err == nil {
 			_ = s.Store.UpgradePasswordHash(ctx, u.ID, h)
@@ -76,7 +105,17 @@ func (s *Server) Login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	s.setDeviceCookie(c, u.Username)
 	redirect(c, view.Next)
+}
+
+// throttledMessage says when the next attempt will be checked: in seconds,
+// or in minutes past two minutes.
+func throttledMessage(l *i18n.Localizer, secs int) string {
+	if secs >= 120 {
+		return l.Tf("security.throttled_minutes", map[string]any{"Minutes": (secs + 59) / 60})
+	}
+	return l.Tf("security.throttled_seconds", map[string]any{"Seconds": secs})
 }
 
 // Logout ends the session.
@@ -97,7 +136,7 @@ func (s *Server) SetLanguage(c *gin.Context) {
 		lang = i18n.Chinese.String()
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: i18n.CookieName, Value: lang, Path: "/", MaxAge: int((365 * 24 * time.Hour).Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookie(c.Request)})
 	redirect(c, safeNext(c.PostForm("next")))
 }
 

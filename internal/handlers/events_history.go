@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -261,6 +263,26 @@ func (s *Server) SaveRetention(c *gin.Context) {
 	redirect(c, "/settings/events")
 }
 
+// webhookTooLarge is the reason an oversized post is refused with.
+var webhookTooLarge = fmt.Sprintf("body too large: a notification post is at most %d KiB", lanevents.MaxWebhookBody>>10)
+
+// An oversized post's rest is read and dropped (at most webhookDrainMax
+// bytes, for at most webhookDrainTime) before the 413 is written: a camera
+// that writes its whole body before reading the answer would otherwise
+// meet a connection closed under it, see a reset instead of the 413, and
+// send the post again forever.
+const (
+	webhookDrainMax  = 32 << 20
+	webhookDrainTime = 30 * time.Second
+)
+
+// drainBody reads and drops what is left of the request body, within max
+// bytes and d; past them the connection is simply closed after the reply.
+func drainBody(c *gin.Context, max int64, d time.Duration) {
+	_ = http.NewResponseController(c.Writer).SetReadDeadline(time.Now().Add(d))
+	_, _ = io.Copy(io.Discard, io.LimitReader(c.Request.Body, max))
+}
+
 // EventWebhook receives a camera's notification-center post (003 §1.3).
 // It answers at once: the event is stored (or refused) before the reply,
 // and the reply is the acknowledgement. The codes in the JSON follow the
@@ -271,7 +293,10 @@ func (s *Server) EventWebhook(c *gin.Context) {
 	p, err := lanevents.ParseWebhook(c.GetHeader("Content-Type"), body)
 	if err != nil {
 		if errors.Is(err, lanevents.ErrTooLarge) {
-			c.JSON(http.StatusRequestEntityTooLarge, gin.H{"code": 2, "msg": "body too large"})
+			s.logger(c).Warn("webhook refused: body too large", "content_length", c.Request.ContentLength)
+			drainBody(c, webhookDrainMax, webhookDrainTime)
+			c.Header("Connection", "close")
+			c.JSON(http.StatusRequestEntityTooLarge, gin.H{"code": 2, "msg": webhookTooLarge})
 			return
 		}
 		c.JSON(http.StatusBadRequest, gin.H{"code": 2, "msg": "not a notification post"})

@@ -84,8 +84,9 @@ func (s *Server) recovery(c *gin.Context) {
 }
 
 // securityHeaders sets a strict CSP (no inline script or style), forbids
-// framing and sniffing, and keeps referrers on our own origin.
-func securityHeaders(c *gin.Context) {
+// framing and sniffing, and keeps referrers on our own origin; HSTS when the
+// request is effectively https (transport.go).
+func (s *Server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "+
 		"media-src 'self' blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "+
@@ -94,7 +95,7 @@ func securityHeaders(c *gin.Context) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	if c.Request.TLS != nil {
+	if s.isHTTPS(c.Request) {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	c.Next()

@@ -24,7 +24,7 @@ func (s *Server) router() *gin.Engine {
 	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
 		panic(err) // checked at config load; a bad list here is a wiring bug
 	}
-	r.Use(s.requestLog, s.recovery, securityHeaders, s.localize, s.crossOrigin)
+	r.Use(s.requestLog, s.recovery, s.securityHeaders, s.localize, s.crossOrigin)
 	r.NoRoute(s.notFound)
 	r.NoMethod(func(c *gin.Context) { s.errorPage(c, http.StatusMethodNotAllowed) })
 

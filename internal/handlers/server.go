@@ -4,8 +4,10 @@
 package handlers
 
 import (
+	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -33,8 +35,16 @@ type Deps struct {
 	// TrustedProxies are the addresses whose X-Forwarded-For is believed;
 	// empty trusts none, so a client cannot fake its address.
 	TrustedProxies []string
-	// SecureCookies marks cookies Secure (behind TLS).
+	// SecureCookies forces the Secure flag on every cookie (--secure-cookies:
+	// a TLS proxy that sends no X-Forwarded-Proto). Without it cookies are
+	// Secure exactly when the request is effectively https (transport.go).
 	SecureCookies bool
+	// PublicHTTPS says browsers reach this server over https (--public-url
+	// is https): every request is then effectively https.
+	PublicHTTPS bool
+	// DeviceKey signs the sign-in device cookies (derived from the secret
+	// key by secrets.Derive); empty, a random key for this process.
+	DeviceKey []byte
 	// Demo shows the demo badge in the top bar.
 	Demo bool
 	// VendorTimeout bounds a vendor call made while a person waits.
@@ -52,6 +62,8 @@ type Deps struct {
 type Server struct {
 	Deps
 	cop *http.CrossOriginProtection
+	// proxies are TrustedProxies parsed, for X-Forwarded-Proto.
+	proxies []netip.Prefix
 	// nav and adminNav are the top navigation for everyone and for admins;
 	// shopTabs the tabs of a shop's pages. Each area adds its own entries
 	// when it registers its routes.
@@ -65,17 +77,21 @@ func New(d Deps) http.Handler {
 	if d.VendorTimeout == 0 {
 		d.VendorTimeout = 20 * time.Second
 	}
-	s := &Server{Deps: d, cop: http.NewCrossOriginProtection()}
+	if len(d.DeviceKey) == 0 {
+		d.DeviceKey = make([]byte, 32)
+		rand.Read(d.DeviceKey)
+	}
+	s := &Server{Deps: d, cop: http.NewCrossOriginProtection(), proxies: parseProxies(d.TrustedProxies)}
 	engine := s.router()
 	sessions := d.Sessions.LoadAndSave(streamable(engine))
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return s.secureCookies(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Static files and health checks need no session (and no DB read).
 		if isStatic(r.URL.Path) {
 			engine.ServeHTTP(w, r)
 			return
 		}
 		sessions.ServeHTTP(w, r)
-	})
+	}))
 }
 
 // NewSessions returns the session manager: server-side sessions in the

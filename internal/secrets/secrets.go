@@ -7,7 +7,9 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -95,4 +97,14 @@ func LoadKey(path, env string) ([]byte, error) {
 		return nil, err
 	}
 	return k, f.Sync()
+}
+
+// Derive returns a 32-byte key for one purpose, derived from the
+// installation key with HKDF-SHA256: a key that signs something (a cookie)
+// without storing another secret, and without using the sealing key itself.
+func Derive(key []byte, purpose string) ([]byte, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("secrets: key must be 32 bytes, got %d", len(key))
+	}
+	return hkdf.Key(sha256.New, key, nil, "storelens/"+purpose, 32)
 }

@@ -54,3 +54,16 @@ func TestLoadKey(t *testing.T) {
 		t.Fatal("bad env key accepted")
 	}
 }
+
+func TestDerive(t *testing.T) {
+	k := bytes.Repeat([]byte{7}, 32)
+	a, err := Derive(k, "device-cookie")
+	b, _ := Derive(k, "device-cookie")
+	c, _ := Derive(k, "other")
+	if err != nil || len(a) != 32 || !bytes.Equal(a, b) || bytes.Equal(a, c) || bytes.Equal(a, k) {
+		t.Fatalf("derive: %x %x %x %v", a, b, c, err)
+	}
+	if _, err := Derive(k[:16], "x"); err == nil {
+		t.Fatal("short key accepted")
+	}
+}

@@ -76,7 +76,20 @@
 //   - The payload names no person: a custom attribute "name" (registered on
 //     the camera with addFaceInfoItem) is used when present; otherwise the
 //     faces area names the person by faceid.
-//   - An event's identity is sn + event_id + report_time: event_id is a
-//     counter on the camera that starts again after an activation, while a
-//     redelivery repeats both.
+//   - An event's identity (the events store's dedupe key) is the capture's
+//     own: sn, event type, event_id, for a face event faceid, and the file
+//     name of the capture's picture (pic_url) or clip (video_url), which
+//     the camera names by the capture time (003 §1.3's examples:
+//     snap/1597894624456_7.jpg, captured at ...624.456 and reported at
+//     ...809; video_detect/1579158761.flv, reported 4 s later). Not
+//     report_time: a camera sending the same capture again may stamp a new
+//     report time, and it would be stored twice. Not event_id alone: it is
+//     a counter that starts again after an activation (item 49), and the
+//     capture's file name keeps a new event 1 apart from an old one. The
+//     URL's host and auth_key are left out (both change on a re-send: the
+//     key carries its expiry, the camera's address may move). Only an
+//     event with neither picture nor clip URL (003 always sends one) falls
+//     back on report_time. Keys before this rule included report_time: an
+//     event stored then and redelivered after an upgrade is stored once
+//     more, once.
 package lanevents

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -70,12 +72,8 @@ func ParsePayload(b []byte, via Transport, now time.Time) (vendors.Event, error)
 		Vendor:   Vendor,
 		DeviceSN: sn,
 		ID:       strconv.FormatInt(id, 10),
-		// The event id is a counter on the camera, which starts again after
-		// an activation (003 "Activation" clears the device): the report
-		// time keeps a new event 1 from reading as a repeat of an old one,
-		// while a redelivery (same id, same time) is still the same event.
-		Key: Vendor + "/" + sn + "/" + strconv.FormatInt(id, 10) + "/" + strconv.FormatInt(rt, 10),
-		At:  eventTime(rt, now),
+		Key:      captureKey(sn, str("event_type"), id, str("faceid"), str("pic_url"), str("video_url"), rt),
+		At:       eventTime(rt, now),
 	}
 	switch t := str("event_type"); t {
 	case EventFaceRecog:
@@ -120,6 +118,50 @@ func ParsePayload(b []byte, via Transport, now time.Time) (vendors.Event, error)
 		return vendors.Event{}, fmt.Errorf("%w: event_type %q", ErrPayload, t)
 	}
 	return ev, nil
+}
+
+// captureKey is an event's identity: the capture's own, never the time it
+// was reported (doc.go, "An event's identity"). It is the camera, the event
+// type, the event id, for a face event the face id, and the capture: the
+// file name of the capture's picture (face) or clip (motion), which the
+// camera names by the capture time (003 §1.3: snap/1597894624456_7.jpg,
+// video_detect/1579158761.flv). The URL's host and auth_key query are left
+// out: both may change when the same capture is sent again. Only an event
+// with no picture or clip falls back on report_time.
+func captureKey(sn, eventType string, id int64, faceID, picURL, videoURL string, reportTime int64) string {
+	media := picURL
+	kind := "face"
+	if eventType == EventDynamicDetect {
+		media, kind = videoURL, "motion"
+	}
+	capture := "r" + strconv.FormatInt(reportTime, 10)
+	if name := mediaName(media); name != "" {
+		capture = "c" + name
+	}
+	key := Vendor + "/" + sn + "/" + kind + "/" + strconv.FormatInt(id, 10)
+	if kind == "face" {
+		key += "/" + faceID
+	}
+	return key + "/" + capture
+}
+
+// mediaName is the file name of a camera media URL, without host, path or
+// query; "" when there is none.
+func mediaName(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return ""
+	}
+	if u, err := url.Parse(raw); err == nil {
+		raw = u.Path
+	} else if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		raw = raw[:i]
+	}
+	name := path.Base(raw)
+	if name == "." || name == "/" {
+		return ""
+	}
+	return name
 }
 
 // DetectKind maps detect_type by the table of the section the event came

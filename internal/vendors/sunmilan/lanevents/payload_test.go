@@ -3,6 +3,7 @@ package lanevents
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"mime/multipart"
 	"reflect"
 	"strings"
@@ -23,7 +24,7 @@ func TestParseFacePayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := vendors.Event{Vendor: "sunmi_ipc", DeviceSN: "FS101D8BS00080", ID: "2", Key: "sunmi_ipc/FS101D8BS00080/2/1597894809",
+	want := vendors.Event{Vendor: "sunmi_ipc", DeviceSN: "FS101D8BS00080", ID: "2", Key: "sunmi_ipc/FS101D8BS00080/face/2/358526/c1597894624456_7.jpg",
 		Kind: vendors.EventFace, At: time.Unix(1597894809, 0).UTC(), PersonID: "358526", CloudPersonID: "8798765433",
 		PersonName: "王丽", Group: "vip", GroupKind: vendors.GroupMember, AgeRange: 5, Gender: vendors.GenderFemale, Visits: 3,
 		PictureURL: "https://192.168.103.117/mnt/sd-card/sunmi_image/snap/1597894624456_7.jpg?auth_key=x"}
@@ -248,4 +249,48 @@ func FuzzParsePayload(f *testing.F) {
 			t.Fatalf("accepted an event without identity: %+v", ev)
 		}
 	})
+}
+
+// The identity of an event is its capture's, not its report time's: the
+// same capture sent again with a new report_time (and a new auth_key, from
+// a new address) is the same event; event 1 after an activation (the
+// counter starts again) is a new one, told apart by its capture.
+func TestEventIdentityIsTheCapture(t *testing.T) {
+	face := func(id int, pic string, report int64) string {
+		return fmt.Sprintf(`{"event_id":%d,"event_type":"face_recog_event","sn":"FS1","faceid":"42","pic_url":%q,"report_time":%d}`, id, pic, report)
+	}
+	motion := func(id int, clip string, report int64) string {
+		return fmt.Sprintf(`{"event_id":%d,"event_type":"dynamic_detect_event","sn":"FS1","detect_type":1,"video_url":%q,"report_time":%d}`, id, clip, report)
+	}
+	key := func(p string) string {
+		ev, err := ParsePayload([]byte(p), Webhook, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev.Key
+	}
+	pic := "https://192.168.1.20/mnt/sd-card/sunmi_image/snap/1597894624456_7.jpg?auth_key=1597894624-aaaa"
+	picAgain := "https://192.168.1.31/mnt/sd-card/sunmi_image/snap/1597894624456_7.jpg?auth_key=1597894999-bbbb"
+	picAfterActivation := "https://192.168.1.20/mnt/sd-card/sunmi_image/snap/1597990000123_1.jpg?auth_key=1597990000-cccc"
+	if a, b := key(face(1, pic, 1597894809)), key(face(1, picAgain, 1597894999)); a != b {
+		t.Errorf("same capture, new report_time: %q != %q", a, b)
+	}
+	if a, b := key(face(1, pic, 1597894809)), key(face(1, picAfterActivation, 1597894809)); a == b {
+		t.Errorf("event 1 after an activation reads as the old event 1: %q", a)
+	}
+	clip := "https://192.168.1.20/mnt/sd-card/sunmi_video/video_detect/1579158761.flv?auth_key=1579158765-x"
+	if a, b := key(motion(3, clip, 1579158765)), key(motion(3, strings.Replace(clip, "-x", "-y", 1), 1579158800)); a != b {
+		t.Errorf("same clip, new report_time: %q != %q", a, b)
+	}
+	if a, b := key(motion(3, clip, 1579158765)), key(motion(3, strings.Replace(clip, "1579158761", "1579200000", 1), 1579158765)); a == b {
+		t.Errorf("two clips, one key: %q", a)
+	}
+	if a, b := key(motion(2, clip, 1)), key(face(2, pic, 1)); a == b {
+		t.Errorf("a motion and a face event share a key: %q", a)
+	}
+	// No media at all: report_time is all there is.
+	bare := `{"event_id":5,"event_type":"dynamic_detect_event","sn":"FS1","detect_type":1,"report_time":%d}`
+	if a, b := key(fmt.Sprintf(bare, 1579158765)), key(fmt.Sprintf(bare, 1579158766)); a == b {
+		t.Errorf("no media: report times not told apart: %q", a)
+	}
 }
