@@ -42,7 +42,8 @@ type Config struct {
 	HTTP *http.Client
 	Log  *slog.Logger
 	Now  func() time.Time
-	// BatchMax bounds the events stored in one transaction (128).
+	// BatchMax bounds the events stored in one transaction
+	// (models.InsertEventsAtOnce: one INSERT statement).
 	BatchMax int
 	// PictureWorkers fetch pictures in parallel (2).
 	PictureWorkers int
@@ -111,7 +112,7 @@ func New(cfg Config) *Service {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.BatchMax <= 0 {
-		cfg.BatchMax = 128
+		cfg.BatchMax = models.InsertEventsAtOnce
 	}
 	if cfg.PictureWorkers <= 0 {
 		cfg.PictureWorkers = 2

@@ -70,6 +70,10 @@ const eventInsertArgs = 28
 // values a row; SQLite allows 32,766).
 const insertEventsChunk = 256
 
+// InsertEventsAtOnce is the largest batch InsertEvents stores in one
+// statement (the events writer's batch size).
+const InsertEventsAtOnce = insertEventsChunk
+
 func eventArgs(args []any, e *Event) []any {
 	return append(args, e.ShopID, e.CameraID, e.CameraName, e.DeviceSN, e.Vendor, e.Source, e.DedupeKey,
 		e.VendorEventID, e.Kind, e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.PersonID, e.CloudPersonID, e.PersonName,
@@ -96,70 +100,93 @@ func insertEventsSQL(n int) string {
 	return b.String()
 }
 
-// InsertEvents stores evs in one transaction. Each new event gets its id;
-// one whose dedupe key is already stored (or comes earlier in evs) is left
-// out and reported false in stored (its ID is then the stored event's id).
+// InsertEvents stores evs atomically. Each new event gets its id; one
+// whose dedupe key is already stored (or comes earlier in evs) is left out
+// and reported false in stored (its ID is then the stored event's id). Ids
+// are given in the order of evs.
 //
 // The rows go in multi-row INSERT statements of up to insertEventsChunk
 // rows: the driver compiles a statement at every execution (its prepared
 // statements are SQL text), so one statement a batch, not one a row, is
-// what makes the write cheap; and a single statement writing into a fresh
-// transaction needs no statement journal (the per-row inserts spent a
-// third of their time copying pages into one, through mmap'd memory).
-// Ids are given in the order of evs.
+// what makes the write cheap. A batch that fits one statement runs it on
+// its own, as its own transaction: inside BEGIN … COMMIT, SQLite keeps a
+// statement journal of every page a multi-row statement changes (in case
+// it must undo just that statement), and that cost as much as the insert
+// (the pure-Go allocator maps and unmaps each journal chunk).
 func (s *Store) InsertEvents(ctx context.Context, evs []*Event) (stored []bool, err error) {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return nil, err
+	}
+	stored = make([]bool, len(evs))
+	if len(evs) == 0 {
+		return stored, nil
+	}
+	if len(evs) <= insertEventsChunk {
+		// One statement is one transaction: all rows or none.
+		if err := insertEventRows(ctx, sqlDB, evs, stored); err != nil {
+			return nil, err
+		}
+		return stored, nil
 	}
 	tx, err := sqlDB.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("models: insert events: %w", err)
 	}
 	defer tx.Rollback()
-	stored = make([]bool, len(evs))
-	args := make([]any, 0, min(len(evs), insertEventsChunk)*eventInsertArgs)
 	for start := 0; start < len(evs); start += insertEventsChunk {
-		chunk := evs[start:min(len(evs), start+insertEventsChunk)]
-		args = args[:0]
-		for _, e := range chunk {
-			args = eventArgs(args, e)
-		}
-		rows, err := tx.QueryContext(ctx, insertEventsSQL(len(chunk)), args...)
-		if err != nil {
-			return nil, translate(err)
-		}
-		ids := make(map[string]int64, len(chunk))
-		for rows.Next() {
-			var id int64
-			var key string
-			if err := rows.Scan(&id, &key); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			ids[key] = id
-		}
-		if err := rows.Close(); err != nil {
-			return nil, translate(err)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, translate(err)
-		}
-		for i, e := range chunk {
-			id, ok := ids[e.DedupeKey]
-			if ok {
-				e.ID = id
-				stored[start+i] = true
-				delete(ids, e.DedupeKey) // a later row with this key is its duplicate
-				continue
-			}
-			// Stored before, or earlier in this batch: its id is the stored one.
-			if err := tx.QueryRowContext(ctx, `SELECT id FROM events WHERE dedupe_key = ?`, e.DedupeKey).Scan(&e.ID); err != nil {
-				return nil, fmt.Errorf("models: duplicate event %s: %w", e.DedupeKey, err)
-			}
+		end := min(len(evs), start+insertEventsChunk)
+		if err := insertEventRows(ctx, tx, evs[start:end], stored[start:end]); err != nil {
+			return nil, err
 		}
 	}
 	return stored, tx.Commit()
+}
+
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// insertEventRows stores evs with one INSERT statement on q and sets their
+// ids and stored flags.
+func insertEventRows(ctx context.Context, q queryer, evs []*Event, stored []bool) error {
+	args := make([]any, 0, len(evs)*eventInsertArgs)
+	for _, e := range evs {
+		args = eventArgs(args, e)
+	}
+	rows, err := q.QueryContext(ctx, insertEventsSQL(len(evs)), args...)
+	if err != nil {
+		return translate(err)
+	}
+	ids := make(map[string]int64, len(evs))
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			rows.Close()
+			return err
+		}
+		ids[key] = id
+	}
+	if err := rows.Close(); err != nil {
+		return translate(err)
+	}
+	if err := rows.Err(); err != nil {
+		return translate(err)
+	}
+	for i, e := range evs {
+		if id, ok := ids[e.DedupeKey]; ok {
+			e.ID, stored[i] = id, true
+			delete(ids, e.DedupeKey) // a later row with this key is its duplicate
+			continue
+		}
+		// Stored before, or earlier in this batch: its id is the stored one.
+		if err := q.QueryRowContext(ctx, `SELECT id FROM events WHERE dedupe_key = ?`, e.DedupeKey).Scan(&e.ID); err != nil {
+			return fmt.Errorf("models: duplicate event %s: %w", e.DedupeKey, err)
+		}
+	}
+	return nil
 }
 
 // eventsInScope restricts a query on events to the shops of sc.

@@ -57,10 +57,17 @@ func TestInsertEventsBatchDedupesAndOrders(t *testing.T) {
 	if !stored[602] || batch[602].ID <= prev {
 		t.Errorf("last row: stored %v id %d", stored[602], batch[602].ID)
 	}
+	// A batch of one statement (its own transaction) dedupes the same way.
+	small := []*models.Event{ev("a"), ev("c"), ev("c")}
+	stored, err = st.InsertEvents(ctx, small)
+	if err != nil || stored[0] || !stored[1] || stored[2] || small[0].ID != first[0].ID || small[2].ID != small[1].ID ||
+		small[1].ID <= batch[602].ID {
+		t.Errorf("small batch: stored %v err %v ids %d %d %d", stored, err, small[0].ID, small[1].ID, small[2].ID)
+	}
 	var n int64
 	st.DB().Model(&models.Event{}).Count(&n)
-	if n != 603 {
-		t.Errorf("%d rows, want 603", n)
+	if n != 604 {
+		t.Errorf("%d rows, want 604", n)
 	}
 	var got models.Event
 	if err := st.DB().First(&got, batch[300].ID).Error; err != nil || got.PersonName != "王丽 n300" || !got.OccurredAt.Equal(at) {
