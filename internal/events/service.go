@@ -42,8 +42,7 @@ type Config struct {
 	HTTP *http.Client
 	Log  *slog.Logger
 	Now  func() time.Time
-	// BatchMax bounds the events stored in one transaction
-	// (models.InsertEventsAtOnce: one INSERT statement).
+	// BatchMax bounds the events stored in one transaction (128).
 	BatchMax int
 	// PictureWorkers fetch pictures in parallel (2).
 	PictureWorkers int
@@ -112,7 +111,7 @@ func New(cfg Config) *Service {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.BatchMax <= 0 {
-		cfg.BatchMax = models.InsertEventsAtOnce
+		cfg.BatchMax = 128
 	}
 	if cfg.PictureWorkers <= 0 {
 		cfg.PictureWorkers = 2

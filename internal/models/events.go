@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -58,135 +59,55 @@ const EventsRetentionKey = "events.retention_days"
 // DefaultEventsRetentionDays is the retention when none is set.
 const DefaultEventsRetentionDays = 90
 
-// eventInsertCols are the columns InsertEvents writes, in the order of
-// eventArgs.
-const eventInsertCols = `shop_id, camera_id, camera_name, device_sn, vendor, source, dedupe_key,
+const insertEventSQL = `INSERT INTO events (shop_id, camera_id, camera_name, device_sn, vendor, source, dedupe_key,
 	vendor_event_id, kind, occurred_at, received_at, person_id, cloud_person_id, person_name, group_name, group_kind,
-	age, age_range, gender, visits, motion, motion_raw, alert, picture_src, clip_src, picture, picture_tries, attrs`
+	age, age_range, gender, visits, motion, motion_raw, alert, picture_src, clip_src, picture, picture_tries, attrs)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`
 
-const eventInsertArgs = 28
-
-// insertEventsChunk bounds the rows of one INSERT statement (28 bound
-// values a row; SQLite allows 32,766).
-const insertEventsChunk = 256
-
-// InsertEventsAtOnce is the largest batch InsertEvents stores in one
-// statement (the events writer's batch size).
-const InsertEventsAtOnce = insertEventsChunk
-
-func eventArgs(args []any, e *Event) []any {
-	return append(args, e.ShopID, e.CameraID, e.CameraName, e.DeviceSN, e.Vendor, e.Source, e.DedupeKey,
-		e.VendorEventID, e.Kind, e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.PersonID, e.CloudPersonID, e.PersonName,
-		e.GroupName, e.GroupKind, e.Age, e.AgeRange, e.Gender, e.Visits, e.Motion, e.MotionRaw, e.Alert,
-		e.PictureSrc, e.ClipSrc, e.Picture, e.PictureTries, e.Attrs)
-}
-
-// insertEventsSQL is one INSERT of n rows that skips a dedupe key already
-// stored and returns the id and key of each row it stored.
-func insertEventsSQL(n int) string {
-	var b strings.Builder
-	row := "(?" + strings.Repeat(", ?", eventInsertArgs-1) + ")"
-	b.Grow(len(eventInsertCols) + n*(len(row)+2) + 100)
-	b.WriteString("INSERT INTO events (")
-	b.WriteString(eventInsertCols)
-	b.WriteString(") VALUES ")
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(row)
-	}
-	b.WriteString(" ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
-	return b.String()
-}
-
-// InsertEvents stores evs atomically. Each new event gets its id; one
-// whose dedupe key is already stored (or comes earlier in evs) is left out
-// and reported false in stored (its ID is then the stored event's id). Ids
-// are given in the order of evs.
-//
-// The rows go in multi-row INSERT statements of up to insertEventsChunk
-// rows: the driver compiles a statement at every execution (its prepared
-// statements are SQL text), so one statement a batch, not one a row, is
-// what makes the write cheap. A batch that fits one statement runs it on
-// its own, as its own transaction: inside BEGIN … COMMIT, SQLite keeps a
-// statement journal of every page a multi-row statement changes (in case
-// it must undo just that statement), and that cost as much as the insert
-// (the pure-Go allocator maps and unmaps each journal chunk).
+// InsertEvents stores evs in one transaction. Each new event gets its id;
+// one whose dedupe key is already stored is left out and reported false in
+// stored (its ID is then the stored event's id).
 func (s *Store) InsertEvents(ctx context.Context, evs []*Event) (stored []bool, err error) {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return nil, err
-	}
-	stored = make([]bool, len(evs))
-	if len(evs) == 0 {
-		return stored, nil
-	}
-	if len(evs) <= insertEventsChunk {
-		// One statement is one transaction: all rows or none.
-		if err := insertEventRows(ctx, sqlDB, evs, stored); err != nil {
-			return nil, err
-		}
-		return stored, nil
 	}
 	tx, err := sqlDB.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("models: insert events: %w", err)
 	}
 	defer tx.Rollback()
-	for start := 0; start < len(evs); start += insertEventsChunk {
-		end := min(len(evs), start+insertEventsChunk)
-		if err := insertEventRows(ctx, tx, evs[start:end], stored[start:end]); err != nil {
-			return nil, err
+	ins, err := tx.PrepareContext(ctx, insertEventSQL)
+	if err != nil {
+		return nil, err
+	}
+	defer ins.Close()
+	var existing *sql.Stmt
+	stored = make([]bool, len(evs))
+	for i, e := range evs {
+		err := ins.QueryRowContext(ctx, e.ShopID, e.CameraID, e.CameraName, e.DeviceSN, e.Vendor, e.Source, e.DedupeKey,
+			e.VendorEventID, e.Kind, e.OccurredAt.UTC(), e.ReceivedAt.UTC(), e.PersonID, e.CloudPersonID, e.PersonName,
+			e.GroupName, e.GroupKind, e.Age, e.AgeRange, e.Gender, e.Visits, e.Motion, e.MotionRaw, e.Alert,
+			e.PictureSrc, e.ClipSrc, e.Picture, e.PictureTries, e.Attrs).Scan(&e.ID)
+		switch {
+		case err == nil:
+			stored[i] = true
+		case errors.Is(err, sql.ErrNoRows):
+			if existing == nil {
+				if existing, err = tx.PrepareContext(ctx, `SELECT id FROM events WHERE dedupe_key = ?`); err != nil {
+					return nil, err
+				}
+				defer existing.Close()
+			}
+			if err := existing.QueryRowContext(ctx, e.DedupeKey).Scan(&e.ID); err != nil {
+				return nil, fmt.Errorf("models: duplicate event %s: %w", e.DedupeKey, err)
+			}
+		default:
+			return nil, translate(err)
 		}
 	}
 	return stored, tx.Commit()
-}
-
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// insertEventRows stores evs with one INSERT statement on q and sets their
-// ids and stored flags.
-func insertEventRows(ctx context.Context, q queryer, evs []*Event, stored []bool) error {
-	args := make([]any, 0, len(evs)*eventInsertArgs)
-	for _, e := range evs {
-		args = eventArgs(args, e)
-	}
-	rows, err := q.QueryContext(ctx, insertEventsSQL(len(evs)), args...)
-	if err != nil {
-		return translate(err)
-	}
-	ids := make(map[string]int64, len(evs))
-	for rows.Next() {
-		var id int64
-		var key string
-		if err := rows.Scan(&id, &key); err != nil {
-			rows.Close()
-			return err
-		}
-		ids[key] = id
-	}
-	if err := rows.Close(); err != nil {
-		return translate(err)
-	}
-	if err := rows.Err(); err != nil {
-		return translate(err)
-	}
-	for i, e := range evs {
-		if id, ok := ids[e.DedupeKey]; ok {
-			e.ID, stored[i] = id, true
-			delete(ids, e.DedupeKey) // a later row with this key is its duplicate
-			continue
-		}
-		// Stored before, or earlier in this batch: its id is the stored one.
-		if err := q.QueryRowContext(ctx, `SELECT id FROM events WHERE dedupe_key = ?`, e.DedupeKey).Scan(&e.ID); err != nil {
-			return fmt.Errorf("models: duplicate event %s: %w", e.DedupeKey, err)
-		}
-	}
-	return nil
 }
 
 // eventsInScope restricts a query on events to the shops of sc.

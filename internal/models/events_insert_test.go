@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
@@ -73,4 +74,37 @@ func TestInsertEventsBatchDedupesAndOrders(t *testing.T) {
 	if err := st.DB().First(&got, batch[300].ID).Error; err != nil || got.PersonName != "王丽 n300" || !got.OccurredAt.Equal(at) {
 		t.Errorf("row read back: %+v %v", got, err)
 	}
+}
+
+// BenchmarkInsertEvents stores batches of 100 new events (the writer's
+// work under load) and reports the cost an event.
+func BenchmarkInsertEvents(b *testing.B) {
+	st := openStore(b)
+	ctx := context.Background()
+	sh := models.Shop{Name: "A"}
+	if err := st.CreateShop(ctx, &sh); err != nil {
+		b.Fatal(err)
+	}
+	at := time.Now().UTC()
+	const batch = 100
+	evs := make([]*models.Event, batch)
+	var r0, r1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &r0)
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		for i := range evs {
+			evs[i] = &models.Event{ShopID: sh.ID, Vendor: "sunmi_ipc", Source: "sunmi-ipc:C201D8BS00101", DeviceSN: "C201D8BS00101",
+				DedupeKey: fmt.Sprintf("sunmi_ipc/C201D8BS00101/%d/%d", n, i), VendorEventID: fmt.Sprint(n*batch + i), Kind: "face",
+				OccurredAt: at, ReceivedAt: at, PersonName: "顾客", GroupName: "regular", GroupKind: "regular", AgeRange: 4,
+				Gender: "female", Visits: 3, PictureSrc: "https://127.0.0.1/p.jpg"}
+		}
+		if _, err := st.InsertEvents(ctx, evs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	syscall.Getrusage(syscall.RUSAGE_SELF, &r1)
+	cpu := r1.Utime.Nano() + r1.Stime.Nano() - r0.Utime.Nano() - r0.Stime.Nano()
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batch), "µs/event")
+	// CPU time is the figure to compare on a shared machine.
+	b.ReportMetric(float64(cpu)/1e3/float64(b.N*batch), "cpu-µs/event")
 }
