@@ -77,6 +77,8 @@ bench: generate
 	$(GO) test -run '^$$' -bench 'Traffic' -benchtime 5x -benchmem ./internal/traffic/
 	$(GO) test -run '^$$' -bench 'FLVFanout|HLSFanout' -benchtime 1x ./internal/live/
 	$(GO) test -run '^$$' -bench 'DiscoveryFrame' -benchmem ./internal/vendors/sunmilan/
+	$(GO) test -run '^$$' -bench 'EventFanout' -benchtime 1x -timeout 10m ./internal/handlers/
+	STORELENS_INGEST_SECONDS=60 $(GO) test -run '^$$' -bench 'EventIngest' -benchtime 1x -timeout 10m ./internal/handlers/
 
 ## fuzz: every Go fuzz target for FUZZTIME each (15s; CI runs this after the tests)
 .PHONY: fuzz

@@ -59,6 +59,10 @@ type Config struct {
 	// WebhookWindow is how far a webhook's timestamp may be from our clock
 	// (5 minutes).
 	WebhookWindow time.Duration
+	// Trace, if set, is told of every stored batch before it is published:
+	// when the writer took it from the queue and when its transaction
+	// committed (the benchmarks' per-stage latency).
+	Trace func(evs []*models.Event, taken, committed time.Time)
 }
 
 // Service is the event pipeline.
@@ -247,6 +251,7 @@ func (s *Service) writer(ctx context.Context) {
 		for _, j := range batch {
 			rows = append(rows, j.ev)
 		}
+		taken := time.Now()
 		stored, err := s.insert(ctx, rows)
 		if err != nil {
 			s.log.Error("events: store failed; the vendors will deliver again", "events", len(rows), "err", err)
@@ -261,6 +266,9 @@ func (s *Service) writer(ctx context.Context) {
 			if stored[i] {
 				fresh = append(fresh, j.ev)
 			}
+		}
+		if s.cfg.Trace != nil {
+			s.cfg.Trace(fresh, taken, time.Now())
 		}
 		if len(fresh) > 0 {
 			s.cfg.Hub.Publish(fresh...)

@@ -39,11 +39,12 @@ func BenchmarkEventFanout(b *testing.B) {
 	const nClients = 500
 
 	var dropAt atomic.Int64
-	timed := &timedPublisher{}
+	timed := &timedPublisher{stages: newStageLog()}
 	a := newEventsApp(b, appOptions{
 		hub: live.HubOptions{OnDrop: func() { dropAt.CompareAndSwap(0, time.Now().UnixNano()) },
-			FlushInterval: envDuration("STORELENS_FANOUT_FLUSH_MS", 10) * time.Millisecond},
-		wrap: func(p events.Publisher) events.Publisher { timed.Publisher = p; return timed },
+			FlushInterval: envDuration("STORELENS_FANOUT_FLUSH_MS", 0) * time.Millisecond},
+		wrap:  func(p events.Publisher) events.Publisher { timed.Publisher = p; return timed },
+		trace: timed.stages.trace,
 	})
 	ctx := context.Background()
 	cookie := a.login("admin", adminPW)
@@ -57,11 +58,16 @@ func BenchmarkEventFanout(b *testing.B) {
 	// The browsers: each records when it got every tenth event.
 	type sample struct{ id, at int64 }
 	samples := make([][]sample, nClients)
-	var received atomic.Int64
+	var received, receivedBytes atomic.Int64
 	var wg sync.WaitGroup
 	conns := make([]*websocket.Conn, nClients)
+	// The browsers read with a 64 KB buffer (gorilla's default is 4 KB: a
+	// write of ten cards took four read calls). Real browsers are not in
+	// this process; the less CPU the stand-ins take, the more the figures
+	// are the server's.
+	dialer := &websocket.Dialer{ReadBufferSize: 64 << 10, HandshakeTimeout: 10 * time.Second}
 	for i := range conns {
-		c, _, err := websocket.DefaultDialer.Dial(wsURL, hdr)
+		c, _, err := dialer.Dial(wsURL, hdr)
 		if err != nil {
 			b.Fatalf("client %d: %v", i, err)
 		}
@@ -82,6 +88,7 @@ func BenchmarkEventFanout(b *testing.B) {
 				}
 				msg := buf.Bytes()
 				now := time.Now().UnixNano()
+				receivedBytes.Add(int64(len(msg)))
 				for len(msg) > 0 {
 					line := msg
 					if i := bytes.IndexByte(msg, '\n'); i >= 0 {
@@ -224,9 +231,10 @@ func BenchmarkEventFanout(b *testing.B) {
 	paused.Close()
 	wg.Wait()
 
-	var all, duringPause, beforePause []float64
+	var all, duringPause, beforePause, wsWrite []float64
 	pauseEnd := pauseAt.Add(10 * time.Second).UnixNano()
 	pauseStart := pauseAt.Add(-10 * time.Second).UnixNano()
+	stages := timed.stages.snapshot()
 	for _, list := range samples {
 		for _, s := range list {
 			t0, ok := sent[s.id]
@@ -235,6 +243,9 @@ func BenchmarkEventFanout(b *testing.B) {
 			}
 			ms := float64(s.at-t0) / 1e6
 			all = append(all, ms)
+			if st, ok := stages[s.id]; ok && st.published > 0 {
+				wsWrite = append(wsWrite, float64(s.at-st.published)/1e6)
+			}
 			switch {
 			case t0 >= pauseAt.UnixNano() && t0 < pauseEnd:
 				duringPause = append(duringPause, ms)
@@ -247,6 +258,30 @@ func BenchmarkEventFanout(b *testing.B) {
 	b.ReportMetric(float64(submitted.Load())/elapsed.Seconds(), "events/s")
 	b.ReportMetric(pct(all, 50), "p50-ms")
 	b.ReportMetric(pct(all, 99), "p99-ms")
+	b.ReportMetric(pct(all, 99.9), "p999-ms")
+	// Where the time goes, per stage: receive (hand-over to the writer
+	// taking it from its queue), persist (that to the commit), notify (the
+	// commit to the hub having queued it for every connection), ws-write
+	// (that to the browser's read: the connection's writer waking, its
+	// flush interval, the write and the browser's read).
+	var receive, persist, notify []float64
+	for id, st := range stages {
+		t0, ok := sent[id]
+		if !ok || st.published == 0 {
+			continue
+		}
+		receive = append(receive, float64(st.taken-t0)/1e6)
+		persist = append(persist, float64(st.committed-st.taken)/1e6)
+		notify = append(notify, float64(st.published-st.committed)/1e6)
+	}
+	for _, s := range []struct {
+		name string
+		v    []float64
+	}{{"receive", receive}, {"persist", persist}, {"notify", notify}, {"ws-write", wsWrite}} {
+		b.ReportMetric(pct(s.v, 50), s.name+"-p50-ms")
+		b.ReportMetric(pct(s.v, 99), s.name+"-p99-ms")
+		b.ReportMetric(pct(s.v, 99.9), s.name+"-p999-ms")
+	}
 	// What the stalled browser cost the others: their p99 in the 10 s after
 	// it stopped reading, against the 10 s before.
 	b.ReportMetric(pct(duringPause, 99), "pause-p99-ms")
@@ -254,6 +289,7 @@ func BenchmarkEventFanout(b *testing.B) {
 	b.ReportMetric(float64(locked.Load()), "db-locked")
 	b.ReportMetric(float64(cpu.Milliseconds())/(float64(submitted.Load())/1000), "cpu-ms/1k-events")
 	b.ReportMetric(float64(received.Load())/float64(max(want, 1))*100, "delivered-%")
+	b.ReportMetric(float64(receivedBytes.Load())/float64(max(received.Load(), 1)), "bytes/delivery")
 	b.ReportMetric(float64(reports.Load())/elapsed.Seconds(), "reports/s")
 	b.ReportMetric(float64(timed.max.Load())/1e6, "publish-max-ms")
 	if d := dropAt.Load(); d > 0 {
@@ -269,23 +305,68 @@ func BenchmarkEventFanout(b *testing.B) {
 	}
 }
 
-// timedPublisher records the longest Publish: the only place a slow
-// browser could hold up the others.
+// timedPublisher records the longest Publish (the only place a slow
+// browser could hold up the others) and when each sampled event was
+// published.
 type timedPublisher struct {
 	events.Publisher
-	max atomic.Int64
+	max    atomic.Int64
+	stages *stageLog
 }
 
 func (p *timedPublisher) Publish(evs ...*models.Event) {
 	start := time.Now()
 	p.Publisher.Publish(evs...)
-	d := int64(time.Since(start))
+	end := time.Now()
+	p.stages.published(evs, end.UnixNano())
+	d := int64(end.Sub(start))
 	for {
 		old := p.max.Load()
 		if d <= old || p.max.CompareAndSwap(old, d) {
 			return
 		}
 	}
+}
+
+// stageLog keeps the pipeline's timestamps of every tenth event (the
+// ones the browsers sample).
+type stageLog struct {
+	mu sync.Mutex
+	m  map[int64]*stageTimes
+}
+
+type stageTimes struct{ taken, committed, published int64 }
+
+func newStageLog() *stageLog { return &stageLog{m: map[int64]*stageTimes{}} }
+
+func (l *stageLog) trace(evs []*models.Event, taken, committed time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ev := range evs {
+		if ev.ID%10 == 0 {
+			l.m[ev.ID] = &stageTimes{taken: taken.UnixNano(), committed: committed.UnixNano()}
+		}
+	}
+}
+
+func (l *stageLog) published(evs []*models.Event, at int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, ev := range evs {
+		if st := l.m[ev.ID]; st != nil {
+			st.published = at
+		}
+	}
+}
+
+func (l *stageLog) snapshot() map[int64]stageTimes {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[int64]stageTimes, len(l.m))
+	for id, st := range l.m {
+		out[id] = *st
+	}
+	return out
 }
 
 // lineID reads the id of an event line without decoding the card.

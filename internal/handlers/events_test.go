@@ -45,8 +45,9 @@ type eventsApp struct {
 
 // appOptions tune newEventsApp for benchmarks.
 type appOptions struct {
-	hub  live.HubOptions
-	wrap func(events.Publisher) events.Publisher // to time the publishing
+	hub   live.HubOptions
+	wrap  func(events.Publisher) events.Publisher // to time the publishing
+	trace func(evs []*models.Event, taken, committed time.Time)
 }
 
 func newEventsApp(t testing.TB, opts ...appOptions) *eventsApp {
@@ -62,7 +63,7 @@ func newEventsApp(t testing.TB, opts ...appOptions) *eventsApp {
 	if o.wrap != nil {
 		pub = o.wrap(hub)
 	}
-	svc := events.New(events.Config{Store: a.st, Hub: pub, DataDir: t.TempDir(), Log: log})
+	svc := events.New(events.Config{Store: a.st, Hub: pub, DataDir: t.TempDir(), Log: log, Trace: o.trace})
 	if err := svc.Sources().Configure([]events.SourceConfig{{Kind: events.KindSunmiWebhook, SN: hookSN, ShopID: a.shopA.ID,
 		AppID: hookApp, Secret: hookSecret}}); err != nil {
 		t.Fatal(err)
