@@ -47,6 +47,7 @@ type eventsApp struct {
 type appOptions struct {
 	hub  live.HubOptions
 	wrap func(events.Publisher) events.Publisher // to time the publishing
+	cfg  func(*events.Config)                    // adjusts the pipeline's configuration
 }
 
 func newEventsApp(t testing.TB, opts ...appOptions) *eventsApp {
@@ -62,7 +63,11 @@ func newEventsApp(t testing.TB, opts ...appOptions) *eventsApp {
 	if o.wrap != nil {
 		pub = o.wrap(hub)
 	}
-	svc := events.New(events.Config{Store: a.st, Hub: pub, DataDir: t.TempDir(), Log: log})
+	cfg := events.Config{Store: a.st, Hub: pub, DataDir: t.TempDir(), Log: log}
+	if o.cfg != nil {
+		o.cfg(&cfg)
+	}
+	svc := events.New(cfg)
 	if err := svc.Sources().Configure([]events.SourceConfig{{Kind: events.KindSunmiWebhook, SN: hookSN, ShopID: a.shopA.ID,
 		AppID: hookApp, Secret: hookSecret}}); err != nil {
 		t.Fatal(err)
