@@ -45,12 +45,13 @@ func (m *Sources) senselinkSource(ctx context.Context, accountID uint, shops []u
 	if err != nil {
 		return SourceConfig{}, err
 	}
+	named := SourceConfig{Kind: KindSenseLink, Name: a.Name, AccountID: a.ID} // for the page, when it cannot run
 	if a.Vendor != senselink.Name {
-		return SourceConfig{}, ErrNotSenseLink
+		return named, ErrNotSenseLink
 	}
 	creds, err := m.s.cfg.Credentials(a)
 	if err != nil {
-		return SourceConfig{}, err
+		return named, err
 	}
 	ws := ""
 	if m.s.cfg.SenseLinkPushURL != nil {
@@ -58,7 +59,7 @@ func (m *Sources) senselinkSource(ctx context.Context, accountID uint, shops []u
 	}
 	if ws == "" {
 		if ws, err = PushURLOf(creds.BaseURL); err != nil {
-			return SourceConfig{}, err
+			return named, err
 		}
 	}
 	c := SourceConfig{Kind: KindSenseLink, Name: a.Name, AccountID: a.ID, BaseURL: strings.TrimRight(creds.BaseURL, "/"), WSURL: ws,
@@ -66,7 +67,10 @@ func (m *Sources) senselinkSource(ctx context.Context, accountID uint, shops []u
 	if len(shops) == 1 {
 		c.ShopID = shops[0] // a device with no camera record is in this shop
 	}
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return named, err
+	}
+	return c, nil
 }
 
 // sameLinkSource compares what an account's push is built from.
@@ -109,12 +113,18 @@ func (m *Sources) SyncSenseLink(ctx context.Context) {
 		}
 		sid := linkStatusID(id)
 		if err != nil {
-			m.s.log.Warn("events: SenseLink push cannot run", "account", id, "err", err)
 			m.mu.Lock()
-			m.status[sid] = &SourceStatus{ID: sid, Kind: KindSenseLink, Name: next.Name, Shops: slices.Clone(shops), Err: err.Error(), Since: m.s.cfg.Now()}
+			prev := m.status[sid]
+			st := &SourceStatus{ID: sid, Kind: KindSenseLink, Name: next.Name, Shops: slices.Clone(shops), Err: err.Error(), Since: m.s.cfg.Now()}
 			if len(shops) == 1 {
-				m.status[sid].ShopID = shops[0]
+				st.ShopID = shops[0]
 			}
+			if prev != nil && prev.Err == st.Err {
+				st.Since = prev.Since // the same refusal since then
+			} else {
+				m.s.log.Warn("events: SenseLink push cannot run", "account", id, "err", err)
+			}
+			m.status[sid] = st
 			m.mu.Unlock()
 			continue
 		}

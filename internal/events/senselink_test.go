@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"path/filepath"
@@ -168,3 +169,43 @@ func connectedStatus(src *events.Sources, id string) bool {
 }
 
 func itoa(n uint) string { return strconv.FormatUint(uint64(n), 10) }
+
+// A linked account whose sealed secret cannot be opened runs no push, and
+// the linking shop's settings list it with the reason.
+func TestSenseLinkPushThatCannotRunSaysWhy(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := models.Open(ctx, filepath.Join(dir, "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	acc := models.VendorAccount{Vendor: senselink.Name, Name: "坏账号", BaseURL: "https://127.0.0.1:1", AppID: "k", SecretEnc: []byte("x")}
+	if err := st.CreateVendorAccount(ctx, &acc); err != nil {
+		t.Fatal(err)
+	}
+	id := acc.ID
+	shop := models.Shop{Name: "A", SenseLinkAccountID: &id}
+	if err := st.CreateShop(ctx, &shop); err != nil {
+		t.Fatal(err)
+	}
+	svc := events.New(events.Config{Store: st, Hub: &recorder{t: t, st: st}, DataDir: dir, Log: slog.New(slog.DiscardHandler),
+		Credentials: func(models.VendorAccount) (vendors.Account, error) {
+			return vendors.Account{}, errors.New("secret unreadable")
+		}})
+	runCtx, cancel := context.WithCancel(ctx)
+	svc.Start(runCtx)
+	t.Cleanup(func() { cancel(); svc.Close() })
+	if got := svc.Sources().SenseLinkRunning(); len(got) != 0 {
+		t.Fatalf("pushes %v run without credentials", got)
+	}
+	var found bool
+	for _, s := range svc.Sources().Status() {
+		if s.ID == "senselink-push:account-"+itoa(acc.ID) {
+			found = s.ShopID == shop.ID && s.Name == "坏账号" && strings.Contains(s.Err, "secret unreadable") && !s.Connected
+		}
+	}
+	if !found {
+		t.Errorf("no refusal listed for shop A: %+v", svc.Sources().Status())
+	}
+}
