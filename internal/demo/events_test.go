@@ -70,7 +70,15 @@ func TestDemoSenseLinkPushThroughTheLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	// The vendors' client as cmd/web builds it (HTTP/2 on), used once
+	// already: net/http has put h2 in its TLS config by then, which the
+	// push's websocket must not offer.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: tr}
+	if res, err := hc.Get(env.Devices.SenseLinkURL + "/"); err == nil {
+		res.Body.Close()
+	}
 	svc := events.New(events.Config{Store: st, Hub: noPub{}, DataDir: dir, HTTP: hc, Log: log,
 		Credentials: acc.Credentials, SenseLinkPushURL: env.SenseLinkPushURL})
 	runCtx, stop := context.WithCancel(ctx)

@@ -366,7 +366,11 @@ func (m *Sources) run(ctx context.Context, c SourceConfig) error {
 func vendorTLS(hc *http.Client) *tls.Config {
 	if hc != nil {
 		if t, ok := hc.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
-			return t.TLSClientConfig.Clone()
+			tc := t.TLSClientConfig.Clone()
+			// net/http adds h2 to a transport's config once it is used; a
+			// websocket handshake is HTTP/1.1 only.
+			tc.NextProtos = nil
+			return tc
 		}
 	}
 	return &tls.Config{MinVersion: tls.VersionTLS12}
