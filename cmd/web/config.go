@@ -26,7 +26,6 @@ type config struct {
 	SessionLifetime time.Duration
 	VendorTimeout   time.Duration
 	VendorCA        string // extra PEM roots for vendor HTTPS (simulators, private gateways)
-	EventSources    string // JSON list of camera event sources (internal/events.SourceConfig)
 	// PublicURL is the address browsers, cameras and vendors reach this
 	// server at (scheme, host, optional path prefix); nil when not set.
 	// It is the base of every callback handed to a camera or vendor.
@@ -59,7 +58,6 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "sign out this long after signing in")
 	fs.DurationVar(&c.VendorTimeout, "vendor-timeout", 20*time.Second, "longest wait for a vendor while a person waits")
 	fs.StringVar(&c.VendorCA, "vendor-ca", env("VENDOR_CA", ""), "PEM file of extra roots trusted for vendor HTTPS")
-	fs.StringVar(&c.EventSources, "event-sources", env("EVENT_SOURCES", ""), "JSON file listing the cameras' event sources")
 	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the address cameras, vendors and browsers reach this server at, e.g. https://storelens.example.com")
 	if err := fs.Parse(args); err != nil {
 		return c, err

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -23,9 +24,12 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"storelens/internal/accounts"
 	"storelens/internal/events"
 	"storelens/internal/models"
+	"storelens/internal/secrets"
 	"storelens/internal/tlsutil"
+	"storelens/internal/vendors/sunmilan"
 	lansim "storelens/internal/vendors/sunmilan/sim"
 )
 
@@ -47,7 +51,8 @@ func TestEventsKillHelper(t *testing.T) {
 	}
 }
 
-// A burst of 10,000 events from two cameras (message channel and webhook)
+// A burst of 10,000 events from two camera records (message channel and
+// webhook, each chosen on its record)
 // while the server is killed with SIGKILL part way and started again:
 // every event a camera saw acknowledged is stored exactly once, and a
 // browser that reconnects with its last id receives every stored event,
@@ -61,20 +66,9 @@ func TestEventsSurviveSIGKILL(t *testing.T) {
 	dataDir := filepath.Join(dir, "data")
 	os.MkdirAll(dataDir, 0o700)
 
-	// A shop to put the cameras in.
-	st, err := models.Open(context.Background(), filepath.Join(dataDir, "storelens.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	shop := models.Shop{Name: "Kill test shop"}
-	if err := st.CreateShop(context.Background(), &shop); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-
 	addr := freeAddr(t)
 	base := "http://" + addr
-	cert, pem, err := tlsutil.SelfSigned("kill test cameras")
+	cert, _, err := tlsutil.SelfSigned("kill test cameras")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,16 +93,50 @@ func TestEventsSurviveSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hookAPI := "https://" + hookAddr
-	sources := []events.SourceConfig{
-		{Kind: events.KindSunmiChannel, SN: "KILLCHAN0001", ShopID: shop.ID, AppID: appID, Secret: secret, Addr: chAddr.String(), CAPEM: string(pem), KeepAlive: 5},
-		{Kind: events.KindSunmiWebhook, SN: "KILLHOOK0001", ShopID: shop.ID, AppID: appID, Secret: secret, APIURL: hookAPI,
-			Callback: base + "/hooks/sunmi-ipc", CAPEM: string(pem)},
+
+	// The cameras are records, as a shop admin leaves them: a shop, the
+	// LAN account (its secret sealed with the installation's key), each
+	// camera pinned to its certificate with its delivery chosen.
+	ctx := context.Background()
+	st, err := models.Open(ctx, filepath.Join(dataDir, "storelens.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
 	}
-	srcFile := filepath.Join(dir, "sources.json")
-	b, _ := json.Marshal(sources)
-	os.WriteFile(srcFile, b, 0o600)
-	argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn", "--event-sources", srcFile})
+	shop := models.Shop{Name: "Kill test shop"}
+	if err := st.CreateShop(ctx, &shop); err != nil {
+		t.Fatal(err)
+	}
+	key, err := secrets.LoadKey(filepath.Join(dataDir, "secret.key"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := (&accounts.Service{Store: st, Box: box}).Create(ctx, models.Actor{Username: "test"},
+		accounts.Input{Vendor: sunmilan.Name, Name: "LAN", AppID: appID, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, chPort, _ := net.SplitHostPort(chAddr.String())
+	port, _ := strconv.Atoi(chPort)
+	pin := sunmilan.CertFingerprint(cert.Certificate[0])
+	for _, c := range []struct {
+		sn, addr, delivery string
+		port               int
+	}{{"KILLCHAN0001", "127.0.0.1", events.DeliveryChannel, port}, {"KILLHOOK0001", hookAddr, events.DeliveryWebhook, 0}} {
+		accID := acc.ID
+		cam := models.Camera{ShopID: shop.ID, Vendor: sunmilan.Name, SN: c.sn, Name: c.sn, Address: c.addr, LANAccountID: &accID, CertFingerprint: pin}
+		if err := st.AddLANCamera(ctx, &cam); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetCameraEventDelivery(ctx, cam.ID, c.delivery, c.port); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn"})
 
 	logFile, _ := os.Create(filepath.Join(dir, "server.log"))
 	defer logFile.Close()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net"
 
 	"storelens/internal/demo"
 	"storelens/internal/events"
@@ -13,14 +12,20 @@ import (
 )
 
 // wireEvents builds the events area: the live hub, the event pipeline and
-// its sources (from --event-sources, and in demo mode the demo cameras'
-// simulators), the picture fetcher and the retention sweep.
+// its sources (the camera records' deliveries, the SenseLink accounts that
+// shops link, and in demo mode the demo cameras' simulators), the picture
+// fetcher and the retention sweep.
 func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	log := w.log.With("area", "events")
 	hub := live.NewHub(w.store, live.HubOptions{Log: log})
 	var demoSims *demo.EventSims // set before Start: the demo LAN camera's channel port
+	callback := events.CallbackURL(w.cfg.PublicURL, w.cfg.Addr)
+	var pushURL func(string) string
+	if w.demo != nil {
+		pushURL = w.demo.SenseLinkPushURL
+	}
 	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
-		LANAccount: w.lanAccount, Callback: webhookURL(w.cfg.Addr),
+		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,
 		ChannelPort: func(sn string) int {
 			if demoSims == nil {
 				return 0
@@ -28,19 +33,12 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 			return demoSims.ChannelPort(sn)
 		}})
 	var sources []events.SourceConfig
-	if w.cfg.EventSources != "" {
-		list, err := events.LoadSourceFile(w.cfg.EventSources)
-		if err != nil {
-			return handlers.EventsDeps{}, err
-		}
-		sources = append(sources, list...)
-	}
 	deps := handlers.EventsDeps{Service: svc, Hub: hub}
 	if w.demo != nil {
 		// The demo's simulated cameras come up now, as cameras on a LAN
 		// would be before the server starts; their generators are a task
 		// of their own, started last (areas).
-		sims, list, err := w.demo.StartEvents(w.ctx, w.store, webhookURL(w.cfg.Addr), log)
+		sims, list, err := w.demo.StartEvents(w.ctx, w.store, callback, log)
 		if err != nil {
 			return deps, err
 		}
@@ -59,20 +57,6 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 		Start: func(ctx context.Context) error { svc.Start(ctx); return nil },
 		Stop:  func() error { hub.Close(); return svc.Close() }})
 	return deps, nil
-}
-
-// webhookURL is where this server receives camera webhooks, when its port
-// is known before it listens ("" for port 0: then the demo uses the
-// message channel everywhere).
-func webhookURL(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || port == "0" {
-		return ""
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "127.0.0.1"
-	}
-	return "http://" + net.JoinHostPort(host, port) + "/hooks/sunmi-ipc"
 }
 
 // lanAccount opens a LAN camera's vendor account, for its event source.

@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"storelens/internal/models"
 	"storelens/internal/tlsutil"
 	"storelens/internal/vendors/senselink"
+	pushsim "storelens/internal/vendors/senselink/push/sim"
 	slsim "storelens/internal/vendors/senselink/sim"
 	"storelens/internal/vendors/sunmilan"
 	lansim "storelens/internal/vendors/sunmilan/sim"
@@ -40,10 +42,14 @@ type DevicesEnv struct {
 	Discovery                          *lansim.Responder
 	LANAppID, LANSecret, LANActivation string
 	SenseLink                          *slsim.Server
-	SenseLinkURL                       string
-	SenseLinkKey, SenseLinkSecret      string
-	dir                                string
-	stop                               []func() error
+	// SenseLinkPush is the company's record push (its websocket, the
+	// record query and the captures), served beside its API: the shop
+	// linked to the demo account receives its records (events.go).
+	SenseLinkPush                 *pushsim.Server
+	SenseLinkURL                  string
+	SenseLinkKey, SenseLinkSecret string
+	dir                           string
+	stop                          []func() error
 }
 
 type devicesCreds struct {
@@ -115,7 +121,16 @@ func startDevices(e *Env, cert tls.Certificate) (*DevicesEnv, error) {
 	} else {
 		seedSenseLink(d.SenseLink, d.SenseLinkKey, d.SenseLinkSecret)
 	}
-	if d.SenseLinkURL, err = e.serve(cert, d.SenseLink); err != nil {
+	d.SenseLinkPush = pushsim.New(pushsim.Options{AppKey: d.SenseLinkKey, AppSecret: d.SenseLinkSecret, Spelling: pushsim.SpellAlternate,
+		Logf: func(f string, a ...any) { e.log.Debug(fmt.Sprintf(f, a...), "sim", "senselink-push") }})
+	d.stop = append(d.stop, func() error { d.SenseLinkPush.DropAll(); return nil })
+	mux := http.NewServeMux()
+	push := d.SenseLinkPush.Handler()
+	for _, p := range []string{"/api/v1/record", "/websocket/record/", "/image/"} {
+		mux.Handle(p, push)
+	}
+	mux.Handle("/", d.SenseLink)
+	if d.SenseLinkURL, err = e.serve(cert, mux); err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -2,14 +2,12 @@ package demo
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +17,7 @@ import (
 	"storelens/internal/events"
 	"storelens/internal/models"
 	"storelens/internal/tlsutil"
-	slsim "storelens/internal/vendors/senselink/push/sim"
+	pushsim "storelens/internal/vendors/senselink/push/sim"
 	"storelens/internal/vendors/sunmilan"
 	lansim "storelens/internal/vendors/sunmilan/sim"
 )
@@ -41,11 +39,10 @@ var demoRoster = []lansim.Person{
 	{FaceID: "1010", CloudFaceID: "8798765410", Name: "杨店长", Group: "employee", Gender: 1, Age: 38},
 }
 
-// The demo's SenseLink face terminal, in the Hangzhou shop.
-const (
-	demoSenseDevice = "SPS-7c1e0a2b9d4f"
-	demoSenseKey    = "demo-senselink-app"
-)
+// The demo SenseLink company's terminal whose records it pushes: the
+// warehouse gate (devices.go), in the shop linked to the account
+// (DemoSenseLinkShop).
+const demoSenseGate = "SKP-d00676f238a65e5e7d29b576dee360fd"
 
 // EventSims are the demo's event simulators: one Sunmi camera simulator per
 // online demo camera (each its own channel port, API port and certificate,
@@ -61,8 +58,7 @@ type EventSims struct {
 	cams    []*lansim.Camera
 	doors   map[uint]*lansim.Camera   // shop -> its door camera (faces)
 	byShop  map[uint][]*lansim.Camera // shop -> all its cameras
-	sense   *slsim.Server
-	servers []*http.Server
+	sense   *pushsim.Server
 	cancel  context.CancelFunc
 	gens    []func(context.Context) // the cameras' event generators, run by Generate
 	rnd     *rand.Rand
@@ -70,12 +66,13 @@ type EventSims struct {
 
 // StartEvents starts the event simulators for the demo shops in the
 // database (they stand for cameras outside this server: their listeners are
-// up when it returns) and returns the sources that receive from them. The
-// simulated cameras publish nothing until Generate runs, which the server
-// starts with its other background work. The first shop's
+// up when it returns) and returns the sources of the simulated cloud
+// cameras, built in process (a deployment's sources are its records). The
+// simulated devices publish nothing until Generate runs. The first shop's
 // cameras use the message channel, the second's post webhooks to callback
 // (when the server's address is known; the channel otherwise), the third's
-// the channel, and the third also has a SenseLink terminal.
+// the channel. The LAN camera delivers as its record chooses, and the
+// SenseLink company's terminals push to the shop linked to its account.
 func (e *Env) StartEvents(ctx context.Context, st *models.Store, callback string, log *slog.Logger) (*EventSims, []events.SourceConfig, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &EventSims{st: st, doors: map[uint]*lansim.Camera{}, byShop: map[uint][]*lansim.Camera{}, cancel: cancel,
@@ -83,7 +80,6 @@ func (e *Env) StartEvents(ctx context.Context, st *models.Store, callback string
 	logf := func(f string, a ...any) { log.Debug(fmt.Sprintf(f, a...), "sim", "events") }
 	var list []events.SourceConfig
 	for i, ds := range demoShops(time.Now()) {
-		var shopID uint
 		for _, d := range ds.Cameras {
 			if !d.Online {
 				continue
@@ -95,7 +91,6 @@ func (e *Env) StartEvents(ctx context.Context, st *models.Store, callback string
 				cancel()
 				return nil, nil, err
 			}
-			shopID = cam.ShopID
 			src, err := s.startCamera(ctx, e, cam, d.Model, i == 1 && callback != "", callback, logf)
 			if err != nil {
 				s.Close()
@@ -103,14 +98,9 @@ func (e *Env) StartEvents(ctx context.Context, st *models.Store, callback string
 			}
 			list = append(list, src)
 		}
-		if i == 2 && shopID != 0 {
-			src, err := s.startSenseLink(ctx, e, shopID, logf)
-			if err != nil {
-				s.Close()
-				return nil, nil, err
-			}
-			list = append(list, src)
-		}
+	}
+	if e.Devices != nil && e.Devices.SenseLinkPush != nil {
+		s.startSenseLink(ctx, e.Devices)
 	}
 	if e.Devices != nil && e.Devices.LAN != nil {
 		if err := s.startLAN(ctx, e.Devices.LAN); err != nil {
@@ -130,7 +120,7 @@ func (s *EventSims) startLAN(ctx context.Context, c *lansim.Camera) error {
 		return err
 	}
 	s.lan, s.lanPort = c, addr.(*net.TCPAddr).Port
-	s.gens = append(s.gens, func(ctx context.Context) {
+	s.addGenerator(func(ctx context.Context) {
 		c.Generate(ctx, lansim.Generator{Roster: demoRoster, Every: 60 * time.Second})
 	})
 	return nil
@@ -194,41 +184,38 @@ func (s *EventSims) startCamera(ctx context.Context, e *Env, cam models.Camera, 
 		s.doors[cam.ShopID] = c
 		every = 15 * time.Second
 	}
-	s.gens = append(s.gens, func(ctx context.Context) {
+	s.mu.Unlock()
+	s.addGenerator(func(ctx context.Context) {
 		c.Generate(ctx, lansim.Generator{Roster: demoRoster, Every: every})
 	})
-	s.mu.Unlock()
 	return src, nil
 }
 
-func (s *EventSims) startSenseLink(ctx context.Context, e *Env, shopID uint, logf func(string, ...any)) (events.SourceConfig, error) {
-	secret := e.SunmiSecret[:20] // any secret will do; it never leaves this process
-	s.sense = slsim.New(slsim.Options{AppKey: demoSenseKey, AppSecret: secret, Spelling: slsim.SpellAlternate, Logf: logf})
-	cert, pem, err := tlsutil.SelfSigned("SenseLink demo server")
-	if err != nil {
-		return events.SourceConfig{}, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return events.SourceConfig{}, err
-	}
-	srv := &http.Server{Handler: s.sense.Handler(), ReadHeaderTimeout: 5 * time.Second,
-		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
-	s.servers = append(s.servers, srv)
-	go func() { _ = srv.ServeTLS(ln, "", "") }()
-	base := "https://" + ln.Addr().String()
-	staff := slsim.Group{ID: 1, Name: "员工", Type: 1}
-	guests := slsim.Group{ID: 2, Name: "访客", Type: 2}
-	people := []slsim.Person{{UserID: 55591, Name: "杨店长", Type: 1, Group: staff}, {UserID: 55592, Name: "吴店员", Type: 1, Group: staff},
+// startSenseLink has the demo SenseLink company's terminals recognise
+// people now and then. Its records reach the shop linked to the demo
+// account through that link: the events pipeline follows the shops'
+// SenseLink accounts and opens one push per account, with the account's
+// sealed credentials.
+func (s *EventSims) startSenseLink(ctx context.Context, d *DevicesEnv) {
+	staff := pushsim.Group{ID: 1, Name: "默认组", Type: 1}
+	guests := pushsim.Group{ID: 3, Name: "访客", Type: 2}
+	people := []pushsim.Person{{UserID: 55591, Name: "杨店长", Type: 1, Group: staff}, {UserID: 55592, Name: "吴店员", Type: 1, Group: staff},
 		{UserID: 60001, Name: "供应商 黄先生", Type: 2, Group: guests}}
-	s.mu.Lock()
-	s.gens = append(s.gens, func(ctx context.Context) {
-		s.sense.Generate(ctx, []slsim.Device{{SN: demoSenseDevice, Name: "员工通道闸机"}}, people, 50*time.Second)
+	devices := []pushsim.Device{{SN: demoSenseGate, Name: "仓库 闸机"}}
+	s.sense = d.SenseLinkPush
+	s.addGenerator(func(ctx context.Context) {
+		s.sense.Generate(ctx, devices, people, 50*time.Second)
 	})
-	s.mu.Unlock()
-	return events.SourceConfig{Kind: events.KindSenseLink, Name: "员工通道闸机", ShopID: shopID, BaseURL: base,
-		WSURL: "wss" + strings.TrimPrefix(base, "https"), AppKey: demoSenseKey, AppSecret: secret, CAPEM: string(pem),
-		Devices: []events.DeviceBinding{{SN: demoSenseDevice, ShopID: shopID, Name: "员工通道闸机"}}}, nil
+}
+
+// SenseLinkPushURL is the record push server of a SenseLink API base: the
+// demo company serves its push beside its API ("" for any other base: the
+// port 9000 rule).
+func (e *Env) SenseLinkPushURL(base string) string {
+	if e.Devices == nil || e.Devices.SenseLinkURL == "" || strings.TrimRight(base, "/") != e.Devices.SenseLinkURL {
+		return ""
+	}
+	return "wss" + strings.TrimPrefix(e.Devices.SenseLinkURL, "https")
 }
 
 // Shops are the shops with demo cameras.
@@ -302,8 +289,16 @@ func (s *EventSims) Emit(ctx context.Context, shopID uint, kind, name string) er
 	return nil
 }
 
+// addGenerator adds one simulated device's event generator.
+func (s *EventSims) addGenerator(g func(context.Context)) {
+	s.mu.Lock()
+	s.gens = append(s.gens, g)
+	s.mu.Unlock()
+}
+
 // Generate runs every simulated camera's event generator until ctx ends,
-// and returns when all have stopped.
+// and returns when all have stopped. The server starts it with its other
+// background work, last (cmd/web areas).
 func (s *EventSims) Generate(ctx context.Context) {
 	s.mu.Lock()
 	gens := slices.Clone(s.gens)
@@ -326,9 +321,6 @@ func (s *EventSims) Close() error {
 	}
 	if s.sense != nil {
 		s.sense.DropAll()
-	}
-	for _, srv := range s.servers {
-		srv.Close()
 	}
 	return nil
 }

@@ -82,6 +82,9 @@ func (m *Sources) cameraSource(ctx context.Context, cam models.Camera) (SourceCo
 		if m.s.cfg.Callback == "" {
 			return SourceConfig{}, ErrNoCallback
 		}
+		if host, _, _ := net.SplitHostPort(api); loopbackURL(m.s.cfg.Callback) && !loopbackHost(host) {
+			return SourceConfig{}, ErrLoopbackCallback
+		}
 		c.Kind, c.APIURL, c.Callback = KindSunmiWebhook, "https://"+api, m.s.cfg.Callback
 	case DeliveryChannel:
 		host, _, _ := net.SplitHostPort(api)
@@ -115,13 +118,15 @@ func (m *Sources) CheckCamera(ctx context.Context, cam models.Camera) error {
 const cameraRefresh = 30 * time.Second
 
 // startCameras starts the sources of the camera records that chose a
-// delivery (one that cannot run shows why on the settings page), and keeps
-// them in step with the records.
+// delivery (one that cannot run shows why on the settings page) and the
+// record push of every SenseLink account a shop links, and keeps them in
+// step with the records.
 func (m *Sources) startCameras(ctx context.Context, wg *sync.WaitGroup) {
 	if m.s.cfg.Store == nil {
 		return
 	}
 	m.SyncCameras(ctx)
+	m.SyncSenseLink(ctx)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -133,6 +138,7 @@ func (m *Sources) startCameras(ctx context.Context, wg *sync.WaitGroup) {
 				return
 			case <-t.C:
 				m.SyncCameras(ctx)
+				m.SyncSenseLink(ctx)
 			}
 		}
 	}()
@@ -256,6 +262,8 @@ func (m *Sources) stopCamera(ctx context.Context, id uint, r *cameraRun, keepHoo
 	if c.Kind == KindSunmiWebhook && !keepHook {
 		if err := m.unsubscribeHook(ctx, c); err != nil {
 			m.s.log.Warn("events: camera keeps our webhook subscription", "sn", c.SN, "err", err)
+		} else if err := m.s.cfg.Store.SetCameraHookCallback(ctx, id, ""); err != nil && !errors.Is(err, models.ErrNotFound) {
+			m.s.log.Warn("events: forget the camera's callback", "camera", id, "err", err)
 		}
 	}
 }

@@ -177,10 +177,21 @@ func TestCameraDeliverySwitches(t *testing.T) {
 	if f.sim.ChannelSessions() != 0 {
 		t.Error("message channel connected while the camera posts webhooks")
 	}
+	callbackOf := func() string {
+		cam, err := f.st.Camera(context.Background(), f.cam.ShopID, f.cam.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cam.HookCallback
+	}
+	waitFor(t, "the callback kept on the camera's record", func() bool { return callbackOf() == f.cb })
 
 	f.choose(t, events.DeliveryChannel)
 	if n := subscribed(f.sim, f.cb); n != 0 {
 		t.Errorf("switching to the channel left %d subscriptions of our callback", n)
+	}
+	if cb := callbackOf(); cb != "" {
+		t.Errorf("the record keeps callback %q after our subscription was deleted", cb)
 	}
 	waitFor(t, "the message channel connected", func() bool { return f.sim.ChannelSessions() == 1 })
 	f.sim.Emit(lansim.Spec{Motion: 2})

@@ -53,9 +53,17 @@ type Config struct {
 	// sets none (nil or 0: 10021). The demo's simulated camera shares
 	// 127.0.0.1 with everything else, so its port comes from the simulator.
 	ChannelPort func(sn string) int
-	// Callback is where cameras post their webhooks to this server ("":
+	// Callback is where cameras post their webhooks to this server
+	// (CallbackURL: --public-url's, else the listen address's; "":
 	// unknown, so no camera can be switched to webhook).
 	Callback string
+	// Credentials opens a vendor account's sealed credentials (accounts):
+	// a SenseLink account's key and secret, for its record push.
+	Credentials func(models.VendorAccount) (vendors.Account, error)
+	// SenseLinkPushURL is the record push server of a SenseLink API base
+	// (nil or "": the base's host on port 9000, PushURLOf). The demo's
+	// simulated company serves its push beside its API.
+	SenseLinkPushURL func(baseURL string) string
 	// WebhookWindow is how far a webhook's timestamp may be from our clock
 	// (5 minutes).
 	WebhookWindow time.Duration

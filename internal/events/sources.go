@@ -3,14 +3,11 @@ package events
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,6 +16,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"storelens/internal/models"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/senselink/push"
 	"storelens/internal/vendors/sunmilan"
@@ -32,81 +30,62 @@ const (
 	KindSenseLink    = "senselink-push"
 )
 
-// SourceConfig is one event source: built from a LAN camera's record
-// (cameras.go), or from a list the demo builds or a deployment writes as
-// JSON (--event-sources).
+// SourceConfig is one running event source. Every source is built from
+// records: a LAN camera's delivery (cameras.go), a SenseLink account that a
+// shop links (senselink.go); the demo builds its simulated cloud cameras'
+// sources in process. There is no configuration file: the secrets are the
+// sealed ones of the vendor accounts.
 type SourceConfig struct {
-	Kind string `json:"kind"`
-	Name string `json:"name,omitempty"` // shown on the settings page
+	Kind string
+	Name string // shown on the settings page
 
 	// Sunmi cameras (both kinds).
-	SN     string `json:"sn,omitempty"`
-	ShopID uint   `json:"shop_id,omitempty"`
-	AppID  string `json:"app_id,omitempty"`
-	Secret string `json:"secret,omitempty"`
+	SN     string
+	ShopID uint
+	AppID  string
+	Secret string
 	// Addr is the camera's message channel, host:10021.
-	Addr      string `json:"addr,omitempty"`
-	KeepAlive int    `json:"keep_alive,omitempty"` // seconds
+	Addr      string
+	KeepAlive int // seconds
 	// APIURL is the camera's HTTPS base (https://<ip>): a webhook source
 	// with one subscribes Callback with hook/add at start.
-	APIURL   string `json:"api_url,omitempty"`
-	Callback string `json:"callback,omitempty"`
-	// The camera's self-signed certificate (NOTES.md item 50): a PEM to
-	// pin, or (not recommended) no verification.
-	CAPEM              string `json:"ca_pem,omitempty"`
-	CAFile             string `json:"ca_file,omitempty"`
-	InsecureSkipVerify bool   `json:"insecure_skip_verify,omitempty"`
-	// Pin is the camera's certificate fingerprint (hex SHA-256), as a
-	// camera record pins it; it stands for ca_pem/ca_file.
-	Pin string `json:"pin,omitempty"`
+	APIURL   string
+	Callback string
+	// The camera's self-signed certificate (NOTES.md item 50), pinned: a
+	// PEM, or its fingerprint (hex SHA-256) as a camera record keeps it.
+	CAPEM string
+	Pin   string
 	// CameraID is the camera record a source was built from (cameras.go);
 	// clientCert is its LAN account's client certificate.
-	CameraID   uint             `json:"-"`
-	clientCert *tls.Certificate `json:"-"`
+	CameraID   uint
+	clientCert *tls.Certificate
 
-	// SenseLink.
-	BaseURL   string          `json:"base_url,omitempty"`
-	WSURL     string          `json:"ws_url,omitempty"`
-	ImageURL  string          `json:"image_url,omitempty"`
-	AppKey    string          `json:"app_key,omitempty"`
-	AppSecret string          `json:"app_secret,omitempty"`
-	Devices   []DeviceBinding `json:"devices,omitempty"`
+	// SenseLink: the account (vendor_accounts.id) whose company pushes its
+	// records, its API and push server, and its sealed key and secret.
+	AccountID uint
+	BaseURL   string
+	WSURL     string
+	ImageURL  string
+	AppKey    string
+	AppSecret string
 	// Heartbeat is the push's ping period in seconds (30).
-	Heartbeat int `json:"heartbeat,omitempty"`
+	Heartbeat int
+	// shops are the shops linking the account (sorted).
+	shops []uint
 }
 
-// DeviceBinding puts a SenseLink terminal in a shop.
-type DeviceBinding struct {
-	SN     string `json:"sn"`
-	ShopID uint   `json:"shop_id"`
-	Name   string `json:"name,omitempty"`
-}
-
-// ID names a source (and is stored with its events).
+// ID names a source (and is stored with its events): a SenseLink source
+// is its account (the catch-up after a reconnect starts from the newest
+// record stored under this id).
 func (c SourceConfig) ID() string {
 	switch c.Kind {
 	case KindSenseLink:
+		if c.AccountID != 0 {
+			return c.Kind + ":account-" + strconv.FormatUint(uint64(c.AccountID), 10)
+		}
 		return c.Kind + ":" + c.AppKey
 	}
 	return c.Kind + ":" + c.SN
-}
-
-// LoadSourceFile reads a JSON list of sources.
-func LoadSourceFile(path string) ([]SourceConfig, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var list []SourceConfig
-	if err := json.Unmarshal(b, &list); err != nil {
-		return nil, fmt.Errorf("events: %s: %w", path, err)
-	}
-	for i, c := range list {
-		if err := c.validate(); err != nil {
-			return nil, fmt.Errorf("events: %s: source %d: %w", path, i+1, err)
-		}
-	}
-	return list, nil
 }
 
 func (c SourceConfig) validate() error {
@@ -130,21 +109,11 @@ func (c SourceConfig) validate() error {
 	return nil
 }
 
-// certPEM is the camera's certificate: ca_pem, then ca_file's.
-func (c SourceConfig) certPEM() ([]byte, error) {
-	pemData := []byte(c.CAPEM)
-	if c.CAFile != "" {
-		b, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, err
-		}
-		pemData = append(pemData, b...)
-	}
-	return pemData, nil
-}
+// certPEM is the camera's certificate (CAPEM).
+func (c SourceConfig) certPEM() ([]byte, error) { return []byte(c.CAPEM), nil }
 
-// pin is the camera's certificate fingerprint: pin, else that of the
-// certificate in ca_pem/ca_file ("" when neither).
+// pin is the camera's certificate fingerprint: Pin, else that of the
+// certificate in CAPEM ("" when neither).
 func (c SourceConfig) pin() (string, error) {
 	if c.Pin != "" {
 		return c.Pin, nil
@@ -162,7 +131,8 @@ func (c SourceConfig) pin() (string, error) {
 // tlsConfig is a source's TLS trust. A Sunmi camera's connections (its
 // message channel, its media links) are pinned to its certificate by the
 // camera LAN adapter's rule, as its hook calls are; SenseLink's server
-// certificate is verified against ca_pem/ca_file.
+// certificate is verified as every vendor call is (the system roots, the
+// demo's and --vendor-ca's authority: the pipeline's HTTP client).
 func (c SourceConfig) tlsConfig() (*tls.Config, error) {
 	if c.Kind == KindSunmiChannel || c.Kind == KindSunmiWebhook {
 		pin, err := c.pin()
@@ -173,24 +143,11 @@ func (c SourceConfig) tlsConfig() (*tls.Config, error) {
 			return sunmilan.PinnedTLS(pin, c.clientCert)
 		}
 	}
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.InsecureSkipVerify}
-	pemData, err := c.certPEM()
-	if err != nil {
-		return nil, err
-	}
-	if len(pemData) > 0 {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pemData) {
-			return nil, errors.New("no certificate in ca_pem/ca_file")
-		}
-		tc.RootCAs = pool
-	}
-	return tc, nil
+	return nil, nil // the vendors' client's trust
 }
 
-// hookClient is the camera LAN adapter's client for the hook calls: pinned
-// to the certificate in ca_pem/ca_file (the camera's own, self-signed), or
-// trusting the first one seen with insecure_skip_verify.
+// hookClient is the camera LAN adapter's client for the hook calls, pinned
+// to the camera's own (self-signed) certificate.
 func (c SourceConfig) hookClient() (*sunmilan.Client, error) {
 	u, err := url.Parse(c.APIURL)
 	if err != nil || u.Host == "" {
@@ -200,8 +157,8 @@ func (c SourceConfig) hookClient() (*sunmilan.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pin == "" && !c.InsecureSkipVerify {
-		return nil, errors.New("the camera's certificate (pin, ca_pem or ca_file) is needed to pin its HTTPS")
+	if pin == "" {
+		return nil, errors.New("the camera's certificate (pin or PEM) is needed to pin its HTTPS")
 	}
 	return sunmilan.New(sunmilan.Config{Address: u.Host, AppID: c.AppID, Secret: c.Secret, Pin: pin, ClientCert: c.clientCert, Timeout: 15 * time.Second})
 }
@@ -210,6 +167,7 @@ func (c SourceConfig) hookClient() (*sunmilan.Client, error) {
 type SourceStatus struct {
 	ID, Kind, Name, SN string
 	ShopID             uint
+	Shops              []uint // a SenseLink push: every shop linking its account
 	Connected          bool
 	Err                string
 	Since              time.Time
@@ -237,14 +195,20 @@ type Sources struct {
 	wg    *sync.WaitGroup
 	camMu sync.Mutex // one change of a camera's source at a time
 	cams  map[uint]*cameraRun
+	// The SenseLink accounts' pushes (senselink.go), by account.
+	linkMu sync.Mutex
+	links  map[uint]*cameraRun
 }
 
 func newSources(s *Service) *Sources {
 	return &Sources{s: s, status: map[string]*SourceStatus{}, hookApps: map[string]string{}, hookCams: map[string]SourceConfig{},
-		replay: lanevents.NewReplayGuard(s.cfg.WebhookWindow), clients: map[string]*http.Client{}, cams: map[uint]*cameraRun{}}
+		replay: lanevents.NewReplayGuard(s.cfg.WebhookWindow), clients: map[string]*http.Client{}, cams: map[uint]*cameraRun{},
+		links: map[uint]*cameraRun{}}
 }
 
-// Configure sets the sources to run; call before Start.
+// Configure adds sources built in process (the demo's simulated cloud
+// cameras, tests); call before Start. Deployments configure nothing here:
+// their sources follow the records.
 func (m *Sources) Configure(list []SourceConfig) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -267,10 +231,10 @@ func (m *Sources) register(c SourceConfig) error {
 	if err != nil {
 		return fmt.Errorf("events: source %s: %w", c.ID(), err)
 	}
-	if tc.RootCAs != nil || tc.InsecureSkipVerify {
+	if tc != nil {
 		m.clients[c.ID()] = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 4}}
 	}
-	m.status[c.ID()] = &SourceStatus{ID: c.ID(), Kind: c.Kind, Name: c.Name, SN: c.SN, ShopID: c.ShopID}
+	m.status[c.ID()] = &SourceStatus{ID: c.ID(), Kind: c.Kind, Name: c.Name, SN: c.SN, ShopID: c.ShopID, Shops: c.shops}
 	if c.Kind == KindSunmiWebhook {
 		m.hookApps[c.AppID] = c.Secret
 		m.hookCams[c.SN] = c
@@ -294,7 +258,9 @@ func (m *Sources) Status() []SourceStatus {
 	defer m.mu.Unlock()
 	out := make([]SourceStatus, 0, len(m.status))
 	for _, st := range m.status {
-		out = append(out, *st)
+		o := *st
+		o.Shops = append([]uint(nil), st.Shops...)
+		out = append(out, o)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
@@ -347,14 +313,13 @@ func (m *Sources) launch(ctx context.Context, wg *sync.WaitGroup, c SourceConfig
 	}()
 }
 
-// handler stores one event of a source.
-func (m *Sources) handler(c SourceConfig, bindings map[string]DeviceBinding) func(context.Context, vendors.Event) error {
+// handler stores one event of a source. The event's device finds its shop
+// and camera by its camera record (resolve); a SenseLink device with no
+// record is in the one shop linking the account (in none when several do:
+// acknowledged and logged, so a camera record must say which).
+func (m *Sources) handler(c SourceConfig) func(context.Context, vendors.Event) error {
 	return func(ctx context.Context, ev vendors.Event) error {
-		o := c.origin()
-		if b, ok := bindings[ev.DeviceSN]; ok {
-			o.ShopID, o.CameraName = b.ShopID, b.Name
-		}
-		_, err := m.s.Submit(ctx, o, ev)
+		_, err := m.s.Submit(ctx, c.origin(), ev)
 		if errors.Is(err, ErrUnknownDevice) {
 			// Not ours to keep: acknowledged so it is not sent forever.
 			m.s.log.Warn("events: event from a device in no shop", "source", c.ID(), "sn", ev.DeviceSN)
@@ -375,26 +340,40 @@ func (m *Sources) run(ctx context.Context, c SourceConfig) error {
 	onChannel := func(st lanevents.ChannelState) { m.setState(c.ID(), st.Connected, st.Err, st.Since) }
 	switch c.Kind {
 	case KindSunmiChannel:
+		if tc == nil {
+			tc = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
 		return lanevents.RunChannel(ctx, lanevents.ChannelConfig{Addr: c.Addr, TLS: tc, AppID: c.AppID, Secret: c.Secret,
-			KeepAlive: time.Duration(c.KeepAlive) * time.Second, Handle: m.handler(c, nil), OnState: onChannel, Log: m.s.log})
+			KeepAlive: time.Duration(c.KeepAlive) * time.Second, Handle: m.handler(c), OnState: onChannel, Log: m.s.log})
 	case KindSunmiWebhook:
 		return m.subscribeHook(ctx, c)
 	case KindSenseLink:
-		bindings := map[string]DeviceBinding{}
-		for _, b := range c.Devices {
-			bindings[b.SN] = b
-		}
 		id := c.ID()
 		return push.Run(ctx, push.Config{BaseURL: c.BaseURL, WSURL: c.WSURL, ImageURL: c.ImageURL, AppKey: c.AppKey, AppSecret: c.AppSecret,
-			HTTP:      &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: tc}},
-			Dialer:    &websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: tc},
-			Handle:    m.handler(c, bindings),
+			HTTP:      m.s.cfg.HTTP,
+			Dialer:    &websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: vendorTLS(m.s.cfg.HTTP)},
+			Handle:    m.handler(c),
 			Since:     func(ctx context.Context) (push.Cursor, bool, error) { return m.cursor(ctx, id) },
 			Heartbeat: time.Duration(c.Heartbeat) * time.Second,
 			OnState:   func(st push.State) { m.setState(id, st.Connected, st.Err, st.Since) },
 			Log:       m.s.log})
 	}
 	return nil
+}
+
+// vendorTLS is the TLS trust of the vendors' HTTP client, for the
+// websocket that goes to the same servers.
+func vendorTLS(hc *http.Client) *tls.Config {
+	if hc != nil {
+		if t, ok := hc.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+			tc := t.TLSClientConfig.Clone()
+			// net/http adds h2 to a transport's config once it is used; a
+			// websocket handshake is HTTP/1.1 only.
+			tc.NextProtos = nil
+			return tc
+		}
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12}
 }
 
 // cursor is the newest SenseLink record a source stored.
@@ -434,6 +413,12 @@ func (m *Sources) subscribeHook(ctx context.Context, c SourceConfig) error {
 		}
 		if err == nil {
 			m.s.log.Info("events: camera posts its events to us", "sn", c.SN, "callback", c.Callback)
+			if c.CameraID != 0 && m.s.cfg.Store != nil {
+				// Shown on the camera's pages: the address it was given.
+				if err := m.s.cfg.Store.SetCameraHookCallback(ctx, c.CameraID, c.Callback); err != nil && !errors.Is(err, models.ErrNotFound) {
+					m.s.log.Warn("events: record the camera's callback", "camera", c.CameraID, "err", err)
+				}
+			}
 			m.setState(c.ID(), true, nil, m.s.cfg.Now())
 			return nil
 		}

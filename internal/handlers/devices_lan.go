@@ -194,6 +194,7 @@ func (s *Server) lanView(c *gin.Context, sh *models.Shop, cam models.Camera) dev
 	}
 	v.Loaded = true
 	v.Cam = s.lanHeader(c, sh, cam)
+	v.HookCallback = cam.HookCallback
 	val := v.Values
 	val["name"] = st.Name
 	val["ssid"] = st.Wifi.SSID

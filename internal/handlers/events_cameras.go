@@ -25,7 +25,8 @@ func (s *Server) cameraDeliveries(c *gin.Context, sh *models.Shop, refused uint,
 	admin := currentUser(c).IsAdmin()
 	out := make([]evview.CameraDelivery, 0, len(cams))
 	for _, cam := range cams {
-		d := evview.CameraDelivery{Name: cam.Name, SN: cam.SN, Href: lanHref(sh.ID, cam.ID), Delivery: cam.EventDelivery}
+		d := evview.CameraDelivery{Name: cam.Name, SN: cam.SN, Href: lanHref(sh.ID, cam.ID), Delivery: cam.EventDelivery,
+			Callback: cam.HookCallback}
 		if d.Name == "" {
 			d.Name = cam.SN
 		}
@@ -83,6 +84,8 @@ func deliveryMessage(l *i18n.Localizer, err error) (string, bool) {
 		return l.T("events.delivery_err.no_pin"), true
 	case errors.Is(err, events.ErrNoLANAccount):
 		return l.T("events.delivery_err.no_account"), true
+	case errors.Is(err, events.ErrLoopbackCallback):
+		return l.T("eventsources.err.loopback_callback"), true
 	case errors.Is(err, events.ErrNoCallback):
 		return l.T("events.delivery_err.no_callback"), true
 	case errors.Is(err, events.ErrNotLANCamera):

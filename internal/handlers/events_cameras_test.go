@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"storelens/internal/events"
 	"storelens/internal/models"
+	"storelens/internal/vendors"
+	"storelens/internal/vendors/sunmilan"
 )
 
 // The shop's event settings list its LAN cameras with their delivery; an
@@ -65,4 +68,69 @@ func TestCameraDeliveryChoice(t *testing.T) {
 	if audits != 1 {
 		t.Errorf("%d audit entries after off, want 1", audits)
 	}
+}
+
+// A webhook delivery whose callback is on loopback (no --public-url, the
+// server on 127.0.0.1) is refused for a camera on the shop's LAN, with a
+// message naming --public-url in the user's language; the form keeps the
+// choice and nothing is stored or audited. A camera on loopback itself
+// may post there.
+func TestCameraDeliveryRefusesLoopbackCallback(t *testing.T) {
+	var accID uint
+	a := newEventsApp(t, appOptions{cfg: func(c *events.Config) {
+		c.Callback = events.CallbackURL(nil, "0.0.0.0:8080") // what a server without --public-url hands out
+		c.LANAccount = func(_ context.Context, id uint) (*sunmilan.Account, error) {
+			ad, err := sunmilan.NewAccount(vendors.Account{AppID: hookApp, Secret: hookSecret}, nil)
+			if err != nil {
+				return nil, err
+			}
+			return ad.(*sunmilan.Account), nil
+		}
+	}})
+	ctx := context.Background()
+	acc := models.VendorAccount{Vendor: sunmilan.Name, Name: "LAN", AppID: hookApp, SecretEnc: []byte("sealed")}
+	if err := a.st.CreateVendorAccount(ctx, &acc); err != nil {
+		t.Fatal(err)
+	}
+	accID = acc.ID
+	cam := models.Camera{ShopID: a.shopA.ID, Vendor: sunmilan.Name, SN: "C201D8BS00778", Name: "后门 LAN", Model: "FM020",
+		Address: "192.168.1.50", LANAccountID: &accID, CertFingerprint: strings.Repeat("ab", 32)}
+	if err := a.st.AddLANCamera(ctx, &cam); err != nil {
+		t.Fatal(err)
+	}
+	action := fmt.Sprintf("/shops/%d/cameras/%d/events/delivery", a.shopA.ID, cam.ID)
+	admin := a.login("admin", adminPW)
+	r := admin.post(action, url.Values{"delivery": {"webhook"}})
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("a loopback callback for a LAN camera: %d", r.status)
+	}
+	r.has(t, "--public-url", "STORELENS_PUBLIC_URL", "on loopback", `<option value="webhook" selected>`, `data-testid="delivery-error"`)
+	admin.lang = "zh-CN"
+	admin.post(action, url.Values{"delivery": {"webhook"}}).has(t, "--public-url", "回环地址", `<option value="webhook" selected>`)
+	got, _ := a.st.Camera(ctx, a.shopA.ID, cam.ID)
+	if got.EventDelivery != "" || got.HookCallback != "" {
+		t.Errorf("refused choice stored: delivery %q, callback %q", got.EventDelivery, got.HookCallback)
+	}
+	var audits int64
+	a.st.DB().Model(&models.AuditEntry{}).Where("action = ?", "events.delivery").Count(&audits)
+	if audits != 0 {
+		t.Errorf("%d audit entries for a refused choice", audits)
+	}
+	// The message channel does not need the callback.
+	if r := admin.post(action, url.Values{"delivery": {"channel"}}); r.status != http.StatusSeeOther {
+		t.Errorf("channel for the same camera: %d %s", r.status, r.body)
+	}
+	admin.post(action, url.Values{"delivery": {""}})
+
+	// A camera on this machine reaches the loopback callback: allowed.
+	loop := models.Camera{ShopID: a.shopA.ID, Vendor: sunmilan.Name, SN: "C201D8BS00779", Name: "本机 LAN", Model: "FM020",
+		Address: "127.0.0.1:1", LANAccountID: &accID, CertFingerprint: strings.Repeat("cd", 32)}
+	if err := a.st.AddLANCamera(ctx, &loop); err != nil {
+		t.Fatal(err)
+	}
+	la := fmt.Sprintf("/shops/%d/cameras/%d/events/delivery", a.shopA.ID, loop.ID)
+	if r := admin.post(la, url.Values{"delivery": {"webhook"}}); r.status != http.StatusSeeOther {
+		t.Errorf("webhook for a camera on loopback: %d", r.status)
+	}
+	admin.post(la, url.Values{"delivery": {""}})
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,7 +168,7 @@ func (s *Server) shopSettingsView(c *gin.Context, sh *models.Shop, groups, msg s
 	}
 	tz := zone(sh.Timezone)
 	for _, st := range s.Events.Service.Sources().Status() {
-		if st.ShopID != sh.ID {
+		if st.ShopID != sh.ID && !slices.Contains(st.Shops, sh.ID) {
 			continue
 		}
 		name := st.Name

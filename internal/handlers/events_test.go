@@ -48,6 +48,7 @@ type appOptions struct {
 	hub   live.HubOptions
 	wrap  func(events.Publisher) events.Publisher // to time the publishing
 	trace func(evs []*models.Event, taken, committed time.Time)
+	cfg   func(*events.Config) // adjusts the pipeline's configuration
 }
 
 func newEventsApp(t testing.TB, opts ...appOptions) *eventsApp {
@@ -63,7 +64,11 @@ func newEventsApp(t testing.TB, opts ...appOptions) *eventsApp {
 	if o.wrap != nil {
 		pub = o.wrap(hub)
 	}
-	svc := events.New(events.Config{Store: a.st, Hub: pub, DataDir: t.TempDir(), Log: log, Trace: o.trace})
+	cfg := events.Config{Store: a.st, Hub: pub, DataDir: t.TempDir(), Log: log, Trace: o.trace}
+	if o.cfg != nil {
+		o.cfg(&cfg)
+	}
+	svc := events.New(cfg)
 	if err := svc.Sources().Configure([]events.SourceConfig{{Kind: events.KindSunmiWebhook, SN: hookSN, ShopID: a.shopA.ID,
 		AppID: hookApp, Secret: hookSecret}}); err != nil {
 		t.Fatal(err)

@@ -109,6 +109,9 @@ type Camera struct {
 	// channel port of 0 is the camera's 10021.
 	EventDelivery string
 	ChannelPort   int
+	// HookCallback is the callback the camera was subscribed to post to
+	// (migration 0011), "" when it posts to none of ours.
+	HookCallback string
 	// Status history (migration 0002).
 	OfflineSince    *time.Time
 	StatusCheckedAt *time.Time

@@ -89,7 +89,7 @@ const DefaultTimezone = "Asia/Shanghai"
 // UpdateShop saves the editable fields of a shop.
 func (s *Store) UpdateShop(ctx context.Context, sh *Shop) error {
 	return translate(s.db.WithContext(ctx).Model(sh).Select(
-		"name", "address", "city", "timezone", "sunmi_account_id", "sunmi_shop_no", "sunmi_shop_id", "sunmi_company_no",
+		"name", "address", "city", "timezone", "sunmi_account_id", "sunmi_shop_no", "sunmi_shop_id", "sunmi_company_no", "senselink_account_id",
 	).Updates(sh).Error)
 }
 
