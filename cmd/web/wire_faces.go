@@ -18,7 +18,7 @@ import (
 // faces, deletions, the daily reconciliation, bulk batches), and in demo
 // mode the demo's face groups and faces.
 func (w *wiring) wireFaces() (handlers.FacesDeps, error) {
-	pipe, err := photos.New(photos.DefaultLimits, 2)
+	pipe, err := photos.New(photos.DefaultLimits, photos.Options{Workers: 2})
 	if err != nil {
 		return handlers.FacesDeps{}, err
 	}
