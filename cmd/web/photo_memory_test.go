@@ -32,6 +32,32 @@ import (
 	"storelens/internal/models"
 )
 
+// --photo-memory (and STORELENS_PHOTO_MEMORY) reads sizes in MB or GB,
+// 256 MB when not given; nonsense and budgets too small for a phone photo
+// are refused by name.
+func TestConfigPhotoMemory(t *testing.T) {
+	none := func(string) string { return "" }
+	for args, want := range map[string]int64{"": 256 << 20, "512MB": 512 << 20, "1GB": 1 << 30, "64": 64 << 20, "300MiB": 300 << 20, "2g": 2 << 30} {
+		argv := []string{}
+		if args != "" {
+			argv = []string{"--photo-memory", args}
+		}
+		c, err := loadConfig(argv, none, io.Discard)
+		if err != nil || c.PhotoMemory != want {
+			t.Errorf("--photo-memory %q: %d %v, want %d", args, c.PhotoMemory, err, want)
+		}
+	}
+	c, err := loadConfig(nil, func(k string) string { return map[string]string{"STORELENS_PHOTO_MEMORY": "128MB"}[k] }, io.Discard)
+	if err != nil || c.PhotoMemory != 128<<20 {
+		t.Errorf("from the environment: %d %v", c.PhotoMemory, err)
+	}
+	for _, bad := range []string{"lots", "-5MB", "16MB", "0", "1.5GB"} {
+		if _, err := loadConfig([]string{"--photo-memory", bad}, none, io.Discard); err == nil || !strings.Contains(err.Error(), "--photo-memory") {
+			t.Errorf("--photo-memory %q: err = %v", bad, err)
+		}
+	}
+}
+
 // TestPhotoServerHelper is the server process of BenchmarkPhotoParallel32:
 // it runs only when that benchmark starts this binary again. Beside the
 // server it samples its own heap every millisecond and writes the highest
