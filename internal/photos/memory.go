@@ -16,8 +16,8 @@ import (
 // measured for each kind of picture), so the garbage a photo leaves until
 // the next collection is counted as well as what is live at its peak.
 
-// Header is what a picture's header says about its decoding.
-type Header struct {
+// header is what a picture's header says about its decoding.
+type header struct {
 	Format        Format
 	Width, Height int
 	// JPEG: the components with their sampling factors, and whether
@@ -35,21 +35,21 @@ type Header struct {
 // readHeader reads the frame of a JPEG or the IHDR of a PNG. ok is false
 // when it cannot (Check has already refused what image's DecodeConfig
 // cannot read; the estimate then assumes the costliest JPEG).
-func readHeader(f Format, data []byte, w, h int) (Header, bool) {
+func readHeader(f Format, data []byte, w, h int) (header, bool) {
 	switch f {
 	case JPEG:
 		return jpegHeader(data, w, h)
 	case PNG:
 		return pngHeader(data, w, h)
 	}
-	return Header{}, false
+	return header{}, false
 }
 
 // jpegHeader walks the markers before the first scan (as orientation does)
 // and reads the start of frame (ITU T.81 B.2.2), JFIF's APP0 and Adobe's
 // APP14, which decide, as in image/jpeg, whether the picture is YCbCr.
-func jpegHeader(jpg []byte, w, h int) (Header, bool) {
-	hd := Header{Format: JPEG, Width: w, Height: h}
+func jpegHeader(jpg []byte, w, h int) (header, bool) {
+	hd := header{Format: JPEG, Width: w, Height: h}
 	var jfif, adobe bool
 	var transform byte
 	var ids [4]byte
@@ -110,8 +110,8 @@ func jpegHeader(jpg []byte, w, h int) (Header, bool) {
 
 // pngHeader reads IHDR (PNG §11.2.2) and looks for a tRNS chunk before the
 // image data: image/png then decodes grey and RGB pictures as NRGBA.
-func pngHeader(data []byte, w, h int) (Header, bool) {
-	hd := Header{Format: PNG, Width: w, Height: h}
+func pngHeader(data []byte, w, h int) (header, bool) {
+	hd := header{Format: PNG, Width: w, Height: h}
 	if len(data) < 33 || string(data[12:16]) != "IHDR" {
 		return hd, false
 	}
@@ -155,7 +155,7 @@ func pngHeader(data []byte, w, h int) (Header, bool) {
 
 // decodeBytes is what image/jpeg or image/png allocates to decode the
 // picture the header describes.
-func (hd Header) decodeBytes() int64 {
+func (hd header) decodeBytes() int64 {
 	w, h := int64(hd.Width), int64(hd.Height)
 	if hd.Format == PNG {
 		n := w * h * int64(hd.PixelBytes)
@@ -188,8 +188,8 @@ func (hd Header) decodeBytes() int64 {
 
 // worstJPEG is the costliest picture image/jpeg decodes: four components
 // at full resolution, progressive, converted to CMYK.
-func worstJPEG(w, h int) Header {
-	return Header{Format: JPEG, Width: w, Height: h, Components: 4, Progressive: true,
+func worstJPEG(w, h int) header {
+	return header{Format: JPEG, Width: w, Height: h, Components: 4, Progressive: true,
 		Sampling: [4][2]int{{1, 1}, {1, 1}, {1, 1}, {1, 1}}}
 }
 
@@ -213,7 +213,7 @@ func fitBox(w, h, boxW, boxH, orient int) (int, int) {
 }
 
 // estimate is the bytes one Process of data needs, the upload included.
-func (p *Pipeline) estimate(hd Header, orient, dataLen int) int64 {
+func (p *Pipeline) estimate(hd header, orient, dataLen int) int64 {
 	w, h := hd.Width, hd.Height
 	n := int64(dataLen) + hd.decodeBytes()
 	ow, oh := fitBox(w, h, p.lim.OutWidth, p.lim.OutHeight, orient)

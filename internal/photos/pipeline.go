@@ -393,7 +393,7 @@ func (p *Pipeline) Estimate(f Format, data []byte, cfg image.Config, orient int)
 		// image's decoder reads: assume the costliest picture.
 		hd = worstJPEG(cfg.Width, cfg.Height)
 		if f == PNG {
-			hd = Header{Format: PNG, Width: cfg.Width, Height: cfg.Height, PixelBytes: 8, Interlaced: true}
+			hd = header{Format: PNG, Width: cfg.Width, Height: cfg.Height, PixelBytes: 8, Interlaced: true}
 		}
 	}
 	return p.estimate(hd, orient, len(data))
