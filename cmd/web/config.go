@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -30,6 +31,9 @@ type config struct {
 	// server at (scheme, host, optional path prefix); nil when not set.
 	// It is the base of every callback handed to a camera or vendor.
 	PublicURL *url.URL
+	// PhotoMemory is the photo pipeline's memory budget in bytes: the
+	// photos being decoded at once never need more (photos.Options.Memory).
+	PhotoMemory int64
 
 	AdminPassword string // STORELENS_ADMIN_PASSWORD: the first admin's password
 	SecretKey     string // STORELENS_SECRET_KEY: base64 key for vendor secrets
@@ -59,6 +63,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.VendorTimeout, "vendor-timeout", 20*time.Second, "longest wait for a vendor while a person waits")
 	fs.StringVar(&c.VendorCA, "vendor-ca", env("VENDOR_CA", ""), "PEM file of extra roots trusted for vendor HTTPS")
 	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the address cameras, vendors and browsers reach this server at, e.g. https://storelens.example.com")
+	photoMemory := fs.String("photo-memory", env("PHOTO_MEMORY", "256MB"), "memory for decoding uploaded photos at once, e.g. 256MB or 1GB (a number alone is MB)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -69,6 +74,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			errs = append(errs, fmt.Errorf("--public-url: %w", err))
 		}
 		c.PublicURL = u
+	}
+	if n, err := parseMemory(*photoMemory); err != nil {
+		errs = append(errs, fmt.Errorf("--photo-memory: %w", err))
+	} else {
+		c.PhotoMemory = n
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: %w", c.Addr, err))
@@ -118,4 +128,34 @@ func parsePublicURL(raw string) (*url.URL, error) {
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u, nil
+}
+
+// minPhotoMemory is the smallest photo budget accepted: a 12-megapixel
+// phone photo needs about 31 MB, so less would refuse ordinary photos.
+const minPhotoMemory = 32 << 20
+
+// parseMemory reads a size such as 256MB, 512MiB, 1GB or 256 (megabytes);
+// K, M and G are powers of 1024, as in the messages that report them.
+func parseMemory(s string) (int64, error) {
+	num := strings.TrimSpace(s)
+	unit := int64(1 << 20)
+	upper := strings.ToUpper(num)
+	for _, u := range []struct {
+		suffix string
+		n      int64
+	}{{"KIB", 1 << 10}, {"KB", 1 << 10}, {"K", 1 << 10}, {"MIB", 1 << 20}, {"MB", 1 << 20}, {"M", 1 << 20},
+		{"GIB", 1 << 30}, {"GB", 1 << 30}, {"G", 1 << 30}} {
+		if strings.HasSuffix(upper, u.suffix) {
+			num, unit = strings.TrimSpace(num[:len(num)-len(u.suffix)]), u.n
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/unit {
+		return 0, fmt.Errorf("%q: want a size such as 256MB or 1GB", s)
+	}
+	if n*unit < minPhotoMemory {
+		return 0, fmt.Errorf("%q: at least 32MB (a 12-megapixel photo needs about 31MB)", s)
+	}
+	return n * unit, nil
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"storelens/internal/demo"
@@ -17,9 +19,12 @@ import (
 // faces, deletions, the daily reconciliation, bulk batches), and in demo
 // mode the demo's face groups and faces.
 func (w *wiring) wireFaces() (handlers.FacesDeps, error) {
-	pipe, err := photos.New(photos.DefaultLimits, 2)
+	pipe, err := photos.New(photos.DefaultLimits, photos.Options{Memory: w.cfg.PhotoMemory})
 	if err != nil {
 		return handlers.FacesDeps{}, err
+	}
+	if limit, set := softMemoryLimit(w.cfg.PhotoMemory); set {
+		w.log.Info("soft memory limit from --photo-memory", "limit_mb", limit>>20)
 	}
 	store, err := photos.NewStore(filepath.Join(w.cfg.DataDir, "faces", "photos"))
 	if err != nil {
@@ -38,4 +43,19 @@ func (w *wiring) wireFaces() (handlers.FacesDeps, error) {
 	// Pending faces, deletions, the daily reconciliation, bulk batches.
 	w.tasks.Add(lifecycle.Loop("faces", svc.Run))
 	return handlers.FacesDeps{Service: svc}, nil
+}
+
+// softMemoryLimit sets the Go runtime's soft memory limit to the photo
+// budget plus 256 MB for the rest of the server, unless GOMEMLIMIT already
+// set one. The budget bounds the photos' live memory; the limit stops the
+// collector's default headroom (the heap may double between collections)
+// from turning a burst of photos into twice that in RSS. It is soft: a
+// server that needs more gets it, at the cost of more frequent collections.
+func softMemoryLimit(photoMemory int64) (int64, bool) {
+	if debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		return 0, false // GOMEMLIMIT rules
+	}
+	limit := photoMemory + 256<<20
+	debug.SetMemoryLimit(limit)
+	return limit, true
 }

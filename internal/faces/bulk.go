@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"storelens/internal/models"
 	"storelens/internal/photos"
@@ -255,7 +257,7 @@ func (s *Service) processItem(ctx context.Context, actor models.Actor, shop mode
 	if err != nil {
 		return itemOutcome{state: models.ItemFailed, result: "missing_file"}
 	}
-	st, err := s.CheckPhoto(ctx, shop.ID, data)
+	st, err := s.checkPatiently(ctx, shop.ID, data)
 	if err != nil {
 		if ctx.Err() != nil {
 			return itemOutcome{state: models.ItemFailed, result: "cancelled"}
@@ -286,6 +288,24 @@ func (s *Service) processItem(ctx context.Context, actor models.Actor, shop mode
 	return s.sentOutcome(f, err, "")
 }
 
+// checkPatiently is CheckPhoto for a batch, which nobody is waiting on: a
+// busy pipeline (people checking photos at the same time) is waited out,
+// for as long as the batch runs.
+func (s *Service) checkPatiently(ctx context.Context, shopID uint, data []byte) (Staged, error) {
+	for {
+		st, err := s.CheckPhoto(ctx, shopID, data)
+		var busy *photos.BusyError
+		if !errors.As(err, &busy) {
+			return st, err
+		}
+		select {
+		case <-time.After(busy.RetryAfter):
+		case <-ctx.Done():
+			return Staged{}, ctx.Err()
+		}
+	}
+}
+
 func (s *Service) sentOutcome(f models.Face, err error, result string) itemOutcome {
 	if err != nil {
 		return itemOutcome{state: models.ItemFailed, result: "error", detail: err.Error()}
@@ -303,7 +323,13 @@ func PhotoReason(err error) (key, arg string) {
 	var un *photos.UnsupportedError
 	var dim *photos.DimensionsError
 	var many *photos.ManyFacesError
+	var mem *photos.MemoryError
+	var busy *photos.BusyError
 	switch {
+	case errors.As(err, &busy):
+		return "busy", strconv.Itoa(int(math.Ceil(busy.RetryAfter.Seconds())))
+	case errors.As(err, &mem):
+		return "too_much_memory", fmt.Sprintf("%dx%d", mem.Width, mem.Height)
 	case errors.As(err, &un):
 		return "unsupported", string(un.Format)
 	case errors.As(err, &dim) && dim.TooSmall:

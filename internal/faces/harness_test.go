@@ -83,7 +83,7 @@ func newEnv(t testing.TB, delay time.Duration) *env {
 			t.Fatal(err)
 		}
 	}
-	pipe, err := photos.New(photos.DefaultLimits, 2)
+	pipe, err := photos.New(photos.DefaultLimits, photos.Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

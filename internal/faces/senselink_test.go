@@ -56,7 +56,7 @@ func newSenseLinkEnv(t *testing.T) *slEnv {
 	if err := st.CreateShop(ctx, &e.shop); err != nil {
 		t.Fatal(err)
 	}
-	pipe, _ := photos.New(photos.DefaultLimits, 2)
+	pipe, _ := photos.New(photos.DefaultLimits, photos.Options{Workers: 2})
 	ps, _ := photos.NewStore(filepath.Join(dir, "photos"))
 	e.svc = &faces.Service{Store: st, Accounts: acc, Pipeline: pipe, Photos: ps, Log: log,
 		UploadDir: filepath.Join(dir, "uploads"), ResolveWait: time.Second}

@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"errors"
+	"math"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"time"
@@ -156,9 +158,19 @@ func (s *Server) EnrollForm(c *gin.Context) {
 	s.render(c, http.StatusOK, faceview.Enroll(v))
 }
 
+// photoFormMemory is how much of a form with a photo is kept in memory as
+// it arrives: the photo goes to a temporary file (net/http removes it after
+// the request), so that a photo waiting for the pipeline is in memory once,
+// read at its exact size, rather than in the form's buffer and a copy.
+const photoFormMemory = 64 << 10
+
 // readPhoto reads the photo part of a multipart form, if one was sent.
 func (s *Server) readPhoto(c *gin.Context, field string) ([]byte, bool, error) {
-	fh, err := c.FormFile(field)
+	err := c.Request.ParseMultipartForm(photoFormMemory) // once: later reads of the form use it
+	var fh *multipart.FileHeader
+	if err == nil {
+		_, fh, err = c.Request.FormFile(field)
+	}
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.Is(err, http.ErrMissingFile), errors.Is(err, http.ErrNotMultipart):
@@ -176,8 +188,23 @@ func (s *Server) readPhoto(c *gin.Context, field string) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	defer f.Close()
-	data, err := s.Faces.Service.Pipeline.Read(f)
+	data, err := s.Faces.Service.Pipeline.ReadSized(f, fh.Size)
 	return data, err == nil, err
+}
+
+// photoStatus is the status of a page or answer refusing a photo: 503 with
+// Retry-After when the pipeline is busy (the same photo will go through
+// later), 422 for anything wrong with the photo itself.
+func (s *Server) photoStatus(c *gin.Context, err error) int {
+	var busy *photos.BusyError
+	if !errors.As(err, &busy) {
+		return http.StatusUnprocessableEntity
+	}
+	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(busy.RetryAfter.Seconds()))))
+	if s.Log != nil {
+		s.Log.Warn("photo refused: the photo pipeline is busy", "path", c.Request.URL.Path)
+	}
+	return http.StatusServiceUnavailable
 }
 
 // photoJSON is the answer to a photo check from faces.js.
@@ -221,7 +248,7 @@ func (s *Server) CheckFacePhoto(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		c.JSON(http.StatusUnprocessableEntity, photoJSON{Message: msg, Boxes: []photoBox{}})
+		c.JSON(s.photoStatus(c, err), photoJSON{Message: msg, Boxes: []photoBox{}})
 		return
 	}
 	p := previewOf(l, sh.ID, st)
@@ -274,7 +301,7 @@ func (s *Server) Enroll(c *gin.Context) {
 				return
 			}
 			v.Token = ""
-			s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))
+			s.render(c, s.photoStatus(c, err), faceview.Enroll(v))
 			return
 		}
 		v.Token, v.Preview = st.PhotoHash, previewOf(l, sh.ID, st)

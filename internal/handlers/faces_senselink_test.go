@@ -59,7 +59,7 @@ func newSenseLinkFacesApp(t *testing.T) (*facesApp, *slsim.Server) {
 		t.Fatal(err)
 	}
 	a.addUser("admin", adminPW, models.RoleAdmin)
-	pipe, _ := photos.New(photos.DefaultLimits, 2)
+	pipe, _ := photos.New(photos.DefaultLimits, photos.Options{Workers: 2})
 	ps, _ := photos.NewStore(filepath.Join(dir, "photos"))
 	svc := &faces.Service{Store: st, Accounts: acc, Pipeline: pipe, Photos: ps, Log: log,
 		UploadDir: filepath.Join(dir, "uploads"), ResolveWait: 2 * time.Second}

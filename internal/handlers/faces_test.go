@@ -93,7 +93,7 @@ func newFacesApp(t *testing.T, wrap ...func(*sunmicloud.Client, *sim.Server) ven
 	}
 	a.addUser("admin", adminPW, models.RoleAdmin)
 	a.addUser("manager", managerPW, models.RoleManager, a.shopA.ID)
-	pipe, _ := photos.New(photos.DefaultLimits, 2)
+	pipe, _ := photos.New(photos.DefaultLimits, photos.Options{Workers: 2})
 	ps, _ := photos.NewStore(filepath.Join(dir, "photos"))
 	svc := &faces.Service{Store: st, Accounts: acc, Pipeline: pipe, Photos: ps, Log: log,
 		UploadDir: filepath.Join(dir, "uploads"), ResolveWait: 2 * time.Second}

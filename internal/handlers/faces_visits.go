@@ -89,7 +89,7 @@ func (s *Server) FaceSearch(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		s.render(c, http.StatusUnprocessableEntity, faceview.Search(v))
+		s.render(c, s.photoStatus(c, err), faceview.Search(v))
 		return
 	}
 	v.Preview = previewOf(l, sh.ID, st)

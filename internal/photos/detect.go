@@ -49,12 +49,7 @@ func NewDetector() (*Detector, error) {
 // positives live.
 func (d *Detector) Faces(img *image.RGBA) []Box {
 	b := img.Bounds()
-	scale := 1.0
-	if long := max(b.Dx(), b.Dy()); long > d.detectSide {
-		scale = float64(d.detectSide) / float64(long)
-	}
-	w := max(1, int(math.Round(float64(b.Dx())*scale)))
-	h := max(1, int(math.Round(float64(b.Dy())*scale)))
+	w, h, scale := d.size(b.Dx(), b.Dy())
 	gray := image.NewGray(image.Rect(0, 0, w, h))
 	if scale == 1 {
 		toGray(gray, img)
@@ -89,6 +84,27 @@ func (d *Detector) Faces(img *image.RGBA) []Box {
 	out = suppressOverlaps(out)
 	sort.Slice(out, func(i, j int) bool { return out[i].Size > out[j].Size })
 	return out
+}
+
+// size is the picture the detector looks at for a w x h one, and its scale.
+func (d *Detector) size(w, h int) (int, int, float64) {
+	scale := 1.0
+	if long := max(w, h); long > d.detectSide {
+		scale = float64(d.detectSide) / float64(long)
+	}
+	return max(1, int(math.Round(float64(w)*scale))), max(1, int(math.Round(float64(h)*scale))), scale
+}
+
+// costBytes is what Faces allocates for a w x h picture: the grey copy,
+// and the scaled colour copy it is made from when the picture is larger
+// than detectSide.
+func (d *Detector) costBytes(w, h int) int64 {
+	dw, dh, scale := d.size(w, h)
+	n := int64(dw) * int64(dh)
+	if scale != 1 {
+		n += int64(dw)*int64(dh)*4 + scaleBytes(w, h, dw, dh)
+	}
+	return n
 }
 
 // suppressOverlaps keeps, of boxes that overlap, the one with the best

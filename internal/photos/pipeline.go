@@ -24,9 +24,13 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/disintegration/imaging"
 	"golang.org/x/image/draw"
+	"golang.org/x/sync/semaphore"
 )
 
 // Limits bound what the pipeline accepts and produces.
@@ -96,6 +100,8 @@ var (
 	// ErrCannotShrink means no JPEG quality fits the byte limit (only
 	// pathological noise gets here).
 	ErrCannotShrink = errors.New("photos: cannot encode the photo small enough")
+	// ErrBusy matches every *BusyError (errors.Is).
+	ErrBusy = errors.New("photos: busy")
 )
 
 // Result is a processed photo.
@@ -124,25 +130,158 @@ func (r Result) FaceError() error {
 	}
 }
 
-// Pipeline processes photos. Decoding is bounded by a semaphore so that
-// however many uploads arrive at once, only a few pictures are in memory.
+// Pipeline processes photos. Before a photo is decoded, the memory it
+// needs is worked out from its header (memory.go) and taken from a budget
+// shared by every photo in progress; the photos decoded at once are also
+// at most Workers (the work is CPU-bound: more at once would only hold
+// their memory longer). A photo that needs more than the whole budget is
+// refused at once (*MemoryError); one that cannot get its share within
+// Wait is refused as busy (*BusyError), to be sent again later.
 type Pipeline struct {
-	lim Limits
-	det *Detector
-	sem chan struct{}
+	lim     Limits
+	det     *Detector
+	budget  int64
+	mem     *semaphore.Weighted
+	workers chan struct{}
+	wait    time.Duration
+	// queued is the bytes of the uploads waiting for their turn: they are
+	// in memory too, so at most budget/2 of them wait; more are busy at once.
+	queued atomic.Int64
+	stats  struct {
+		sync.Mutex
+		Stats
+	}
 }
 
-// New returns a pipeline that decodes at most concurrency photos at once
-// (0: the number of CPUs).
-func New(lim Limits, concurrency int) (*Pipeline, error) {
+// Stats count the pipeline's use of its budget, for logs and benchmarks.
+type Stats struct {
+	Reserved int64 // bytes taken from the budget now
+	Peak     int64 // the most taken at once so far
+	Busy     int64 // photos refused as busy
+	TooLarge int64 // photos refused for needing more than the budget
+}
+
+// Stats returns the counts so far.
+func (p *Pipeline) Stats() Stats {
+	p.stats.Lock()
+	defer p.stats.Unlock()
+	return p.stats.Stats
+}
+
+func (p *Pipeline) count(f func(*Stats)) {
+	p.stats.Lock()
+	f(&p.stats.Stats)
+	p.stats.Unlock()
+}
+
+// Options size a pipeline's work.
+type Options struct {
+	// Memory is the budget, in bytes, of all the photos in progress at
+	// once (0: DefaultMemory).
+	Memory int64
+	// Workers is the most photos decoded at once (0: GOMAXPROCS).
+	Workers int
+	// Wait is the longest a photo waits for its turn before it is refused
+	// as busy (0: DefaultWait); the caller's context may end it sooner.
+	Wait time.Duration
+}
+
+const (
+	// DefaultMemory, 256 MB, holds six 12-megapixel phone photos (about
+	// 40 MB each) or one 50-megapixel picture at once.
+	DefaultMemory = 256 << 20
+	// DefaultWait lets a burst of uploads be served rather than refused (32
+	// phone photos take about 6 seconds on two idle cores, 20 to 30 on a
+	// loaded machine), and leaves room, within the server's 60-second
+	// write timeout, for the processing and a vendor's photo check.
+	DefaultWait = 30 * time.Second
+	// RetryAfter is when a refused photo is worth sending again.
+	RetryAfter = 5 * time.Second
+)
+
+// BusyError refuses a photo that did not get its turn within the wait:
+// too many photos are in progress. It is temporary (HTTP 503).
+type BusyError struct{ RetryAfter time.Duration }
+
+func (e *BusyError) Error() string {
+	return fmt.Sprintf("photos: too many photos in progress; try again in %s", e.RetryAfter)
+}
+
+// Is makes errors.Is(err, ErrBusy) true for a *BusyError.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+
+// New returns a pipeline with the given limits and options.
+func New(lim Limits, opt Options) (*Pipeline, error) {
 	det, err := NewDetector()
 	if err != nil {
 		return nil, err
 	}
-	if concurrency <= 0 {
-		concurrency = runtime.GOMAXPROCS(0)
+	if opt.Memory <= 0 {
+		opt.Memory = DefaultMemory
 	}
-	return &Pipeline{lim: lim, det: det, sem: make(chan struct{}, concurrency)}, nil
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.Wait <= 0 {
+		opt.Wait = DefaultWait
+	}
+	return &Pipeline{lim: lim, det: det, budget: opt.Memory, mem: semaphore.NewWeighted(opt.Memory),
+		workers: make(chan struct{}, opt.Workers), wait: opt.Wait}, nil
+}
+
+// Budget is the pipeline's memory budget in bytes.
+func (p *Pipeline) Budget() int64 { return p.budget }
+
+// Reserve takes n bytes of the budget and a worker, waiting as a photo
+// does, for work that decodes pictures outside Process; release gives them
+// back. It fails as Process does: *MemoryError, *BusyError or ctx's error.
+func (p *Pipeline) Reserve(ctx context.Context, n int64) (release func(), err error) {
+	return p.admit(ctx, n, 0, 0, 0)
+}
+
+// admit waits for a worker, then for need bytes of the budget, for at most
+// p.wait. queued is the bytes the caller holds while it waits.
+func (p *Pipeline) admit(ctx context.Context, need, queued int64, w, h int) (func(), error) {
+	if need > p.budget {
+		p.count(func(s *Stats) { s.TooLarge++ })
+		return nil, &MemoryError{Width: w, Height: h, Need: need, Budget: p.budget}
+	}
+	busy := func() error {
+		p.count(func(s *Stats) { s.Busy++ })
+		return &BusyError{RetryAfter: RetryAfter}
+	}
+	// A photo alone in the queue always waits, however large its upload.
+	if q := p.queued.Add(queued); queued > 0 && q > p.budget/2 && q != queued {
+		p.queued.Add(-queued)
+		return nil, busy()
+	}
+	defer p.queued.Add(-queued)
+	wctx, cancel := context.WithTimeout(ctx, p.wait)
+	defer cancel()
+	refused := func() error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return busy()
+	}
+	select {
+	case p.workers <- struct{}{}:
+	case <-wctx.Done():
+		return nil, refused()
+	}
+	if err := p.mem.Acquire(wctx, need); err != nil {
+		<-p.workers
+		return nil, refused()
+	}
+	p.count(func(s *Stats) {
+		s.Reserved += need
+		s.Peak = max(s.Peak, s.Reserved)
+	})
+	return func() {
+		p.count(func(s *Stats) { s.Reserved -= need })
+		p.mem.Release(need)
+		<-p.workers
+	}, nil
 }
 
 // Limits returns the pipeline's limits.
@@ -156,6 +295,19 @@ func (p *Pipeline) Read(r io.Reader) ([]byte, error) {
 	}
 	if int64(len(data)) > p.lim.MaxBytes {
 		return nil, ErrTooManyBytes
+	}
+	return data, nil
+}
+
+// ReadSized reads an upload whose size is known (a multipart file's) into
+// one slice of exactly that size, refusing more than MaxBytes unread.
+func (p *Pipeline) ReadSized(r io.Reader, size int64) ([]byte, error) {
+	if size > p.lim.MaxBytes {
+		return nil, ErrTooManyBytes
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return nil, err
 	}
 	return data, nil
 }
@@ -202,17 +354,16 @@ func (p *Pipeline) Process(ctx context.Context, data []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	select {
-	case p.sem <- struct{}{}:
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
-	}
-	defer func() { <-p.sem }()
-
 	res := Result{Source: f, SourceWidth: cfg.Width, SourceHeight: cfg.Height, Orientation: 1}
 	if f == JPEG {
 		res.Orientation = orientation(data)
 	}
+	release, err := p.admit(ctx, p.Estimate(f, data, cfg, res.Orientation), int64(len(data)), cfg.Width, cfg.Height)
+	if err != nil {
+		return Result{}, err
+	}
+	defer release()
+
 	upright, err := p.decodeScaled(data, f, res.Orientation)
 	if err != nil {
 		return Result{}, err
@@ -231,6 +382,21 @@ func (p *Pipeline) Process(ctx context.Context, data []byte) (Result, error) {
 		}
 	}
 	return res, nil
+}
+
+// Estimate is the bytes Process needs for data, which Check has accepted
+// as f with cfg, the upload included: what it takes from the budget.
+func (p *Pipeline) Estimate(f Format, data []byte, cfg image.Config, orient int) int64 {
+	hd, ok := readHeader(f, data, cfg.Width, cfg.Height)
+	if !ok {
+		// Check has read the dimensions, so this is a header only
+		// image's decoder reads: assume the costliest picture.
+		hd = worstJPEG(cfg.Width, cfg.Height)
+		if f == PNG {
+			hd = header{Format: PNG, Width: cfg.Width, Height: cfg.Height, PixelBytes: 8, Interlaced: true}
+		}
+	}
+	return p.estimate(hd, orient, len(data))
 }
 
 // decodeScaled decodes the picture, scales it to fit the output box (as it
@@ -308,17 +474,37 @@ func applyOrientation(img *image.RGBA, o int) *image.RGBA {
 var qualities = []int{90, 82, 74, 66, 58, 50, 40}
 
 func encodeUnder(img image.Image, limit int) ([]byte, int, error) {
-	var buf bytes.Buffer
+	w := &capWriter{b: make([]byte, 0, limit), limit: limit}
 	for _, q := range qualities {
-		buf.Reset()
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: q}); err != nil {
+		w.b = w.b[:0]
+		err := jpeg.Encode(w, img, &jpeg.Options{Quality: q})
+		if errors.Is(err, errOverLimit) {
+			continue
+		}
+		if err != nil {
 			return nil, 0, err
 		}
-		if buf.Len() <= limit {
-			return bytes.Clone(buf.Bytes()), q, nil
-		}
+		return bytes.Clone(w.b), q, nil
 	}
 	return nil, 0, ErrCannotShrink
+}
+
+// errOverLimit stops an encoding as soon as it passes the byte limit.
+var errOverLimit = errors.New("photos: over the byte limit")
+
+// capWriter collects at most limit bytes in one buffer allocated once: an
+// encoding that would not fit is stopped there rather than finished.
+type capWriter struct {
+	b     []byte
+	limit int
+}
+
+func (w *capWriter) Write(p []byte) (int, error) {
+	if len(w.b)+len(p) > w.limit {
+		return 0, errOverLimit
+	}
+	w.b = append(w.b, p...)
+	return len(p), nil
 }
 
 // thumbnail is a square JPEG of the face with some room around it, the
@@ -336,7 +522,7 @@ func thumbnail(img *image.RGBA, f Box, side int) ([]byte, error) {
 	s := math.Min(float64(side)/float64(r.Dx()), float64(side)/float64(r.Dy()))
 	w, h := int(math.Round(float64(r.Dx())*s)), int(math.Round(float64(r.Dy())*s))
 	at := image.Rect((side-w)/2, (side-h)/2, (side-w)/2+w, (side-h)/2+h)
-	draw.CatmullRom.Scale(dst, at, img, r, draw.Src, nil)
+	scaleInto(dst.SubImage(at).(*image.RGBA), img.SubImage(r), draw.Src)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, dst, &jpeg.Options{Quality: 85}); err != nil {
 		return nil, err

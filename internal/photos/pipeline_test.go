@@ -11,11 +11,13 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"golang.org/x/image/draw"
 )
 
 func newPipeline(t testing.TB) *Pipeline {
 	t.Helper()
-	p, err := New(DefaultLimits, 2)
+	p, err := New(DefaultLimits, Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +283,7 @@ func TestOrientationParserIsDefensive(t *testing.T) {
 func TestTooManyBytes(t *testing.T) {
 	lim := DefaultLimits
 	lim.MaxBytes = 1000
-	p, _ := New(lim, 1)
+	p, _ := New(lim, Options{Workers: 1})
 	if _, err := p.Read(bytes.NewReader(make([]byte, 1001))); !errors.Is(err, ErrTooManyBytes) {
 		t.Fatalf("Read: %v", err)
 	}
@@ -322,8 +324,12 @@ func TestTransparentPNGOnWhite(t *testing.T) {
 }
 
 func TestCancelledWhileWaiting(t *testing.T) {
-	p, _ := New(DefaultLimits, 1)
-	p.sem <- struct{}{} // the only slot is taken
+	p, _ := New(DefaultLimits, Options{Workers: 1})
+	release, err := p.Reserve(context.Background(), 1) // the only worker is taken
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := p.Process(ctx, readFile(t, "astronaut.png")); !errors.Is(err, context.Canceled) {
@@ -331,25 +337,25 @@ func TestCancelledWhileWaiting(t *testing.T) {
 	}
 }
 
-// The box average of a YCbCr picture equals the average of its converted
-// pixels, and the generic path agrees with the YCbCr one.
-func TestBoxReduce(t *testing.T) {
+// The area average of a YCbCr picture equals that of its converted
+// pixels; a reduction by a whole factor is the mean of each block; and any
+// reduction agrees with the average worked out in floating point.
+func TestAreaReduce(t *testing.T) {
 	src := bigPhoto(t, 640, 480)
 	ycc, err := jpeg.Decode(bytes.NewReader(encodeJPEG(t, src, 95)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast := boxReduce(ycc, 4)
 	rgba := image.NewRGBA(ycc.Bounds())
 	for y := 0; y < 480; y++ {
 		for x := 0; x < 640; x++ {
 			rgba.Set(x, y, ycc.At(x, y))
 		}
 	}
-	slow := boxReduce(rgba, 4)
-	if fast.Bounds() != image.Rect(0, 0, 160, 120) || slow.Bounds() != fast.Bounds() {
-		t.Fatalf("bounds %v %v", fast.Bounds(), slow.Bounds())
-	}
+	fast := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	scaleInto(fast, ycc, draw.Src)
+	slow := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	scaleInto(slow, rgba, draw.Src)
 	for i := range fast.Pix {
 		if d := int(fast.Pix[i]) - int(slow.Pix[i]); d < -1 || d > 1 {
 			t.Fatalf("byte %d: %d vs %d", i, fast.Pix[i], slow.Pix[i])
@@ -369,6 +375,47 @@ func TestBoxReduce(t *testing.T) {
 	if int(got.R) != (sum[0]+8)/16 || int(got.G) != (sum[1]+8)/16 || int(got.B) != (sum[2]+8)/16 || got.A != 255 {
 		t.Fatalf("block (2,3) = %v, sums %v", got, sum)
 	}
+	// Ratios that are not whole (2.78 like 4000 -> 1440, 1.3, one axis
+	// only), from a picture with an offset origin, against float64.
+	sub := rgba.SubImage(image.Rect(7, 5, 607, 455)).(*image.RGBA) // 600x450
+	for _, size := range [][2]int{{216, 162}, {461, 346}, {600, 449}, {1, 1}} {
+		dst := image.NewRGBA(image.Rect(0, 0, size[0], size[1]))
+		scaleInto(dst, sub, draw.Src)
+		want := areaFloat(sub, size[0], size[1])
+		for i := range dst.Pix {
+			if d := float64(dst.Pix[i]) - want[i]; d < -0.51 || d > 0.51 {
+				t.Fatalf("%v: byte %d = %d, want %.2f", size, i, dst.Pix[i], want[i])
+			}
+		}
+	}
+}
+
+// areaFloat is the area average of src at w x h, the slow and obvious way.
+func areaFloat(src *image.RGBA, w, h int) []float64 {
+	b := src.Bounds()
+	fx, fy := float64(b.Dx())/float64(w), float64(b.Dy())/float64(h)
+	out := make([]float64, 4*w*h)
+	overlap := func(a0, a1, b0, b1 float64) float64 { return max(0, min(a1, b1)-max(a0, b0)) }
+	for oy := range h {
+		for ox := range w {
+			var acc [4]float64
+			for y := int(float64(oy) * fy); y < min(b.Dy(), int(float64(oy+1)*fy)+1); y++ {
+				wy := overlap(float64(y), float64(y+1), float64(oy)*fy, float64(oy+1)*fy)
+				for x := int(float64(ox) * fx); x < min(b.Dx(), int(float64(ox+1)*fx)+1); x++ {
+					wgt := wy * overlap(float64(x), float64(x+1), float64(ox)*fx, float64(ox+1)*fx)
+					c := src.RGBAAt(b.Min.X+x, b.Min.Y+y)
+					acc[0] += wgt * float64(c.R)
+					acc[1] += wgt * float64(c.G)
+					acc[2] += wgt * float64(c.B)
+					acc[3] += wgt * float64(c.A)
+				}
+			}
+			for c := range 4 {
+				out[4*(oy*w+ox)+c] = acc[c] / (fx * fy)
+			}
+		}
+	}
+	return out
 }
 
 func TestOverlappingBoxesAreOneFace(t *testing.T) {
