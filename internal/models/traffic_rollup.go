@@ -154,3 +154,38 @@ func (s *Store) TrafficMonthSums(ctx context.Context, shopIDs []uint, fromMonth,
 		"WHERE m.shop_id = j.value AND m.month BETWEEN ? AND ? GROUP BY m.month, m.have, m.days ORDER BY m.month"
 	return scanSums(ctx, s, q, []any{shopList(shopIDs), fromMonth, toMonth})
 }
+
+// TrafficSpanSum sums the shops' day rows from..to, which lie in one
+// month, into one row: no GROUP BY, so SQLite sorts nothing (grouping by
+// day sorted every shop day first: most of a cut month's cost). Days is
+// the bit set of the days any shop has (SUM of the distinct day bits is
+// their OR); Period is from's month.
+func (s *Store) TrafficSpanSum(ctx context.Context, shopIDs []uint, from, to string) (TrafficSum, error) {
+	out := TrafficSum{Period: from[:min(7, len(from))]}
+	if len(shopIDs) == 0 || from[:7] != to[:min(7, len(to))] {
+		if len(shopIDs) == 0 {
+			return out, nil
+		}
+		return out, fmt.Errorf("models: traffic span %s..%s is not within one month", from, to)
+	}
+	db, err := s.db.DB()
+	if err != nil {
+		return out, err
+	}
+	q := "SELECT COUNT(*), COALESCE(" + haveAnd("d.have") + ", 0), COALESCE(SUM(DISTINCT 1 << (CAST(substr(d.day, 9, 2) AS INTEGER) - 1)), 0), " +
+		coalesced(sumCounters) + " FROM json_each(?) AS j CROSS JOIN traffic_days AS d WHERE d.shop_id = j.value AND d.day BETWEEN ? AND ?"
+	var n int
+	c := &out.TrafficCounters
+	err = db.QueryRowContext(ctx, q, shopList(shopIDs), from, to).Scan(&n, &out.Have, &out.Days, &c.Entries, &c.EntriesFace, &c.EntriesNoFace,
+		&c.PassersBy, &c.LeftCount, &c.Strangers, &c.Regulars, &c.Members, &c.UniqTotal, &c.UniqStrangers, &c.UniqRegulars, &c.UniqMembers)
+	return out, err
+}
+
+// coalesced wraps each SUM(x) of a list in COALESCE(SUM(x), 0).
+func coalesced(sums string) string {
+	parts := strings.Split(sums, ", ")
+	for i, p := range parts {
+		parts[i] = "COALESCE(" + p + ", 0)"
+	}
+	return strings.Join(parts, ", ")
+}

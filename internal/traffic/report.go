@@ -199,15 +199,13 @@ func (s *Service) monthReport(ctx context.Context, q Query, today vendors.Date) 
 				rep.DaysWithData += bits.OnesCount64(uint64(m.Days))
 			}
 		} else {
-			byDay, err := s.daySums(ctx, q.ShopIDs, sp.from, sp.to)
+			sum, err := s.Store.TrafficSpanSum(ctx, q.ShopIDs, sp.from.String(), sp.to.String())
 			if err != nil {
 				return rep, err
 			}
-			for d := sp.from; !d.After(sp.to); d = d.AddDays(1) {
-				if x, ok := byDay[d.String()]; ok {
-					fold(&r, x)
-					rep.DaysWithData++
-				}
+			if sum.Days != 0 {
+				fold(&r, &Row{Have: vendors.Have(sum.Have), Counts: sum.TrafficCounters})
+				rep.DaysWithData += bits.OnesCount64(uint64(sum.Days))
 			}
 		}
 		if !r.NoData {
