@@ -74,6 +74,7 @@ chromium:
 ## bench: the benchmarks of BENCHMARKS.md (pages; traffic on 100 shops x 2 years)
 bench: generate
 	$(GO) test -run '^$$' -bench 'ShopsPage|CameraList' -benchmem ./internal/handlers/
+	$(GO) test -run '^$$' -bench 'AllTrafficYear' -benchtime 5x ./internal/handlers/
 	$(GO) test -run '^$$' -bench 'Traffic' -benchtime 5x -benchmem ./internal/traffic/
 	$(GO) test -run '^$$' -bench 'FLVFanout|HLSFanout' -benchtime 1x ./internal/live/
 	$(GO) test -run '^$$' -bench 'DiscoveryFrame' -benchmem ./internal/vendors/sunmilan/

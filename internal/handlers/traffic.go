@@ -82,6 +82,10 @@ func (f filter) query() url.Values {
 	return v
 }
 
+// longRangeDays: a range longer than this opens by month unless a row size
+// is asked for.
+const longRangeDays = 92
+
 // parseFilter reads preset, from, to and gran; a bad custom range is an
 // error message, with what was typed kept.
 func (s *Server) parseFilter(c *gin.Context, loc *time.Location, defaultPreset traffic.Preset) (filter, string) {
@@ -110,8 +114,11 @@ func (s *Server) parseFilter(c *gin.Context, loc *time.Location, defaultPreset t
 	g := traffic.Granularity(f.Gran)
 	if !g.Valid() {
 		g = traffic.ByDay
-		if from == to {
+		switch n := from.DaysTo(to) + 1; {
+		case n == 1:
 			g = traffic.ByHour
+		case n > longRangeDays: // a year opens by month (read from the month rollups)
+			g = traffic.ByMonth
 		}
 	}
 	if g == traffic.ByHour && from.DaysTo(to)+1 > traffic.MaxHourDays {

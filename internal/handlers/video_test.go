@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -111,7 +112,9 @@ func TestLiveFLVOutlivesWriteTimeoutAndStops(t *testing.T) {
 	srv.Start()
 	defer srv.Close()
 	door := camPath(a.shopA.ID, a.camera(a.shopA.ID, "C201D8BS00101").ID)
-	req, _ := http.NewRequest("GET", srv.URL+door+"/live/0/flv", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a stalled stream fails, not hangs
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+door+"/live/0/flv", nil)
 	u, _ := url.Parse(a.srv.URL)
 	for _, c := range admin.c.Jar.Cookies(u) {
 		req.AddCookie(c)
@@ -150,6 +153,7 @@ func TestLiveWebsocket(t *testing.T) {
 		t.Fatalf("dial: %v %v", err, resp)
 	}
 	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(30 * time.Second))
 	_, b, err := ws.ReadMessage()
 	if err != nil || !strings.HasPrefix(string(b), "FLV") {
 		t.Fatalf("first message %q %v", b[:min(len(b), 8)], err)
@@ -165,6 +169,7 @@ func TestLiveWebsocket(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ws2.SetReadDeadline(time.Now().Add(30 * time.Second))
 	_, _, err = ws2.ReadMessage()
 	var ce *websocket.CloseError
 	if !asCloseError(err, &ce) || ce.Code != 4001 || !strings.Contains(ce.Text, "5011") {

@@ -37,7 +37,11 @@ func BenchmarkFLVFanout(b *testing.B) {
 	s, _ := m.Acquire("bench", Info{Camera: 1}, st)
 	proxy := serveSession(b, s)
 
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFLVLoadGenerator$")
+	// Every wait has a deadline: the child stops itself well inside it
+	// (each of its waits is bounded too), and this kills it past it.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestFLVLoadGenerator$", "-test.timeout=90s")
 	cmd.Env = append(os.Environ(), "FLV_LOAD_PROXY="+proxy.URL, "FLV_LOAD_VIEWERS="+strconv.Itoa(viewers),
 		"FLV_LOAD_SECONDS="+strconv.Itoa(seconds))
 	out, _ := cmd.StdoutPipe()
@@ -61,6 +65,8 @@ func BenchmarkFLVFanout(b *testing.B) {
 		case len(f) == 1 && f[0] == "STREAMING":
 			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu0)
 			t0 = time.Now()
+		case len(f) > 0 && f[0] == "FAIL":
+			b.Fatalf("load generator: %s", strings.Join(f[1:], " "))
 		case len(f) > 0 && f[0] == "RES":
 			var cpu1 syscall.Rusage
 			syscall.Getrusage(syscall.RUSAGE_SELF, &cpu1)
@@ -75,8 +81,14 @@ func BenchmarkFLVFanout(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	if ctx.Err() != nil {
+		b.Fatalf("the load generator did not finish within its deadline (killed): %v", ctx.Err())
+	}
 	if len(res) == 0 {
 		b.Fatal("the load generator reported nothing")
+	}
+	if res["join-ms"] < 0 {
+		b.Fatal("the late joiner got no keyframe within its deadline")
 	}
 	for _, k := range []string{"core-%", "rss-MB", "join-ms", "bytes-equal", "close-s"} {
 		b.ReportMetric(res[k], k)
@@ -96,35 +108,48 @@ func TestFLVLoadGenerator(t *testing.T) {
 	// The upstream: 25 fps of 10,000-byte frames is 2 Mbit/s; a keyframe a
 	// second. It starts sending once every viewer has joined, so each of
 	// them should receive every byte, and it pauses at the end so that the
-	// counts can be compared before the viewers leave.
+	// counts can be compared before the viewers leave. Like a real camera,
+	// it accepts a reconnect (the proxy redials a stalled upstream) and
+	// streams again from a keyframe; bytes-equal then says so.
 	release, pause := make(chan struct{}), make(chan struct{})
 	var sent atomic.Int64
-	upClosed := make(chan time.Time, 1)
-	var once sync.Once
+	var active atomic.Int64    // upstream connections open
+	var lastClose atomic.Int64 // UnixNano of the last upstream connection's end
 	src := &flvSource{fps: 25, gop: 25, frameSize: 10_000}
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		first := false
-		once.Do(func() { first = true })
-		if !first {
-			http.NotFound(w, r)
+		active.Add(1)
+		defer func() {
+			lastClose.Store(time.Now().UnixNano())
+			active.Add(-1)
+		}()
+		select {
+		case <-release:
+		case <-r.Context().Done():
 			return
 		}
-		<-release
 		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
 		go func() {
 			select {
 			case <-pause:
 				cancel()
-			case <-r.Context().Done():
+			case <-ctx.Done():
 			}
 		}()
-		cw := &countingWriter{ResponseWriter: w, n: &sent}
-		src.ServeHTTP(cw, r.WithContext(ctx))
+		select {
+		case <-pause: // paused already: held open, silent
+		default:
+			cw := &countingWriter{ResponseWriter: w, n: &sent}
+			src.ServeHTTP(cw, r.WithContext(ctx))
+		}
 		<-r.Context().Done() // held open, silent, until the proxy lets go
-		upClosed <- time.Now()
 	}))
 	defer up.Close()
 	fmt.Println("UP", up.URL)
+	fail := func(format string, args ...any) {
+		fmt.Println("FAIL", fmt.Sprintf(format, args...))
+		t.Fatalf(format, args...)
+	}
 
 	counts := make([]atomic.Int64, n)
 	var joined sync.WaitGroup
@@ -152,7 +177,10 @@ func TestFLVLoadGenerator(t *testing.T) {
 			}
 		}()
 	}
-	joined.Wait()
+	if !waitGroup(&joined, 30*time.Second) {
+		cancel()
+		fail("the %d viewers did not all join within 30s", n)
+	}
 	fmt.Println("STREAMING")
 	close(release)
 
@@ -160,7 +188,9 @@ func TestFLVLoadGenerator(t *testing.T) {
 	time.Sleep(time.Duration(secs) * time.Second / 2)
 	joinStart := time.Now()
 	var joinMs float64 = -1
-	if resp, err := http.Get(proxy); err == nil {
+	joinCtx, joinCancel := context.WithTimeout(ctx, 10*time.Second)
+	req, _ := http.NewRequestWithContext(joinCtx, "GET", proxy, nil)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
 		fr := newFLVReader(resp.Body)
 		if _, err := fr.header(); err == nil {
 			for {
@@ -176,6 +206,11 @@ func TestFLVLoadGenerator(t *testing.T) {
 		}
 		resp.Body.Close()
 	}
+	joinCancel()
+	if joinMs < 0 {
+		cancel()
+		fail("the late joiner got no keyframe within 10s")
+	}
 	time.Sleep(time.Duration(secs)*time.Second/2 - time.Since(joinStart))
 	close(pause)
 	time.Sleep(time.Second) // what is in flight arrives
@@ -186,15 +221,30 @@ func TestFLVLoadGenerator(t *testing.T) {
 		}
 	}
 	cancel()
-	done.Wait()
+	if !waitGroup(&done, 30*time.Second) {
+		fail("the viewers did not stop within 30s of leaving")
+	}
 	left := time.Now()
 	closeS := -1.0
-	select {
-	case at := <-upClosed:
-		closeS = at.Sub(left).Seconds()
-	case <-time.After(30 * time.Second):
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if active.Load() == 0 {
+			closeS = time.Unix(0, lastClose.Load()).Sub(left).Seconds()
+			break
+		}
 	}
 	fmt.Printf("RES join-ms=%.1f bytes-equal=%d close-s=%.2f\n", joinMs, equal, closeS)
+}
+
+// waitGroup waits for wg at most d and reports whether it finished.
+func waitGroup(wg *sync.WaitGroup, d time.Duration) bool {
+	ch := make(chan struct{})
+	go func() { wg.Wait(); close(ch) }()
+	select {
+	case <-ch:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 type countingWriter struct {

@@ -55,7 +55,7 @@ func TestLateJoinerStartsAtAKeyframe(t *testing.T) {
 	s, _ := m.Acquire("cam1/0", Info{Camera: 1, Label: "live 0"}, &fakeStarter{base: up.URL})
 	srv := serveSession(t, s)
 
-	first, err := http.Get(srv.URL)
+	first, err := streamClient.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +70,7 @@ func TestLateJoinerStartsAtAKeyframe(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(30 * time.Second)) // a stalled stream fails, not hangs
 	pr, pw := io.Pipe()
 	go func() {
 		for {
@@ -109,7 +110,7 @@ func TestSlowViewerDroppedOthersKeepPlaying(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer leave()
-	resp, err := http.Get(srv.URL)
+	resp, err := streamClient.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ func TestLastViewerStopsTheVendorStream(t *testing.T) {
 	s, _ := m.Acquire("cam1/1", Info{Camera: 1}, st)
 	srv := serveSession(t, s)
 	for range 2 {
-		resp, err := http.Get(srv.URL)
+		resp, err := streamClient.Get(srv.URL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +180,7 @@ func TestExpiredURLRestartsTheStream(t *testing.T) {
 	st := &fakeStarter{base: up.URL, ttl: 800 * time.Millisecond}
 	s, _ := m.Acquire("cam1/0", Info{Camera: 1}, st)
 	srv := serveSession(t, s)
-	resp, err := http.Get(srv.URL)
+	resp, err := streamClient.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +205,7 @@ func TestRefusedURLStartsAgain(t *testing.T) {
 	st := &fakeStarter{base: up.URL}
 	s, _ := m.Acquire("cam1/0", Info{Camera: 1}, st)
 	srv := serveSession(t, s)
-	resp, err := http.Get(srv.URL)
+	resp, err := streamClient.Get(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

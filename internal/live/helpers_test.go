@@ -123,6 +123,11 @@ func newUpstream(t testing.TB, src http.Handler) (*httptest.Server, *sync.Map) {
 	return srv, refused
 }
 
+// streamClient reads the tests' live streams: its Timeout bounds the whole
+// exchange, body included, so a stream that stalls fails the test rather
+// than hanging it.
+var streamClient = &http.Client{Timeout: 30 * time.Second}
+
 func waitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)

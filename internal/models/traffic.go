@@ -118,11 +118,13 @@ func (ShopOpRetail) TableName() string { return "shop_opretail" }
 
 // trafficModels are the traffic area's models, for AllModels.
 func trafficModels() []any {
-	return []any{&TrafficHour{}, &TrafficDay{}, &TrafficAge{}, &TrafficFrequency{}, &TrafficSync{}, &OpRetailAccount{}, &ShopOpRetail{}}
+	return []any{&TrafficHour{}, &TrafficDay{}, &TrafficAge{}, &TrafficFrequency{}, &TrafficSync{}, &TrafficMonth{}, &OpRetailAccount{}, &ShopOpRetail{}}
 }
 
 // SaveTrafficDay replaces one shop day: its hours in [from, to), its day
-// row and its age rows, in one transaction.
+// row, its month's rollup (traffic_months) and its age rows, in one
+// transaction: a correction (the vendor re-reporting the day) rewrites
+// them all.
 func (s *Store) SaveTrafficDay(ctx context.Context, day TrafficDay, from, to int64, hours []TrafficHour, ages []TrafficAge) error {
 	day.SyncedAt = s.Now()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -135,6 +137,9 @@ func (s *Store) SaveTrafficDay(ctx context.Context, day TrafficDay, from, to int
 			}
 		}
 		if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&day).Error; err != nil {
+			return err
+		}
+		if err := rollupMonth(tx, day.ShopID, day.Day); err != nil {
 			return err
 		}
 		if err := tx.Where("shop_id = ? AND day = ?", day.ShopID, day.Day).Delete(&TrafficAge{}).Error; err != nil {

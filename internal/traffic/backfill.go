@@ -200,6 +200,12 @@ func (s *Service) backfillChunk(ctx context.Context, sh models.TrafficShop) erro
 			}
 		}
 	}
+	// The chunk's months are summed again from their days (SaveTrafficDay
+	// keeps them so day by day; this rebuild also covers days a backfill
+	// finds already closed).
+	if err := s.Store.RebuildTrafficMonths(ctx, sh.ID, next.String(), end.String()); err != nil {
+		return fail(err)
+	}
 	after := end.AddDays(1)
 	st.BackfillNext = after.String()
 	st.BackfillDone = doneBefore(st.BackfillTotal, after, to)

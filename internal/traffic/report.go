@@ -3,6 +3,7 @@ package traffic
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"time"
 
 	"storelens/internal/models"
@@ -82,7 +83,10 @@ type Report struct {
 	DaysWithData int
 }
 
-// Report builds a report from the local tables only.
+// Report builds a report from the local tables only: the day rollups
+// (traffic_days, summed over the shops in SQLite) for hour, day and week
+// rows, the month rollups (traffic_months) for month rows and for the
+// whole months of a longer range.
 func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 	if !q.Gran.Valid() {
 		return Report{}, fmt.Errorf("traffic: granularity %q", q.Gran)
@@ -90,34 +94,21 @@ func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 	if q.To.Before(q.From) || q.Days() > MaxReportDays || (q.Gran == ByHour && q.Days() > MaxHourDays) {
 		return Report{}, fmt.Errorf("%w: %v..%v by %s", ErrBadRange, q.From, q.To, q.Gran)
 	}
-	rep := Report{Query: q}
 	today := vendors.DateOf(s.now(), q.Location)
-	days, err := s.Store.TrafficDayRows(ctx, q.ShopIDs, q.From.String(), q.To.String())
+	if q.Gran == ByMonth {
+		return s.monthReport(ctx, q, today)
+	}
+	rep := Report{Query: q}
+	byDay, err := s.daySums(ctx, q.ShopIDs, q.From, q.To)
 	if err != nil {
 		return rep, err
-	}
-	byDay := map[string]*Row{}
-	for _, d := range days {
-		r, ok := byDay[d.Day]
-		if !ok {
-			r = &Row{Have: vendors.Have(d.Have)}
-			byDay[d.Day] = r
-		}
-		r.Have &= vendors.Have(d.Have) // known for all shops or shown as unknown
-		r.Counts.Add(d.TrafficCounters)
 	}
 	rep.DaysWithData = len(byDay)
 	rep.Total.NoData = true
 	for d := q.From; !d.After(q.To); d = d.AddDays(1) {
-		r, ok := byDay[d.String()]
-		if !ok {
-			continue
+		if r, ok := byDay[d.String()]; ok {
+			fold(&rep.Total, r)
 		}
-		if rep.Total.NoData {
-			rep.Total.Have, rep.Total.NoData = r.Have, false
-		}
-		rep.Total.Have &= r.Have
-		rep.Total.Counts.Add(r.Counts)
 	}
 	switch q.Gran {
 	case ByHour:
@@ -130,6 +121,99 @@ func (s *Service) Report(ctx context.Context, q Query) (Report, error) {
 		rep.Rows = groupRows(q, byDay, today)
 	}
 	return rep, err
+}
+
+// fold adds x to r: counts add up, a counter stays known only if it is
+// known in both.
+func fold(r *Row, x *Row) {
+	if r.NoData {
+		r.Have, r.NoData = x.Have, false
+	}
+	r.Have &= x.Have
+	r.Counts.Add(x.Counts)
+}
+
+// daySums is the shops' days from..to, each summed over the shops.
+func (s *Service) daySums(ctx context.Context, ids []uint, from, to vendors.Date) (map[string]*Row, error) {
+	sums, err := s.Store.TrafficDaySums(ctx, ids, from.String(), to.String())
+	if err != nil {
+		return nil, err
+	}
+	byDay := make(map[string]*Row, len(sums))
+	for _, d := range sums {
+		byDay[d.Period] = &Row{Have: vendors.Have(d.Have), Counts: d.TrafficCounters}
+	}
+	return byDay, nil
+}
+
+// monthStart is the first day of d's month.
+func monthStart(d vendors.Date) vendors.Date {
+	return vendors.Date{Year: d.Year, Month: d.Month, Day: 1}
+}
+
+// monthReport is a report by calendar month: a whole month of the range is
+// its rollups' sum over the shops (one row a shop month), a month the range
+// cuts (its first and last) the sum of the days it keeps.
+func (s *Service) monthReport(ctx context.Context, q Query, today vendors.Date) (Report, error) {
+	rep := Report{Query: q}
+	type span struct{ from, to vendors.Date }
+	var spans []span
+	for m := monthStart(q.From); !m.After(q.To); m = monthStart(m.AddDays(31)) {
+		sp := span{m, monthStart(m.AddDays(31)).AddDays(-1)}
+		if sp.from.Before(q.From) {
+			sp.from = q.From
+		}
+		if sp.to.After(q.To) {
+			sp.to = q.To
+		}
+		spans = append(spans, sp)
+	}
+	whole := func(sp span) bool { return sp.from.Day == 1 && sp.to.AddDays(1).Day == 1 }
+	// The whole months, read in one query.
+	var wholeFrom, wholeTo string
+	for _, sp := range spans {
+		if whole(sp) {
+			if wholeFrom == "" {
+				wholeFrom = sp.from.String()[:7]
+			}
+			wholeTo = sp.from.String()[:7]
+		}
+	}
+	months := map[string]models.TrafficSum{}
+	if wholeFrom != "" {
+		sums, err := s.Store.TrafficMonthSums(ctx, q.ShopIDs, wholeFrom, wholeTo)
+		if err != nil {
+			return rep, err
+		}
+		for _, m := range sums {
+			months[m.Period] = m
+		}
+	}
+	rep.Total.NoData = true
+	for _, sp := range spans {
+		r := Row{Start: monthStart(sp.from), NoData: true, Today: !today.Before(sp.from) && !today.After(sp.to)}
+		r.Label = fmt.Sprintf("%04d-%02d", r.Start.Year, int(r.Start.Month))
+		if whole(sp) {
+			if m, ok := months[r.Label]; ok {
+				fold(&r, &Row{Have: vendors.Have(m.Have), Counts: m.TrafficCounters})
+				rep.DaysWithData += bits.OnesCount64(uint64(m.Days))
+			}
+		} else {
+			sum, err := s.Store.TrafficSpanSum(ctx, q.ShopIDs, sp.from.String(), sp.to.String())
+			if err != nil {
+				return rep, err
+			}
+			if sum.Days != 0 {
+				fold(&r, &Row{Have: vendors.Have(sum.Have), Counts: sum.TrafficCounters})
+				rep.DaysWithData += bits.OnesCount64(uint64(sum.Days))
+			}
+		}
+		if !r.NoData {
+			fold(&rep.Total, &r)
+		}
+		rep.Rows = append(rep.Rows, r)
+	}
+	return rep, nil
 }
 
 func dayRow(d vendors.Date, byDay map[string]*Row, today vendors.Date) Row {
@@ -169,15 +253,9 @@ func groupRows(q Query, byDay map[string]*Row, today vendors.Date) []Row {
 		if d == today {
 			r.Today = true
 		}
-		x, ok := byDay[d.String()]
-		if !ok {
-			continue
+		if x, ok := byDay[d.String()]; ok {
+			fold(r, x)
 		}
-		if r.NoData {
-			r.Have, r.NoData = x.Have, false
-		}
-		r.Have &= x.Have
-		r.Counts.Add(x.Counts)
 	}
 	return out
 }
@@ -228,10 +306,11 @@ func (c Change) Ratio() (float64, bool) {
 
 // Compare returns the totals of q's previous period of equal length, and
 // whether every day of it has numbers (a change against half a period
-// would mislead).
+// would mislead). It asks for month rows: its whole months come from the
+// month rollups.
 func (s *Service) Compare(ctx context.Context, q Query) (Row, bool, error) {
 	p := q.Previous()
-	p.Gran = ByDay
+	p.Gran = ByMonth
 	rep, err := s.Report(ctx, p)
 	if err != nil {
 		return Row{}, false, err
