@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmilan"
 )
@@ -56,6 +57,9 @@ type Config struct {
 	// Callback is where cameras post their webhooks to this server ("":
 	// unknown, so no camera can be switched to webhook).
 	Callback string
+	// Guard is the outbound policy every picture and clip fetch goes
+	// through (nil: one of its own); its refusal counts feed the Health tab.
+	Guard *netguard.Guard
 	// WebhookWindow is how far a webhook's timestamp may be from our clock
 	// (5 minutes).
 	WebhookWindow time.Duration
@@ -77,6 +81,8 @@ type Service struct {
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
+
+	noMedia *http.Client // refuses every link (an unknown source's)
 }
 
 type job struct {
@@ -120,6 +126,10 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{cfg: cfg, log: cfg.Log, jobs: make(chan *job, 1024),
 		resolved: map[string]resolvedDevice{}, alerts: map[uint]alertRule{}}
+	if cfg.Guard == nil {
+		s.cfg.Guard = netguard.New(netguard.Options{Log: cfg.Log})
+	}
+	s.noMedia = s.cfg.Guard.Client(netguard.Policy{}, nil, 30*time.Second)
 	s.pics = newPictures(s)
 	s.sources = newSources(s)
 	return s

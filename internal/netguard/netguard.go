@@ -292,10 +292,44 @@ func New(o Options) *Guard {
 	return &Guard{resolver: o.Resolver, dial: o.Dial, log: o.Log, now: o.Now, counts: map[countKey]*Count{}}
 }
 
+type fetchKey struct{}
+
+type fetchInfo struct {
+	shop uint
+	what string
+}
+
+// WithFetch marks ctx as a fetch for shop of what ("picture", "clip"): a
+// client shared by several shops (one per event source) counts each
+// refusal for the shop whose fetch it was.
+func WithFetch(ctx context.Context, shop uint, what string) context.Context {
+	return context.WithValue(ctx, fetchKey{}, fetchInfo{shop, what})
+}
+
+// forCtx is p with the shop and purpose of ctx's fetch, where p has none.
+func (p Policy) forCtx(ctx context.Context) Policy {
+	if ctx == nil {
+		return p
+	}
+	if fi, ok := ctx.Value(fetchKey{}).(fetchInfo); ok {
+		if p.Shop == 0 {
+			p.Shop = fi.shop
+		}
+		if p.What == "" {
+			p.What = fi.what
+		}
+	}
+	return p
+}
+
 // refuse logs and counts a refusal and returns it as an error.
 func (g *Guard) refuse(p Policy, reason Reason, host string) error {
-	g.Record(p, reason, host)
-	return &Refusal{Reason: reason, Host: host, What: p.What}
+	return g.Record(p, reason, host)
+}
+
+// RecordCtx is Record for the fetch ctx is marked with (WithFetch).
+func (g *Guard) RecordCtx(ctx context.Context, p Policy, reason Reason, host string) *Refusal {
+	return g.Record(p.forCtx(ctx), reason, host)
 }
 
 // Record counts and logs a refusal decided elsewhere (a body that sniffed
@@ -373,8 +407,9 @@ func (g *Guard) checkURL(p Policy, u *url.URL) error {
 // DialContext is a dialer for p: addr's host must be one p names; it is
 // resolved once, every address is checked, and the checked addresses are
 // dialled in turn (the caller's TLS still verifies the original name).
-func (g *Guard) DialContext(p Policy) DialFunc {
+func (g *Guard) DialContext(p0 Policy) DialFunc {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		p := p0.forCtx(ctx)
 		host, port, err := net.SplitHostPort(addr)
 		if err != nil {
 			return nil, err
@@ -465,9 +500,9 @@ func (g *Guard) CheckRedirect(p Policy) func(*http.Request, []*http.Request) err
 			if p.MaxRedirects == 0 {
 				return http.ErrUseLastResponse
 			}
-			return g.refuse(p, ReasonRedirects, strings.ToLower(req.URL.Hostname()))
+			return g.refuse(p.forCtx(req.Context()), ReasonRedirects, strings.ToLower(req.URL.Hostname()))
 		}
-		return g.checkURL(p, req.URL)
+		return g.checkURL(p.forCtx(req.Context()), req.URL)
 	}
 }
 
@@ -479,7 +514,7 @@ type checked struct {
 }
 
 func (c *checked) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := c.g.checkURL(c.p, req.URL); err != nil {
+	if err := c.g.checkURL(c.p.forCtx(req.Context()), req.URL); err != nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}

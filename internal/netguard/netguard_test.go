@@ -353,3 +353,29 @@ func TestSniff(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedClientCountsTheFetchShop: one client per event source, shared
+// by its shops; a refusal at dial time and at the URL check both count for
+// the shop the request's context names.
+func TestSharedClientCountsTheFetchShop(t *testing.T) {
+	res := &seqResolver{answers: map[string][][]netip.Addr{"cam.test": {{netip.MustParseAddr("127.0.0.9")}}}}
+	rec := &recorder{}
+	g := New(Options{Dial: rec.dial, Resolver: res})
+	hc := g.Client(Policy{Hosts: []string{"cam.test"}}, nil, 2*time.Second)
+	for _, u := range []string{"http://cam.test/pic.jpg", "http://other.test/pic.jpg"} {
+		ctx, cancel := context.WithTimeout(WithFetch(context.Background(), 5, "picture"), 2*time.Second)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		_, err := hc.Do(req)
+		cancel()
+		if _, ok := IsRefusal(err); !ok {
+			t.Fatalf("%s: %v", u, err)
+		}
+	}
+	c := g.Counts(5)
+	if len(c) != 2 || g.Total(5) != 2 || c[0].LastWhat != "picture" {
+		t.Fatalf("counts for shop 5 = %+v", c)
+	}
+	if len(rec.dialled()) != 0 {
+		t.Fatalf("dialled %v", rec.dialled())
+	}
+}
