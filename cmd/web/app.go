@@ -20,6 +20,7 @@ import (
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/secrets"
 	"storelens/internal/tlsutil"
 	"storelens/internal/vendors"
@@ -99,7 +100,10 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		}()
 		extraCA = append(extraCA, env.CA)
 	}
-	vendorHTTP, err := vendorClient(extraCA...)
+	// One outbound policy for every address that came from outside
+	// (internal/netguard); its refusal counts are the Health tab's.
+	guard := netguard.New(netguard.Options{Log: log.With("area", "netguard")})
+	vendorHTTP, err := vendorClient(guard, extraCA...)
 	if err != nil {
 		return err
 	}
@@ -120,7 +124,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		}
 	}
 	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: registry,
-		vendorHTTP: vendorHTTP, hasher: hasher, demo: env}
+		vendorHTTP: vendorHTTP, hasher: hasher, demo: env, guard: guard}
 	areas, err := w.areas()
 	if err != nil {
 		return err
@@ -180,7 +184,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 
 // vendorClient is the one HTTP client for vendor APIs: bounded, with the
 // system roots plus any extra ones (the demo simulators' certificate).
-func vendorClient(extraCA ...[]byte) (*http.Client, error) {
+func vendorClient(guard *netguard.Guard, extraCA ...[]byte) (*http.Client, error) {
 	pool, err := tlsutil.Pool(extraCA...)
 	if err != nil {
 		return nil, err
@@ -188,6 +192,11 @@ func vendorClient(extraCA ...[]byte) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	tr.MaxIdleConnsPerHost = 16
+	// Base URLs are an admin's, but what they resolve to is checked: never
+	// metadata, link-local, multicast or unspecified addresses. No proxy:
+	// it would dial for us, unchecked.
+	tr.DialContext = guard.DialContext(netguard.VendorAPI())
+	tr.Proxy = nil
 	tr.ResponseHeaderTimeout = 20 * time.Second
 	return &http.Client{Transport: tr, Timeout: 60 * time.Second,
 		// A vendor API never redirects a signed POST; refuse rather than follow.

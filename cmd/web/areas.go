@@ -12,6 +12,7 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 )
 
@@ -29,6 +30,7 @@ type wiring struct {
 	vendorHTTP *http.Client
 	hasher     *auth.Hasher
 	demo       *demo.Env // nil unless in demo mode
+	guard      *netguard.Guard
 	closers    []func() error
 }
 

@@ -25,8 +25,9 @@ type config struct {
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
 	VendorTimeout   time.Duration
-	VendorCA        string // extra PEM roots for vendor HTTPS (simulators, private gateways)
-	EventSources    string // JSON list of camera event sources (internal/events.SourceConfig)
+	VendorCA        string   // extra PEM roots for vendor HTTPS (simulators, private gateways)
+	MediaHosts      []string // domain suffixes of the vendors' media (CDN) hosts stream URLs may name
+	EventSources    string   // JSON list of camera event sources (internal/events.SourceConfig)
 	// PublicURL is the address browsers, cameras and vendors reach this
 	// server at (scheme, host, optional path prefix); nil when not set.
 	// It is the base of every callback handed to a camera or vendor.
@@ -60,6 +61,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.VendorTimeout, "vendor-timeout", 20*time.Second, "longest wait for a vendor while a person waits")
 	fs.StringVar(&c.VendorCA, "vendor-ca", env("VENDOR_CA", ""), "PEM file of extra roots trusted for vendor HTTPS")
 	fs.StringVar(&c.EventSources, "event-sources", env("EVENT_SOURCES", ""), "JSON file listing the cameras' event sources")
+	mediaHosts := fs.String("media-hosts", env("MEDIA_HOSTS", ""), "comma-separated domain suffixes of the vendors' media (CDN) hosts that live and playback URLs may name besides the account's base URL host")
 	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the address cameras, vendors and browsers reach this server at, e.g. https://storelens.example.com")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -83,6 +85,15 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	for _, h := range strings.Split(*mediaHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			if strings.ContainsAny(h, "/:@ ") {
+				errs = append(errs, fmt.Errorf("--media-hosts: %q is not a domain suffix", h))
+				continue
+			}
+			c.MediaHosts = append(c.MediaHosts, h)
+		}
 	}
 	for _, p := range strings.Split(*proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {

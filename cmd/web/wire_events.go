@@ -19,7 +19,7 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	hub := live.NewHub(w.store, live.HubOptions{Log: log})
 	var demoSims *demo.EventSims // set before Start: the demo LAN camera's channel port
 	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
-		LANAccount: w.lanAccount, Callback: webhookURL(w.cfg.Addr),
+		LANAccount: w.lanAccount, Callback: webhookURL(w.cfg.Addr), Guard: w.guard,
 		ChannelPort: func(sn string) int {
 			if demoSims == nil {
 				return 0

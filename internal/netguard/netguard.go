@@ -97,6 +97,12 @@ type Policy struct {
 	// that address (a camera recorded as 127.0.0.1, a simulator).
 	// Metadata addresses are never allowed.
 	AllowIPs []netip.Addr
+	// AnyHost lets a URL name any host (an admin-configured vendor base
+	// URL: the address checks still apply to what it resolves to).
+	AnyHost bool
+	// AllowLoopback allows every loopback address (with AnyHost: vendor
+	// base URLs an admin configured, the simulators on 127.0.0.1).
+	AllowLoopback bool
 	// MaxRedirects bounds the redirects followed (0: none are followed,
 	// the redirect response is returned as it is).
 	MaxRedirects int
@@ -164,6 +170,9 @@ func (p Policy) hostAllowed(host string) bool {
 	if host == "" {
 		return false
 	}
+	if p.AnyHost {
+		return true
+	}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		for _, h := range p.Hosts {
 			if hip, err := netip.ParseAddr(h); err == nil && hip.Unmap() == ip.Unmap() {
@@ -223,6 +232,9 @@ func (p Policy) ipAllowed(ip netip.Addr) Reason {
 	r := Classify(ip)
 	if r == "" || r == ReasonMetadata {
 		return r
+	}
+	if r == ReasonLoopback && p.AllowLoopback {
+		return ""
 	}
 	for _, a := range p.AllowIPs {
 		if a.Unmap() == ip {
@@ -571,4 +583,13 @@ func Redact(err error) error {
 		return fmt.Errorf("%s %s: %w", ue.Op, where, ue.Err)
 	}
 	return err
+}
+
+// VendorAPI is the policy of the vendor API client (accounts' base URLs,
+// which only an admin configures): any host, loopback allowed (the
+// simulators live there, and an admin wrote it), private LAN addresses
+// allowed (an on-premises SenseLink), never metadata, link-local,
+// multicast or unspecified addresses, whatever a name resolves to.
+func VendorAPI() Policy {
+	return Policy{What: "vendor-api", AnyHost: true, AllowLoopback: true}
 }

@@ -379,3 +379,25 @@ func TestSharedClientCountsTheFetchShop(t *testing.T) {
 		t.Fatalf("dialled %v", rec.dialled())
 	}
 }
+
+func TestVendorAPIPolicy(t *testing.T) {
+	cam := camera(t)
+	rec := &recorder{}
+	res := &seqResolver{answers: map[string][][]netip.Addr{"api.vendor.test": {{netip.MustParseAddr("169.254.169.254")}}}}
+	g := New(Options{Dial: rec.dial, Resolver: res})
+	hc := g.Client(VendorAPI(), nil, 5*time.Second)
+	if body, err := get(t, hc, cam.URL); err != nil || body != "camera" {
+		t.Fatalf("a simulator on loopback: %q %v", body, err)
+	}
+	_, err := get(t, hc, "http://api.vendor.test/")
+	wantRefusal(t, err, ReasonMetadata)
+	_, err = get(t, hc, "http://[fe80::1]:80/")
+	wantRefusal(t, err, ReasonLinkLocal)
+	_, err = get(t, hc, "http://0.0.0.0:80/")
+	wantRefusal(t, err, ReasonUnspecified)
+	for _, a := range rec.dialled() {
+		if !strings.HasPrefix(a, "127.0.0.1:") {
+			t.Fatalf("dialled %s", a)
+		}
+	}
+}
