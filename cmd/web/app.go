@@ -112,7 +112,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	registry.Register(sunmilan.Name, sunmilan.Label, sunmilan.NewAccount)
 	registry.Register(senselink.Name, senselink.Label, senselink.New)
 	acc := &accounts.Service{Store: st, Box: box, Registry: registry}
-	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP}
+	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP, Guard: guard, MediaHosts: cfg.MediaHosts}
 
 	if env != nil {
 		logins, err := demo.Seed(ctx, st, acc, cams, hasher, env)

@@ -7,14 +7,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"storelens/internal/cameras"
 	"storelens/internal/events"
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
 	"storelens/internal/live"
+	"storelens/internal/models"
 	"storelens/internal/netguard"
 )
 
@@ -110,4 +113,47 @@ func newEventsAppFull(t *testing.T) *eventsApp {
 		d.Events = handlers.EventsDeps{Service: svc, Hub: hub}
 	})
 	return &eventsApp{testApp: a, svc: svc, hub: hub}
+}
+
+// TestScreenshotOnlyFromVendorHosts: with the outbound policy, a camera's
+// screenshot is fetched from its vendor (the account's base URL host, here
+// the simulator) and never from an internal service the vendor's record
+// might name.
+func TestScreenshotOnlyFromVendorHosts(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.9:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.9 here: %v", err)
+	}
+	var conns atomic.Int64
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("\xff\xd8\xff inside")) }),
+		ConnState: func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				conns.Add(1)
+			}
+		}}
+	go srv.Serve(ln)
+	defer srv.Close()
+	g := netguard.New(netguard.Options{})
+	a := newTestApp(t, func(a *testApp, d *handlers.Deps) {
+		d.Cameras = &cameras.Service{Store: d.Cameras.Store, Accounts: d.Cameras.Accounts, HTTP: d.Cameras.HTTP, Guard: g}
+	})
+	b := a.login("manager", managerPW)
+	cam := a.camera(a.shopA.ID, "C201D8BS00101")
+	path := "/shops/" + itoa(a.shopA.ID) + "/cameras/" + itoa(cam.ID) + "/screenshot"
+	r := b.get(path)
+	if r.status != http.StatusOK || !strings.HasPrefix(r.body, "\xff\xd8") {
+		t.Fatalf("the vendor's screenshot: %d", r.status)
+	}
+	for _, u := range []string{"http://" + ln.Addr().String() + "/shot.jpg", "http://169.254.169.254/latest/meta-data/"} {
+		a.st.DB().Model(&models.Camera{}).Where("id = ?", cam.ID).Update("screenshot_url", u)
+		if r := b.get(path); r.status == http.StatusOK {
+			t.Fatalf("%s: served %q", u, r.body)
+		}
+	}
+	if n := g.Total(a.shopA.ID); n != 2 {
+		t.Fatalf("refusals = %d, want 2", n)
+	}
+	if n := conns.Load(); n != 0 {
+		t.Fatalf("the internal service was contacted %d times", n)
+	}
 }
