@@ -21,6 +21,7 @@ import (
 	"storelens/internal/i18n"
 	"storelens/internal/lifecycle"
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/secrets"
 	"storelens/internal/tlsutil"
 	"storelens/internal/traffic"
@@ -216,19 +217,22 @@ func registry(hc *http.Client) *vendors.Registry {
 // own: background work is added to the returned app's tasks (a test checks
 // this, TestBuildStartsNothing).
 func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.Writer) (*app, error) {
-	vendorHTTP, err := vendorClient(e.extraCA...)
+	// One outbound policy for every address that came from outside
+	// (internal/netguard); its refusal counts are the Health tab's.
+	guard := netguard.New(netguard.Options{Log: log.With("area", "netguard")})
+	vendorHTTP, err := vendorClient(guard, e.extraCA...)
 	if err != nil {
 		return nil, err
 	}
 	st := e.store
 	acc := &accounts.Service{Store: st, Box: e.box, Registry: registry(vendorHTTP),
 		Extra: traffic.OpRetailLogins(st, e.box)}
-	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP}
+	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP, Guard: guard, MediaHosts: cfg.MediaHosts}
 	tasks := lifecycle.New(log.With("area", "lifecycle"))
 	tasks.Add(lifecycle.Loop("session sweep", func(ctx context.Context) { sweepSessions(ctx, st, log) }))
 
 	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: acc.Registry,
-		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks}
+		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard}
 	if e.demo != nil {
 		logins, err := demo.Seed(ctx, st, acc, cams, e.hasher, e.demo)
 		if err != nil {
@@ -266,7 +270,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 
 // vendorClient is the one HTTP client for vendor APIs: bounded, with the
 // system roots plus any extra ones (the demo simulators' certificate).
-func vendorClient(extraCA ...[]byte) (*http.Client, error) {
+func vendorClient(guard *netguard.Guard, extraCA ...[]byte) (*http.Client, error) {
 	pool, err := tlsutil.Pool(extraCA...)
 	if err != nil {
 		return nil, err
@@ -274,6 +278,11 @@ func vendorClient(extraCA ...[]byte) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	tr.MaxIdleConnsPerHost = 16
+	// Base URLs are an admin's, but what they resolve to is checked: never
+	// metadata, link-local, multicast or unspecified addresses. No proxy:
+	// it would dial for us, unchecked.
+	tr.DialContext = guard.DialContext(netguard.VendorAPI())
+	tr.Proxy = nil
 	tr.ResponseHeaderTimeout = 20 * time.Second
 	return &http.Client{Transport: tr, Timeout: 60 * time.Second,
 		// A vendor API never redirects a signed POST; refuse rather than follow.

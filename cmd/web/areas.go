@@ -12,6 +12,7 @@ import (
 	"storelens/internal/handlers"
 	"storelens/internal/lifecycle"
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 )
 
@@ -32,6 +33,7 @@ type wiring struct {
 	demo       *demo.Env // nil unless in demo mode
 	tasks      *lifecycle.Group
 	demoSims   *demo.EventSims // the demo's simulated cameras, once wireEvents made them
+	guard      *netguard.Guard
 }
 
 // areaDeps are the handlers' dependencies of each area.

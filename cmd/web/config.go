@@ -26,7 +26,8 @@ type config struct {
 	SessionIdle     time.Duration
 	SessionLifetime time.Duration
 	VendorTimeout   time.Duration
-	VendorCA        string // extra PEM roots for vendor HTTPS (simulators, private gateways)
+	VendorCA        string   // extra PEM roots for vendor HTTPS (simulators, private gateways)
+	MediaHosts      []string // domain suffixes of the vendors' media (CDN) hosts stream URLs may name
 	// PublicURL is the address browsers, cameras and vendors reach this
 	// server at (scheme, host, optional path prefix); nil when not set.
 	// It is the base of every callback handed to a camera or vendor.
@@ -62,6 +63,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "sign out this long after signing in")
 	fs.DurationVar(&c.VendorTimeout, "vendor-timeout", 20*time.Second, "longest wait for a vendor while a person waits")
 	fs.StringVar(&c.VendorCA, "vendor-ca", env("VENDOR_CA", ""), "PEM file of extra roots trusted for vendor HTTPS")
+	mediaHosts := fs.String("media-hosts", env("MEDIA_HOSTS", ""), "comma-separated domain suffixes of the vendors' media (CDN) hosts that live and playback URLs may name besides the account's base URL host")
 	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the address cameras, vendors and browsers reach this server at, e.g. https://storelens.example.com")
 	photoMemory := fs.String("photo-memory", env("PHOTO_MEMORY", "256MB"), "memory for decoding uploaded photos at once, e.g. 256MB or 1GB (a number alone is MB)")
 	if err := fs.Parse(args); err != nil {
@@ -91,6 +93,15 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format %q: want text or json", c.LogFormat))
+	}
+	for _, h := range strings.Split(*mediaHosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			if strings.ContainsAny(h, "/:@ ") {
+				errs = append(errs, fmt.Errorf("--media-hosts: %q is not a domain suffix", h))
+				continue
+			}
+			c.MediaHosts = append(c.MediaHosts, h)
+		}
 	}
 	for _, p := range strings.Split(*proxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {

@@ -26,6 +26,7 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	}
 	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
 		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,
+		Guard: w.guard,
 		ChannelPort: func(sn string) int {
 			if demoSims == nil {
 				return 0

@@ -6,6 +6,7 @@ package cameras
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -13,9 +14,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"storelens/internal/accounts"
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 )
 
@@ -25,6 +28,31 @@ type Service struct {
 	Accounts *accounts.Service
 	// HTTP fetches screenshots from the URLs vendors returned.
 	HTTP *http.Client
+	// Guard, when set, checks every screenshot URL: it may name only the
+	// camera's vendor account's base URL host or one of MediaHosts (domain
+	// suffixes of the vendor's media hosts), and is dialled by netguard's
+	// rules (resolved once, no metadata, no internal address that the
+	// account does not itself name).
+	Guard      *netguard.Guard
+	MediaHosts []string
+}
+
+// screenshotClient is the client of a screenshot fetch of a camera of shop.
+func (s *Service) screenshotClient(ctx context.Context, cam models.Camera) *http.Client {
+	if s.Guard == nil {
+		return s.HTTP
+	}
+	p := netguard.Policy{Shop: cam.ShopID, What: "screenshot", MaxRedirects: 3}.WithSuffixes(s.MediaHosts...)
+	if sh, err := s.Store.Shop(ctx, models.AllShops(), cam.ShopID); err == nil && sh.SunmiAccountID != nil {
+		if acc, err := s.Store.VendorAccount(ctx, *sh.SunmiAccountID); err == nil {
+			p = p.With(acc.BaseURL)
+		}
+	}
+	var tc *tls.Config
+	if t, ok := s.HTTP.Transport.(*http.Transport); ok && t.TLSClientConfig != nil {
+		tc = t.TLSClientConfig.Clone()
+	}
+	return s.Guard.Client(p, tc, 30*time.Second)
 }
 
 // ErrNotLinked means the shop has no vendor account or vendor shop id.
@@ -209,8 +237,11 @@ func (s *Service) Screenshot(ctx context.Context, cam models.Camera) (contentTyp
 	if err != nil {
 		return "", nil, ErrNoScreenshot
 	}
-	resp, err := s.HTTP.Do(req)
+	resp, err := s.screenshotClient(ctx, cam).Do(req)
 	if err != nil {
+		if r, ok := netguard.IsRefusal(err); ok {
+			return "", nil, fmt.Errorf("screenshot of %s: %w: %w", cam.SN, r, ErrNoScreenshot)
+		}
 		return "", nil, fmt.Errorf("screenshot of %s: %w", cam.SN, errors.Unwrap(err))
 	}
 	defer resp.Body.Close()

@@ -16,6 +16,7 @@ import (
 
 	"storelens/internal/events"
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/tlsutil"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmilan"
@@ -40,6 +41,13 @@ func fingerprint(der []byte) string {
 }
 
 func newCameraFixture(t *testing.T) *cameraFixture {
+	t.Helper()
+	return newCameraFixtureGuard(t, nil)
+}
+
+// newCameraFixtureGuard is newCameraFixture with the outbound policy's
+// guard (nil: the service's own).
+func newCameraFixtureGuard(t *testing.T, guard *netguard.Guard) *cameraFixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -98,7 +106,7 @@ func newCameraFixture(t *testing.T) *cameraFixture {
 	t.Cleanup(hooks.Close)
 	f.cb = hooks.URL + "/hooks/sunmi-ipc"
 	f.svc = events.New(events.Config{Store: st, Hub: &recorder{t: t, st: st}, DataDir: dir, Log: slog.New(slog.DiscardHandler),
-		Callback: f.cb, WebhookWindow: time.Minute,
+		Callback: f.cb, WebhookWindow: time.Minute, Guard: guard,
 		LANAccount: func(_ context.Context, id uint) (*sunmilan.Account, error) {
 			if id != accID {
 				t.Errorf("LAN account %d asked for, want the camera's %d", id, accID)

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 )
 
 // MaxPicture bounds a picture fetched from a vendor (a capture is tens of
@@ -121,12 +123,20 @@ func (p *pictures) rescan(ctx context.Context) {
 
 func (p *pictures) fetch(ctx context.Context, j picJob) {
 	defer p.done(j.id)
-	name, err := p.download(ctx, p.s.sources.client(j.source), j.src)
+	name, err := p.download(netguard.WithFetch(ctx, j.shopID, "picture"), p.s.sources.client(j.source), j.src)
 	if err != nil {
 		if ctx.Err() != nil {
 			return
 		}
-		p.s.log.Warn("events: picture not fetched", "event", j.id, "err", err)
+		if _, refused := netguard.IsRefusal(err); refused {
+			// Refused by the outbound policy (logged and counted there):
+			// the event keeps no picture and the link is never tried again.
+			if err := p.s.cfg.Store.GiveUpEventPicture(ctx, j.id, maxPictureTries); err != nil {
+				p.s.log.Warn("events: give up picture", "event", j.id, "err", err)
+			}
+			return
+		}
+		p.s.log.Warn("events: picture not fetched", "event", j.id, "err", netguard.Redact(err))
 		if err := p.s.cfg.Store.FailEventPicture(ctx, j.id); err != nil {
 			p.s.log.Warn("events: count picture failure", "event", j.id, "err", err)
 		}
@@ -139,7 +149,8 @@ func (p *pictures) fetch(ctx context.Context, j picJob) {
 	p.s.cfg.Hub.PublishPicture(j.shopID, j.id)
 }
 
-// download fetches src, checks it is a JPEG or PNG, and keeps it.
+// download fetches src (through the source's outbound policy), checks it
+// is a JPEG or PNG, and keeps it.
 func (p *pictures) download(ctx context.Context, hc *http.Client, src string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
@@ -162,14 +173,11 @@ func (p *pictures) download(ctx context.Context, hc *http.Client, src string) (s
 	if len(b) > MaxPicture {
 		return "", errors.New("picture larger than 4 MiB")
 	}
-	ext := ""
-	switch http.DetectContentType(b) {
-	case "image/jpeg":
-		ext = ".jpg"
-	case "image/png":
-		ext = ".png"
-	default:
-		return "", fmt.Errorf("not a picture (%s)", http.DetectContentType(b))
+	// By its bytes, whatever the Content-Type says: a JPEG or PNG, or it
+	// is refused and nothing is kept.
+	ext := netguard.SniffPicture(b)
+	if ext == "" {
+		return "", p.s.cfg.Guard.RecordCtx(ctx, netguard.Policy{}, netguard.ReasonContent, netguard.HostOf(src))
 	}
 	sum := sha256.Sum256(b)
 	name := hex.EncodeToString(sum[:20]) + ext
@@ -206,23 +214,35 @@ func (s *Service) OpenClip(ctx context.Context, ev *models.Event) (io.ReadCloser
 	if ev.ClipSrc == "" {
 		return nil, "", models.ErrNotFound
 	}
+	ctx = netguard.WithFetch(ctx, ev.ShopID, "clip")
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ev.ClipSrc, nil)
 	if err != nil {
-		return nil, "", err
+		return nil, "", netguard.Redact(err)
 	}
 	res, err := s.sources.client(ev.Source).Do(req)
 	if err != nil {
-		return nil, "", err
+		return nil, "", netguard.Redact(err)
 	}
 	if res.StatusCode != http.StatusOK {
 		res.Body.Close()
 		return nil, "", fmt.Errorf("events: clip: HTTP %d", res.StatusCode)
 	}
-	ct := res.Header.Get("Content-Type")
-	if ct != "video/x-flv" && ct != "video/mp4" {
-		ct = "application/octet-stream"
+	// The type 003 documents (FLV), by its bytes: anything else (a page
+	// of some other service) is refused and nothing is passed on.
+	br := bufio.NewReader(res.Body)
+	head, _ := br.Peek(4)
+	ct := netguard.SniffClip(head)
+	if ct == "" {
+		res.Body.Close()
+		return nil, "", s.cfg.Guard.RecordCtx(ctx, netguard.Policy{}, netguard.ReasonContent, res.Request.URL.Hostname())
 	}
-	return res.Body, ct, nil
+	return readCloser{br, res.Body}, ct, nil
+}
+
+// readCloser reads through a buffer and closes the body under it.
+type readCloser struct {
+	io.Reader
+	io.Closer
 }
 
 // RetentionDays is the configured retention (90 days unless set).

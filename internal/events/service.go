@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmilan"
 )
@@ -64,6 +65,9 @@ type Config struct {
 	// (nil or "": the base's host on port 9000, PushURLOf). The demo's
 	// simulated company serves its push beside its API.
 	SenseLinkPushURL func(baseURL string) string
+	// Guard is the outbound policy every picture and clip fetch goes
+	// through (nil: one of its own); its refusal counts feed the Health tab.
+	Guard *netguard.Guard
 	// WebhookWindow is how far a webhook's timestamp may be from our clock
 	// (5 minutes).
 	WebhookWindow time.Duration
@@ -89,6 +93,8 @@ type Service struct {
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
+
+	noMedia *http.Client // refuses every link (an unknown source's)
 }
 
 type job struct {
@@ -132,6 +138,10 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{cfg: cfg, log: cfg.Log, jobs: make(chan *job, 1024),
 		resolved: map[string]resolvedDevice{}, alerts: map[uint]alertRule{}}
+	if cfg.Guard == nil {
+		s.cfg.Guard = netguard.New(netguard.Options{Log: cfg.Log})
+	}
+	s.noMedia = s.cfg.Guard.Client(netguard.Policy{}, nil, 30*time.Second)
 	s.pics = newPictures(s)
 	s.sources = newSources(s)
 	return s

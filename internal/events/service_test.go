@@ -269,9 +269,11 @@ func TestPicturesKeptOnceAndRetention(t *testing.T) {
 		w.Write(jpeg)
 	}))
 	defer cam.Close()
-	f := newFixture(t)
+	// A webhook camera subscribed by hand: its address (the pictures'
+	// host) is written in its media_hosts.
+	f := newFixture(t, events.SourceConfig{Kind: events.KindSunmiWebhook, SN: "S", AppID: appID, Secret: secret, MediaHosts: []string{"127.0.0.1"}})
 	ctx := context.Background()
-	o := events.Origin{Source: "test", ShopID: f.shopA.ID}
+	o := events.Origin{Source: events.KindSunmiWebhook + ":S", ShopID: f.shopA.ID}
 	old := faceEvent("S", 1, "regular")
 	old.At = time.Now().Add(-100 * 24 * time.Hour)
 	old.PictureURL = cam.URL + "/a.jpg"

@@ -55,6 +55,9 @@ type SourceConfig struct {
 	// PEM, or its fingerprint (hex SHA-256) as a camera record keeps it.
 	CAPEM string
 	Pin   string
+	// MediaHosts are hosts (names or addresses) the source's picture and
+	// clip links may name besides its own address (APIURL, Addr).
+	MediaHosts []string
 	// CameraID is the camera record a source was built from (cameras.go);
 	// clientCert is its LAN account's client certificate.
 	CameraID   uint
@@ -231,9 +234,7 @@ func (m *Sources) register(c SourceConfig) error {
 	if err != nil {
 		return fmt.Errorf("events: source %s: %w", c.ID(), err)
 	}
-	if tc != nil {
-		m.clients[c.ID()] = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: tc, MaxIdleConnsPerHost: 4}}
-	}
+	m.clients[c.ID()] = m.mediaClient(c, tc) // media.go: only the source's own hosts
 	m.status[c.ID()] = &SourceStatus{ID: c.ID(), Kind: c.Kind, Name: c.Name, SN: c.SN, ShopID: c.ShopID, Shops: c.shops}
 	if c.Kind == KindSunmiWebhook {
 		m.hookApps[c.AppID] = c.Secret
@@ -249,7 +250,7 @@ func (m *Sources) client(source string) *http.Client {
 	if c, ok := m.clients[source]; ok {
 		return c
 	}
-	return m.s.cfg.HTTP
+	return m.s.noMedia // a source we do not know names no host we may fetch
 }
 
 // Status lists the sources and how they are doing, by id.

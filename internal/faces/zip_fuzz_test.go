@@ -22,7 +22,7 @@ const fuzzMaxBytes = 32 << 10
 func fuzzPipeline(f *testing.F) *photos.Pipeline {
 	lim := photos.DefaultLimits
 	lim.MaxBytes = fuzzMaxBytes
-	p, err := photos.New(lim, 1)
+	p, err := photos.New(lim, photos.Options{Workers: 1})
 	if err != nil {
 		f.Fatal(err)
 	}

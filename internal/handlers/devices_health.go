@@ -75,6 +75,7 @@ func (s *Server) ShopHealth(c *gin.Context) {
 	if longest > 0 {
 		v.Longest = humanDuration(l, longest)
 	}
+	v.Refused, v.RefusedTotal = s.refusals(c, sh.ID, tz)
 	s.render(c, http.StatusOK, devview.Health(v))
 }
 

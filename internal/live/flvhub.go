@@ -243,7 +243,7 @@ func (h *flvHub) pull(ctx context.Context, u string) error {
 	if err != nil {
 		return redactErr(err)
 	}
-	resp, err := h.s.m.opt.HTTP.Do(req)
+	resp, err := h.s.mediaHTTP().Do(req)
 	if err != nil {
 		return redactErr(err)
 	}

@@ -101,7 +101,7 @@ func (p *hlsProxy) fetch(ctx context.Context, u, rng string, limit int64) (*cach
 		req.Header.Set("Range", rng)
 	}
 	p.fetches.Add(1)
-	resp, err := p.s.m.opt.HTTP.Do(req)
+	resp, err := p.s.mediaHTTP().Do(req)
 	if err != nil {
 		return nil, nil, redactErr(err)
 	}

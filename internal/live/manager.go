@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 )
 
@@ -41,6 +42,11 @@ type Info struct {
 	Label   string // "live 0", "playback 10:00-10:05"
 	Kind    string // "live" or "playback"
 	Quality vendors.Quality
+	// Media is what the vendor's stream URLs may reach (the vendor's
+	// configured media hosts, the camera's own address): with
+	// Options.Guard, every playlist, segment and FLV fetch of the session
+	// goes through it (netguard.go). nil: Options.HTTP as it is.
+	Media *netguard.Policy
 }
 
 // Options configure a Manager.
@@ -61,6 +67,8 @@ type Options struct {
 	// viewer is dropped as too slow.
 	ViewerBuffer int
 	Now          func() time.Time
+	// Guard enforces each session's Info.Media (and counts refusals).
+	Guard *netguard.Guard
 }
 
 // Manager owns the shared sessions.
@@ -138,6 +146,8 @@ type Session struct {
 	rtspMu      sync.Mutex // the RTSP-to-HLS of an RTSP stream (rtspsession.go)
 	rtsp        *RTSPHLS
 	rtspOpens   int
+	mediaOnce   sync.Once
+	media       *http.Client // the guarded client of Info.Media
 }
 
 // session returns the session of key, creating it (not yet started at the

@@ -106,7 +106,7 @@ func FuzzPipeline(f *testing.F) {
 	for _, s := range fuzzSeeds(f) {
 		f.Add(s)
 	}
-	p, err := New(fuzzLimits, 1)
+	p, err := New(fuzzLimits, Options{Workers: 1})
 	if err != nil {
 		f.Fatal(err)
 	}

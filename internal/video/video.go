@@ -20,6 +20,7 @@ import (
 	"storelens/internal/cameras"
 	"storelens/internal/live"
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 )
 
@@ -33,6 +34,23 @@ type Service struct {
 	LAN LANOpener
 	// Store keeps LAN cameras' clips.
 	Store *models.Store
+	// MediaHosts are the domain suffixes of the vendor's media (CDN) hosts
+	// that its live and playback URLs may name besides the account's base
+	// URL host (netguard: a stream URL elsewhere is refused).
+	MediaHosts []string
+}
+
+// mediaPolicy is what a shop's vendor stream URLs may reach: the Sunmi
+// cloud account's base URL host (the simulator serves its media itself)
+// and the configured media host suffixes.
+func (s *Service) mediaPolicy(ctx context.Context, shop models.Shop) *netguard.Policy {
+	p := netguard.Policy{Shop: shop.ID, What: "stream"}.WithSuffixes(s.MediaHosts...)
+	if shop.SunmiAccountID != nil && s.Accounts != nil && s.Accounts.Store != nil {
+		if acc, err := s.Accounts.Store.VendorAccount(ctx, *shop.SunmiAccountID); err == nil {
+			p = p.With(acc.BaseURL)
+		}
+	}
+	return &p
 }
 
 // MaxPlayback is the longest range one playback asks the vendor for
@@ -116,7 +134,7 @@ func (s *Service) Live(ctx context.Context, shop models.Shop, cam models.Camera,
 	if err != nil {
 		return nil, err
 	}
-	info := live.Info{Camera: cam.ID, Kind: "live", Quality: q, Label: fmt.Sprintf("%s · live %d", cam.Name, q)}
+	info := live.Info{Camera: cam.ID, Kind: "live", Quality: q, Label: fmt.Sprintf("%s · live %d", cam.Name, q), Media: s.mediaPolicy(ctx, shop)}
 	return s.Streams.Acquire(LiveKey(cam.ID, q), info, liveStarter{lv, ref, devRef(cam), q})
 }
 
@@ -137,7 +155,7 @@ func (s *Service) Playback(ctx context.Context, shop models.Shop, cam models.Cam
 	if err != nil {
 		return nil, err
 	}
-	info := live.Info{Camera: cam.ID, Kind: "playback", Label: fmt.Sprintf("%s · playback %s", cam.Name, from.UTC().Format("15:04:05Z"))}
+	info := live.Info{Camera: cam.ID, Kind: "playback", Label: fmt.Sprintf("%s · playback %s", cam.Name, from.UTC().Format("15:04:05Z")), Media: s.mediaPolicy(ctx, shop)}
 	return s.Streams.Acquire(PlaybackKey(cam.ID, viewer), info, playbackStarter{pb, ref, devRef(cam), from, to})
 }
 
