@@ -77,6 +77,7 @@ bench: generate
 	$(GO) test -run '^$$' -bench 'Traffic' -benchtime 5x -benchmem ./internal/traffic/
 	$(GO) test -run '^$$' -bench 'FLVFanout|HLSFanout' -benchtime 1x ./internal/live/
 	$(GO) test -run '^$$' -bench 'DiscoveryFrame' -benchmem ./internal/vendors/sunmilan/
+	$(GO) test -run '^$$' -bench 'EventSearch' -benchtime 20x -timeout 90m ./internal/handlers/
 
 clean:
 	rm -rf bin playwright/test-results playwright/playwright-report playwright/.data
