@@ -252,11 +252,13 @@ func (s *Store) SearchEvents(ctx context.Context, sc Scope, f EventFilter) ([]Ev
 }
 
 // MaxNameArms is how many distinct names a person search probes one by one
-// (each an ordered walk of events_person_name_idx). A part of a name held
-// by more names than this (one common character, "wei") is frequent enough
+// (each an ordered walk of events_person_name_idx that stops at the page
+// size, so the work is bounded by MaxNameArms x page whatever the table
+// holds; SQLite allows 500 terms in a compound). A part of a name held by
+// more names than this (one common character, "wei") is frequent enough
 // that walking the events in time order and testing the name finds a page
 // sooner.
-const MaxNameArms = 40
+const MaxNameArms = 200
 
 // MinNameQuery is the shortest part of a name (in characters) a person
 // search looks for: a single character is searched as a face id only (it

@@ -111,7 +111,7 @@ func (fx *searchFixture) all(t *testing.T, sc models.Scope, f models.EventFilter
 	f.PerPage = 3
 	var ids []int64
 	seen := map[int64]bool{}
-	for range 100 {
+	for range 1000 {
 		evs, more, err := fx.st.SearchEvents(context.Background(), sc, f)
 		if err != nil {
 			t.Fatal(err)
@@ -248,10 +248,10 @@ func TestSearchEventsFrequentNamePart(t *testing.T) {
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	var evs []*models.Event
-	for i := range models.MaxNameArms * 2 {
-		name := fmt.Sprintf("王%03d", i)
+	for i := range models.MaxNameArms * 3 {
+		name := fmt.Sprintf("王%04d", i)
 		if i%3 == 0 {
-			name = fmt.Sprintf("Li %03d", i)
+			name = fmt.Sprintf("Li %04d", i)
 		}
 		evs = append(evs, &models.Event{ShopID: sh.ID, Vendor: "v", DedupeKey: fmt.Sprint(i), Kind: "face",
 			OccurredAt: t0.Add(time.Duration(i) * time.Minute), ReceivedAt: t0, PersonName: name})
