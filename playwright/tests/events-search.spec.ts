@@ -35,6 +35,7 @@ async function search(page: Page, person: string, group: string) {
 }
 
 test('the history searches a person (2-character name, part of a name) and a group', async ({ page }) => {
+  test.setTimeout(60_000); // three events through the demo cameras, five searches, on a shared machine
   await signIn(page, 'admin', adminPassword);
   await page.goto('/events');
   await expect(page.getByTestId('live-state')).toHaveAttribute('data-state', 'live');
