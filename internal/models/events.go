@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -219,64 +220,171 @@ func ParseEventCursor(s string) (*EventCursor, bool) {
 // SearchEvents returns one page of the events in scope matching f, newest
 // first (by when they happened), and whether there is another page beyond
 // it in the direction of travel.
+//
+// The person and group filters answer from indexes (migration 0010), not a
+// scan of events: each is a union of "arms", one indexed equality each (one
+// per matching name, the face ids; the group name, the group kind), and
+// every arm walks its index in time order and stops at the page size, so a
+// page costs at most arms x (page+1) index steps whatever the table holds.
+// The shop, scope, day range and cursor conditions ride along in every arm.
 func (s *Store) SearchEvents(ctx context.Context, sc Scope, f EventFilter) ([]Event, bool, error) {
 	if f.PerPage <= 0 {
 		f.PerPage = 50
 	}
-	q := sc.eventsInScope(s.db.WithContext(ctx).Model(&Event{}))
-	if f.ShopID != 0 {
-		q = q.Where("events.shop_id = ?", f.ShopID)
-	}
-	if f.CameraID != 0 {
-		q = q.Where("events.camera_id = ?", f.CameraID)
-	}
-	if g := strings.TrimSpace(f.Group); g != "" {
-		q = q.Where("(events.group_name = ? COLLATE NOCASE OR events.group_kind = ?)", g, strings.ToLower(g))
-	}
-	if p := strings.TrimSpace(f.Person); p != "" {
-		q = q.Where("(events.person_name LIKE ? ESCAPE '\\' OR events.person_id = ? OR events.cloud_person_id = ?)",
-			"%"+escapeLike(p)+"%", p, p)
-	}
-	if f.Kind != "" {
-		q = q.Where("events.kind = ?", f.Kind)
-	}
-	if f.Alerts {
-		q = q.Where("events.alert = 1")
-	}
-	if !f.From.IsZero() {
-		q = q.Where("events.occurred_at >= ?", f.From.UTC())
-	}
-	if !f.To.IsZero() {
-		q = q.Where("events.occurred_at < ?", f.To.UTC())
+	q, err := s.searchQuery(ctx, sc, f)
+	if err != nil {
+		return nil, false, err
 	}
 	var out []Event
-	if c := f.After; c != nil {
-		// The newer page: walk up from the cursor, then flip.
-		err := q.Where("(events.occurred_at > ? OR (events.occurred_at = ? AND events.id > ?))", c.At.UTC(), c.At.UTC(), c.ID).
-			Order("events.occurred_at, events.id").Limit(f.PerPage + 1).Find(&out).Error
-		if err != nil {
-			return nil, false, err
-		}
-		more := len(out) > f.PerPage
-		if more {
-			out = out[:f.PerPage]
-		}
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-		return out, more, nil
-	}
-	if c := f.Before; c != nil {
-		q = q.Where("(events.occurred_at < ? OR (events.occurred_at = ? AND events.id < ?))", c.At.UTC(), c.At.UTC(), c.ID)
-	}
-	if err := q.Order("events.occurred_at DESC, events.id DESC").Limit(f.PerPage + 1).Find(&out).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(q.sql, q.args...).Scan(&out).Error; err != nil {
 		return nil, false, err
 	}
 	more := len(out) > f.PerPage
 	if more {
 		out = out[:f.PerPage]
 	}
+	if f.After != nil { // walked up from the cursor: flip to newest first
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
 	return out, more, nil
+}
+
+// MaxNameArms is how many distinct names a person search probes one by one
+// (each an ordered walk of events_person_name_idx that stops at the page
+// size, so the work is bounded by MaxNameArms x page whatever the table
+// holds; SQLite allows 500 terms in a compound). A part of a name held by
+// more names than this (one common character, "wei") is frequent enough
+// that walking the events in time order and testing the name finds a page
+// sooner.
+const MaxNameArms = 200
+
+// MinNameQuery is the shortest part of a name (in characters) a person
+// search looks for: a single character is searched as a face id only (it
+// would match a large share of all names, 王 or a).
+const MinNameQuery = 2
+
+type sqlQuery struct {
+	sql  string
+	args []any
+}
+
+// searchQuery builds the SQL of SearchEvents (exported to the tests through
+// EventSearchSQL, which checks its query plan).
+func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQuery, error) {
+	if f.PerPage <= 0 {
+		f.PerPage = 50
+	}
+	var conds []string
+	var args []any
+	add := func(c string, a ...any) { conds = append(conds, c); args = append(args, a...) }
+	if !sc.all {
+		add("shop_id IN (SELECT shop_id FROM user_shops WHERE user_id = ?)", sc.userID)
+	}
+	if f.ShopID != 0 {
+		add("shop_id = ?", f.ShopID)
+	}
+	if f.CameraID != 0 {
+		add("camera_id = ?", f.CameraID)
+	}
+	if f.Kind != "" {
+		add("kind = ?", f.Kind)
+	}
+	if f.Alerts {
+		add("alert = 1")
+	}
+	if !f.From.IsZero() {
+		add("occurred_at >= ?", f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		add("occurred_at < ?", f.To.UTC())
+	}
+	order := "occurred_at DESC, id DESC"
+	if c := f.After; c != nil {
+		add("(occurred_at > ? OR (occurred_at = ? AND id > ?))", c.At.UTC(), c.At.UTC(), c.ID)
+		order = "occurred_at, id"
+	} else if c := f.Before; c != nil {
+		add("(occurred_at < ? OR (occurred_at = ? AND id < ?))", c.At.UTC(), c.At.UTC(), c.ID)
+	}
+
+	type arm struct {
+		index, cond string
+		args        []any
+	}
+	var arms []arm
+	group := strings.TrimSpace(f.Group)
+	if p := strings.TrimSpace(f.Person); p != "" {
+		if utf8.RuneCountInString(p) >= MinNameQuery {
+			match, margs := nameMatch(p)
+			var names []string
+			err := s.db.WithContext(ctx).Raw("SELECT name FROM event_names WHERE id IN ("+match+") ORDER BY name LIMIT ?",
+				append(margs, MaxNameArms+1)...).Scan(&names).Error
+			if err != nil {
+				return sqlQuery{}, err
+			}
+			if len(names) > MaxNameArms {
+				// A frequent part of a name: walk the events in time order.
+				arms = append(arms, arm{"", "person_name <> '' AND +person_name IN (SELECT name FROM event_names WHERE id IN (" + match + "))", margs})
+			} else {
+				for _, n := range names {
+					arms = append(arms, arm{"events_person_name_idx", "person_name = ? AND person_name <> ''", []any{n}})
+				}
+			}
+		}
+		// A face id is exact; a vendor's id and the cloud's are both face ids.
+		arms = append(arms, arm{"events_person_id_idx", "person_id = ? AND person_id <> ''", []any{p}},
+			arm{"events_cloud_person_idx", "cloud_person_id = ? AND cloud_person_id <> ''", []any{p}})
+		if group != "" { // the person arms are narrower: the group rides along
+			add("(group_name = ? COLLATE NOCASE OR group_kind = ?)", group, strings.ToLower(group))
+		}
+	} else if group != "" {
+		arms = append(arms, arm{"events_group_name_idx", "group_name = ? COLLATE NOCASE AND group_name <> ''", []any{group}},
+			arm{"events_group_kind_idx", "group_kind = ? AND group_kind <> ''", []any{strings.ToLower(group)}})
+	}
+
+	limit := f.PerPage + 1
+	where := strings.Join(conds, " AND ")
+	if len(arms) == 0 {
+		if where == "" {
+			where = "1"
+		}
+		return sqlQuery{"SELECT * FROM events WHERE " + where + " ORDER BY " + order + " LIMIT ?", append(args, limit)}, nil
+	}
+	var b strings.Builder
+	var all []any
+	b.WriteString("SELECT events.* FROM (")
+	for i, a := range arms {
+		if i > 0 {
+			b.WriteString(" UNION ")
+		}
+		b.WriteString("SELECT * FROM (SELECT id, occurred_at FROM events")
+		if a.index != "" {
+			b.WriteString(" INDEXED BY " + a.index)
+		}
+		b.WriteString(" WHERE " + a.cond)
+		all = append(all, a.args...)
+		if where != "" {
+			b.WriteString(" AND " + where)
+			all = append(all, args...)
+		}
+		b.WriteString(" ORDER BY " + order + " LIMIT ?)")
+		all = append(all, limit)
+	}
+	b.WriteString(" ORDER BY " + order + " LIMIT ?) AS hit JOIN events ON events.id = hit.id ORDER BY ")
+	all = append(all, limit)
+	b.WriteString(strings.NewReplacer("occurred_at", "hit.occurred_at", "id", "hit.id").Replace(order))
+	return sqlQuery{b.String(), all}, nil
+}
+
+// nameMatch is a subquery of the event_names ids whose name holds p, case
+// insensitively (Latin letters): from the trigram index for 3 characters
+// or more, by LIKE over the names (one row per name) for fewer.
+func nameMatch(p string) (string, []any) {
+	if utf8.RuneCountInString(p) >= 3 {
+		return "SELECT rowid FROM event_names_fts WHERE event_names_fts MATCH ?", []any{`"` + strings.ReplaceAll(p, `"`, `""`) + `"`}
+	}
+	return "SELECT id FROM event_names WHERE name LIKE ? ESCAPE '\\'", []any{"%" + escapeLike(p) + "%"}
 }
 
 // EventInScope returns event id if its shop is in scope.

@@ -1,0 +1,12 @@
+package models
+
+import "context"
+
+// EventSearchSQL is the SQL SearchEvents runs for f, for the query plan tests.
+func (s *Store) EventSearchSQL(ctx context.Context, sc Scope, f EventFilter) (string, []any, error) {
+	q, err := s.searchQuery(ctx, sc, f)
+	return q.sql, q.args, err
+}
+
+// NameMatchSQL is the subquery of the names holding p.
+func NameMatchSQL(p string) (string, []any) { return nameMatch(p) }
