@@ -160,6 +160,7 @@ func TestEventsSurviveSIGKILL(t *testing.T) {
 
 	// The webhook subscription is made by the server at start (hook/add).
 	waitUntil(t, 30*time.Second, "the server to subscribe its webhook", func() bool { return len(hookCam.Subscriptions()) > 0 })
+	probes := channelSubscribed(t, chanCam)
 
 	// A browser on the feed, resuming from its last id whenever the
 	// connection drops.
@@ -186,7 +187,7 @@ func TestEventsSurviveSIGKILL(t *testing.T) {
 		}
 	}()
 	acked := func() int { return len(chanCam.Acked()) + len(hookCam.Posted()) }
-	waitUntil(t, 60*time.Second, "3,000 acknowledgements", func() bool { return acked() >= 3000 })
+	waitUntil(t, 3*time.Minute, "3,000 acknowledgements", func() bool { return acked() >= 3000 })
 	if err := server.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -198,8 +199,8 @@ func TestEventsSurviveSIGKILL(t *testing.T) {
 	}
 	server = start()
 
-	waitUntil(t, 4*time.Minute, "every event acknowledged", func() bool { return acked() == total })
-	waitUntil(t, 2*time.Minute, "the browser to have every event", func() bool { return br.count() >= total })
+	waitUntil(t, 4*time.Minute, "every event acknowledged", func() bool { return acked() == total+probes })
+	waitUntil(t, 2*time.Minute, "the browser to have every event", func() bool { return br.count() >= total+probes })
 	time.Sleep(500 * time.Millisecond) // anything extra would arrive now
 	cancel()
 	server.Process.Signal(syscall.SIGTERM)
@@ -234,8 +235,8 @@ func TestEventsSurviveSIGKILL(t *testing.T) {
 			}
 		}
 	}
-	if len(rows) != total {
-		t.Errorf("%d events stored, want %d", len(rows), total)
+	if len(rows) != total+probes {
+		t.Errorf("%d events stored, want %d", len(rows), total+probes)
 	}
 	br.mu.Lock()
 	defer br.mu.Unlock()
