@@ -479,6 +479,12 @@ func (g *Guard) Transport(p Policy, tc *tls.Config) *http.Transport {
 	if tc == nil {
 		tc = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
+	// A config cloned from a transport that has been used carries the
+	// "h2" net/http added to it; offered as it is, an h2 server would wait
+	// for a preface this transport never sends. The transport offers its
+	// own protocols instead.
+	tc = tc.Clone()
+	tc.NextProtos = nil
 	return &http.Transport{
 		Proxy:                 nil,
 		DialContext:           g.DialContext(p),
@@ -487,7 +493,7 @@ func (g *Guard) Transport(p Policy, tc *tls.Config) *http.Transport {
 		ResponseHeaderTimeout: 20 * time.Second,
 		MaxIdleConnsPerHost:   4,
 		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     tc.NextProtos == nil,
+		ForceAttemptHTTP2:     true,
 	}
 }
 
