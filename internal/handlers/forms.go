@@ -14,6 +14,7 @@ import (
 	"storelens/internal/accounts"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmilan"
 )
@@ -158,6 +159,14 @@ func (f accountForm) validate(l *i18n.Localizer, isNew bool) formErrors {
 			e.add("base_url", l.T("form.required"))
 		} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 			e.add("base_url", l.T("vendors.bad_url"))
+		} else if err := netguard.CheckBaseURL(f.BaseURL); err != nil {
+			// The vendor client refuses these addresses on every call
+			// (netguard.VendorAPI); say so now rather than at the first sync.
+			reason := "netguard.reason.host"
+			if r, ok := netguard.IsRefusal(err); ok {
+				reason = "netguard.reason." + string(r.Reason)
+			}
+			e.add("base_url", l.Tf("vendors.base_url_refused", map[string]any{"Reason": l.T(reason)}))
 		}
 	}
 	if f.AppID == "" {

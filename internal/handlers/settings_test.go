@@ -170,3 +170,27 @@ func TestAuditLog(t *testing.T) {
 	r := b.get("/audit")
 	r.has(t, "Failed sign-in", "Signed in", "Bound camera", "C201D8BS00089", "Tested vendor account")
 }
+
+// A base URL the vendor client would refuse on every call (netguard) is
+// refused by the form, with the reason, and no account is stored.
+func TestVendorAccountBaseURLRefusesInternalAddresses(t *testing.T) {
+	a := newTestApp(t)
+	b := a.login("admin", adminPW)
+	for _, c := range []struct{ url, reason string }{
+		{"http://169.254.169.254/latest", "Cloud metadata address"},
+		{"https://169.254.10.1", "Link-local address"},
+		{"http://[ff02::1]:80", "Multicast or broadcast address"},
+		{"http://0.0.0.0:8080", "Unspecified address"},
+	} {
+		r := b.post("/settings/vendors", url.Values{"name": {"Internal"}, "base_url": {c.url}, "app_id": {testAppID}, "secret": {"s"}})
+		if r.status != http.StatusUnprocessableEntity {
+			t.Fatalf("%s: status %d, want 422", c.url, r.status)
+		}
+		r.has(t, "StoreLens never calls this address", c.reason)
+	}
+	var n int64
+	a.st.DB().Model(&models.VendorAccount{}).Where("name = ?", "Internal").Count(&n)
+	if n != 0 {
+		t.Fatalf("%d accounts stored with a refused base URL", n)
+	}
+}
