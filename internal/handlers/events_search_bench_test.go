@@ -30,7 +30,7 @@ import (
 func BenchmarkEventSearch(b *testing.B) {
 	n := int(envDuration("STORELENS_SEARCH_EVENTS", 10_000_000))
 	a := newEventsApp(b)
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 75*time.Minute)
 	defer cancel()
 	sqlDB, err := a.st.DB().DB()
 	if err != nil {
