@@ -204,10 +204,15 @@ type app struct {
 
 // registry is every vendor StoreLens speaks to, fixed before any service
 // is built (vendors.Registry cannot change afterwards).
-func registry(hc *http.Client) *vendors.Registry {
+func registry(hc *http.Client, guard *netguard.Guard) *vendors.Registry {
+	// A LAN camera's connections (API, certificate check) are dialled by
+	// the guard, allowed to reach only the camera's recorded address.
+	lanDial := func(address string) sunmilan.DialFunc {
+		return guard.DialContext(netguard.LANCamera(0, address))
+	}
 	return vendors.NewRegistry(hc,
 		vendors.Vendor{Name: sunmicloud.Name, Label: sunmicloud.Label, New: sunmicloud.New},
-		vendors.Vendor{Name: sunmilan.Name, Label: sunmilan.Label, New: sunmilan.NewAccount},
+		vendors.Vendor{Name: sunmilan.Name, Label: sunmilan.Label, New: sunmilan.Factory(lanDial)},
 		vendors.Vendor{Name: senselink.Name, Label: senselink.Label, New: senselink.New},
 		vendors.Vendor{Name: opretail.Name, Label: opretail.Label, New: opretail.New},
 	)
@@ -225,7 +230,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 		return nil, err
 	}
 	st := e.store
-	acc := &accounts.Service{Store: st, Box: e.box, Registry: registry(vendorHTTP),
+	acc := &accounts.Service{Store: st, Box: e.box, Registry: registry(vendorHTTP, guard),
 		Extra: traffic.OpRetailLogins(st, e.box)}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP, Guard: guard, MediaHosts: cfg.MediaHosts}
 	tasks := lifecycle.New(log.With("area", "lifecycle"))

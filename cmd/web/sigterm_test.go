@@ -95,7 +95,7 @@ func TestSIGTERMLosesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	addCam := func(sim *lansim.Camera, delivery string, port int) {
-		fp, err := sunmilan.FetchFingerprint(ctx, sim.Addr(), nil)
+		fp, err := sunmilan.FetchFingerprint(ctx, sim.Addr(), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"storelens/internal/demo"
 	"storelens/internal/events"
@@ -66,13 +67,15 @@ func (w *wiring) lanAccount(ctx context.Context, id uint) (*sunmilan.Account, er
 	if err != nil {
 		return nil, err
 	}
-	creds, err := w.accounts.Credentials(a)
+	// Through the registry: its factory gives the account the outbound
+	// guard's dialer for every camera connection.
+	ad, err := w.accounts.Open(a)
 	if err != nil {
 		return nil, err
 	}
-	ad, err := sunmilan.NewAccount(creds, nil)
-	if err != nil {
-		return nil, err
+	la, ok := ad.(*sunmilan.Account)
+	if !ok {
+		return nil, fmt.Errorf("vendor account %d is not a LAN camera account", a.ID)
 	}
-	return ad.(*sunmilan.Account), nil
+	return la, nil
 }

@@ -88,7 +88,7 @@ func seedLANFacesCamera(ctx context.Context, st *models.Store, d *DevicesEnv) er
 	if err != nil {
 		return fmt.Errorf("demo: LAN account setting %q: %w", accStr, err)
 	}
-	fp, err := sunmilan.FetchFingerprint(ctx, d.LANFaces.Addr(), nil)
+	fp, err := sunmilan.FetchFingerprint(ctx, d.LANFaces.Addr(), nil, nil)
 	if err != nil {
 		return err
 	}

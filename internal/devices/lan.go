@@ -45,15 +45,17 @@ func (s *LAN) account(ctx context.Context, id *uint) (*sunmilan.Account, error) 
 	if err != nil {
 		return nil, fmt.Errorf("LAN account %d: %w", *id, err)
 	}
-	acc, err := s.Accounts.Credentials(a)
+	// Through the registry: its factory gives the account the outbound
+	// guard's dialer for every camera connection.
+	ad, err := s.Accounts.Open(a)
 	if err != nil {
 		return nil, err
 	}
-	ad, err := sunmilan.NewAccount(acc, nil)
-	if err != nil {
-		return nil, err
+	la, ok := ad.(*sunmilan.Account)
+	if !ok {
+		return nil, fmt.Errorf("vendor account %d is not a LAN camera account", a.ID)
 	}
-	return ad.(*sunmilan.Account), nil
+	return la, nil
 }
 
 // client opens a pinned client for cam. A camera without a pin yet pins
@@ -154,7 +156,7 @@ func (s *LAN) Add(ctx context.Context, actor models.Actor, shop models.Shop, in 
 	if err != nil {
 		return models.Camera{}, err
 	}
-	fp, err := sunmilan.FetchFingerprint(ctx, addr, acc.ClientCert())
+	fp, err := acc.Fingerprint(ctx, addr)
 	if err != nil {
 		return models.Camera{}, &vendors.Error{Vendor: sunmilan.Name, Op: "tls", Kind: vendors.KindUnavailable, Err: err}
 	}
@@ -231,7 +233,7 @@ func (s *LAN) TrustPresented(ctx context.Context, actor models.Actor, cam models
 	if err != nil {
 		return err
 	}
-	now, err := sunmilan.FetchFingerprint(ctx, cam.Address, acc.ClientCert())
+	now, err := acc.Fingerprint(ctx, cam.Address)
 	if err != nil {
 		return &vendors.Error{Vendor: sunmilan.Name, Op: "tls", Kind: vendors.KindUnavailable, Err: err}
 	}

@@ -272,7 +272,7 @@ func (m *Sources) stopCamera(ctx context.Context, id uint, r *cameraRun, keepHoo
 // (003 §1.2.2 deletes a topic with all its callbacks: only topics listing
 // ours are deleted).
 func (m *Sources) unsubscribeHook(ctx context.Context, c SourceConfig) error {
-	hooks, err := c.hookClient()
+	hooks, err := m.hookClient(c)
 	if err != nil {
 		return err
 	}

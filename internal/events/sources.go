@@ -17,6 +17,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/senselink/push"
 	"storelens/internal/vendors/sunmilan"
@@ -151,7 +152,7 @@ func (c SourceConfig) tlsConfig() (*tls.Config, error) {
 
 // hookClient is the camera LAN adapter's client for the hook calls, pinned
 // to the camera's own (self-signed) certificate.
-func (c SourceConfig) hookClient() (*sunmilan.Client, error) {
+func (m *Sources) hookClient(c SourceConfig) (*sunmilan.Client, error) {
 	u, err := url.Parse(c.APIURL)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("api_url %q: want https://<camera address>", c.APIURL)
@@ -163,7 +164,13 @@ func (c SourceConfig) hookClient() (*sunmilan.Client, error) {
 	if pin == "" {
 		return nil, errors.New("the camera's certificate (pin or PEM) is needed to pin its HTTPS")
 	}
-	return sunmilan.New(sunmilan.Config{Address: u.Host, AppID: c.AppID, Secret: c.Secret, Pin: pin, ClientCert: c.clientCert, Timeout: 15 * time.Second})
+	return sunmilan.New(sunmilan.Config{Address: u.Host, AppID: c.AppID, Secret: c.Secret, Pin: pin, ClientCert: c.clientCert, Timeout: 15 * time.Second,
+		Dial: m.lanDial(c, u.Host)})
+}
+
+// lanDial is the outbound guard's dialer of the camera at address.
+func (m *Sources) lanDial(c SourceConfig, address string) sunmilan.DialFunc {
+	return m.s.cfg.Guard.DialContext(netguard.LANCamera(c.ShopID, address))
 }
 
 // SourceStatus is what the settings page shows of a source.
@@ -345,7 +352,8 @@ func (m *Sources) run(ctx context.Context, c SourceConfig) error {
 			tc = &tls.Config{MinVersion: tls.VersionTLS12}
 		}
 		return lanevents.RunChannel(ctx, lanevents.ChannelConfig{Addr: c.Addr, TLS: tc, AppID: c.AppID, Secret: c.Secret,
-			KeepAlive: time.Duration(c.KeepAlive) * time.Second, Handle: m.handler(c), OnState: onChannel, Log: m.s.log})
+			KeepAlive: time.Duration(c.KeepAlive) * time.Second, Handle: m.handler(c), OnState: onChannel, Log: m.s.log,
+			Dial: m.lanDial(c, c.Addr)})
 	case KindSunmiWebhook:
 		return m.subscribeHook(ctx, c)
 	case KindSenseLink:
@@ -399,7 +407,7 @@ func (m *Sources) subscribeHook(ctx context.Context, c SourceConfig) error {
 		m.setState(c.ID(), true, nil, m.s.cfg.Now()) // subscribed by hand: we only receive
 		return nil
 	}
-	hooks, err := c.hookClient()
+	hooks, err := m.hookClient(c)
 	if err != nil {
 		m.setState(c.ID(), false, err, m.s.cfg.Now())
 		return err

@@ -34,7 +34,7 @@ func (e *env) addLANCamera(sh models.Shop) *lansim.Camera {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	fp, err := sunmilan.FetchFingerprint(ctx, addr, nil)
+	fp, err := sunmilan.FetchFingerprint(ctx, addr, nil, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func (a *facesApp) addLANCamera() *lansim.Camera {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	fp, err := sunmilan.FetchFingerprint(ctx, addr, nil)
+	fp, err := sunmilan.FetchFingerprint(ctx, addr, nil, nil)
 	if err != nil {
 		a.t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package live
 
 import (
+	"context"
 	"crypto/tls"
+	"net"
 	"net/http"
 )
 
@@ -34,4 +36,19 @@ func (s *Session) mediaHTTP() *http.Client {
 		s.media = g.Client(p, tc, 0)
 	})
 	return s.media
+}
+
+// mediaDial is the dialer of the session's RTSP connection: the guard's
+// for the session's Media policy (a LAN camera's: its recorded address),
+// nil (a plain dialer) without them.
+func (s *Session) mediaDial() func(ctx context.Context, network, addr string) (net.Conn, error) {
+	g := s.m.opt.Guard
+	if g == nil || s.info.Media == nil {
+		return nil
+	}
+	p := *s.info.Media
+	if p.What == "" {
+		p.What = "stream"
+	}
+	return g.DialContext(p)
 }

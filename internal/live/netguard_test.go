@@ -6,12 +6,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"storelens/internal/netguard"
+	"storelens/internal/vendors"
+	"storelens/internal/vendors/sunmilan/sim"
 )
 
 // TestHLSProxyFetchesOnlyMediaHosts: a vendor playlist that names a
@@ -81,5 +84,81 @@ func TestHLSProxyFetchesOnlyMediaHosts(t *testing.T) {
 	}
 	if n := conns.Load(); n != 0 {
 		t.Fatalf("the internal service was contacted %d times", n)
+	}
+}
+
+// hostStarter hands out the camera's RTSP URL with its host:port replaced, as
+// a hostile camera's reply could name another address.
+type hostStarter struct {
+	cam  *sim.Camera
+	host string
+}
+
+func (h hostStarter) Start(context.Context) (vendors.Stream, error) {
+	u, err := url.Parse(h.cam.IssueRTSP("live_hd"))
+	if err != nil {
+		return vendors.Stream{}, err
+	}
+	if h.host != "" {
+		u.Host = h.host
+	}
+	return vendors.Stream{RTSP: u.String()}, nil
+}
+
+func (hostStarter) Stop(context.Context, vendors.Stream) error { return nil }
+
+// TestRTSPDialsOnlyTheCamera: a LAN camera session (Media: the camera's
+// recorded address) opens its RTSP stream through the guard. A URL naming
+// another address (a listener on 127.0.0.9) is refused before dialling and
+// counted for the shop; the camera's own URL plays.
+func TestRTSPDialsOnlyTheCamera(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.9:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.9 here: %v", err)
+	}
+	var conns atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			c.Close()
+		}
+	}()
+	defer ln.Close()
+	cam := simRTSPCamera(t)
+	g := netguard.New(netguard.Options{})
+	m := NewManager(Options{Guard: g, Linger: 300 * time.Millisecond})
+	m.Start()
+	defer m.Close()
+	p := netguard.LANCamera(5, "127.0.0.1")
+	p.What = "stream"
+
+	bad, err := m.Acquire("live/5/1", Info{Camera: 5, Kind: "live", Media: &p}, hostStarter{cam: cam, host: ln.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx)
+	if err := bad.ServeHLSPlaylist(rec, req, "viewer-0001"); err == nil {
+		t.Fatal("played an RTSP URL naming another address")
+	} else if _, ok := netguard.IsRefusal(err); !ok && g.Total(5) == 0 {
+		t.Fatalf("not refused by the guard: %v", err)
+	}
+	if g.Total(5) != 1 || conns.Load() != 0 {
+		t.Fatalf("refusals %d, connections to the other address %d", g.Total(5), conns.Load())
+	}
+
+	good, err := m.Acquire("live/5/2", Info{Camera: 5, Kind: "live", Media: &p}, hostStarter{cam: cam})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec = httptest.NewRecorder()
+	if err := good.ServeHLSPlaylist(rec, req, "viewer-0002"); err != nil || !strings.Contains(rec.Body.String(), "#EXTM3U") {
+		t.Fatalf("the camera's own URL: %v\n%s", err, rec.Body.String())
 	}
 }

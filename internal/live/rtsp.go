@@ -36,8 +36,10 @@ type RTSPHLS struct {
 var ErrNoH264 = errors.New("live: the RTSP stream has no H.264 video")
 
 // OpenRTSPHLS connects to rawURL, starts reading and muxing, and returns
-// once the camera has agreed to play. ctx bounds the connection set-up.
-func OpenRTSPHLS(ctx context.Context, rawURL string) (*RTSPHLS, error) {
+// once the camera has agreed to play. ctx bounds the connection set-up;
+// dial opens the TCP connection (the session's guarded dialer); nil: a
+// plain dialer.
+func OpenRTSPHLS(ctx context.Context, rawURL string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*RTSPHLS, error) {
 	u, err := base.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("live: RTSP URL: %w", redactErr(err))
@@ -45,6 +47,9 @@ func OpenRTSPHLS(ctx context.Context, rawURL string) (*RTSPHLS, error) {
 	tcp := gortsplib.TransportTCP // one connection, through any NAT or firewall
 	c := &gortsplib.Client{Scheme: u.Scheme, Host: u.Host, Transport: &tcp,
 		DialContext: func(dctx context.Context, network, addr string) (netConn, error) {
+			if dial != nil {
+				return dial(ctx, network, addr)
+			}
 			return dialer.DialContext(ctx, network, addr)
 		}}
 	if err := c.Start2(); err != nil {

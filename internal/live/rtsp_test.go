@@ -155,7 +155,7 @@ func TestRTSPToHLS(t *testing.T) {
 	defer stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r, err := OpenRTSPHLS(ctx, url)
+	r, err := OpenRTSPHLS(ctx, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func (s *Session) rtspHLS(ctx context.Context) (*RTSPHLS, error) {
 	if st.RTSP == "" {
 		return nil, errNotRTSP
 	}
-	r, err := openRTSP(ctx, st.RTSP)
+	r, err := openRTSP(ctx, st.RTSP, s.mediaDial())
 	if err != nil {
 		s.reload() // the URL may be spent: ask the vendor again next time
 		return nil, redactRTSPErr(err, st.RTSP)

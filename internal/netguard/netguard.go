@@ -591,6 +591,15 @@ func Redact(err error) error {
 	return err
 }
 
+// LANCamera is the policy of the connections to a camera on the shop's
+// LAN (its API, message channel, certificate check and RTSP): only the
+// camera's recorded address, which may be private, link-local or loopback
+// when written out as such, never metadata, and a name only if it resolves
+// to ordinary addresses.
+func LANCamera(shop uint, address string) Policy {
+	return ForURLs(shop, "lan-camera", address)
+}
+
 // VendorAPI is the policy of the vendor API client (accounts' base URLs,
 // which only an admin configures): any host, loopback allowed (the
 // simulators live there, and an admin wrote it), private LAN addresses

@@ -401,3 +401,53 @@ func TestVendorAPIPolicy(t *testing.T) {
 		}
 	}
 }
+
+// A LAN camera's connections reach its recorded address (private,
+// link-local or loopback written out) and nothing else; never metadata.
+func TestLANCameraPolicy(t *testing.T) {
+	rec := &recorder{}
+	g := New(Options{Dial: rec.dial, Resolver: &seqResolver{}})
+	refused := func(p Policy, addr string, want Reason) {
+		t.Helper()
+		_, err := g.DialContext(p)(context.Background(), "tcp", addr)
+		wantRefusal(t, err, want)
+	}
+	cam := internalCamera(t)
+	conn, err := g.DialContext(LANCamera(3, cam))(context.Background(), "tcp", cam)
+	if err != nil {
+		t.Fatalf("the recorded camera: %v", err)
+	}
+	conn.Close()
+	refused(LANCamera(3, cam), "127.0.0.9:443", ReasonHost)               // another address the reply named
+	refused(LANCamera(3, "192.168.1.20"), "192.168.1.21:443", ReasonHost) // the next camera over
+	refused(LANCamera(3, "169.254.169.254"), "169.254.169.254:443", ReasonMetadata)
+	if p := LANCamera(3, "169.254.10.7:443"); p.ipAllowed(netip.MustParseAddr("169.254.10.7")) != "" {
+		t.Fatal("a camera recorded at a link-local address (auto-IP) is refused")
+	}
+	if d := rec.dialled(); len(d) != 1 || d[0] != cam {
+		t.Fatalf("dialled %v, want only %s", d, cam)
+	}
+	if g.Total(3) != 3 {
+		t.Fatalf("shop 3 refusals = %d, want 3", g.Total(3))
+	}
+}
+
+// internalCamera is a listener on loopback standing for a LAN camera.
+func internalCamera(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return ln.Addr().String()
+}

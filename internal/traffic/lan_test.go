@@ -55,7 +55,7 @@ func TestLANCameraShop(t *testing.T) {
 	if r := svc.SyncShop(ctx, sh.ID); r.Err == nil {
 		t.Fatal("a shop without any source synced")
 	}
-	fp, err := sunmilan.FetchFingerprint(ctx, cam.Addr(), nil)
+	fp, err := sunmilan.FetchFingerprint(ctx, cam.Addr(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

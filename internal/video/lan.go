@@ -8,6 +8,7 @@ import (
 
 	"storelens/internal/live"
 	"storelens/internal/models"
+	"storelens/internal/netguard"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmilan"
 )
@@ -55,15 +56,22 @@ func (l lanStarter) Start(ctx context.Context) (st vendors.Stream, err error) {
 
 func (l lanStarter) Stop(context.Context, vendors.Stream) error { return nil }
 
+// lanMedia is what a LAN camera's stream URLs may reach: the camera.
+func lanMedia(cam models.Camera) *netguard.Policy {
+	p := netguard.LANCamera(cam.ShopID, cam.Address)
+	p.What = "stream"
+	return &p
+}
+
 func (s *Service) lanLive(cam models.Camera, q vendors.Quality) (*live.Session, error) {
-	info := live.Info{Camera: cam.ID, Kind: "live", Quality: q, Label: fmt.Sprintf("%s · live %d", cam.Name, q)}
+	info := live.Info{Camera: cam.ID, Kind: "live", Quality: q, Label: fmt.Sprintf("%s · live %d", cam.Name, q), Media: lanMedia(cam)}
 	return s.Streams.Acquire(LiveKey(cam.ID, q), info, lanStarter{s, cam, func(ctx context.Context, c *sunmilan.Client) (vendors.Stream, error) {
 		return c.StartLive(ctx, vendors.ShopRef{}, vendors.DeviceRef{}, q)
 	}})
 }
 
 func (s *Service) lanPlayback(cam models.Camera, from, to time.Time, viewer string) (*live.Session, error) {
-	info := live.Info{Camera: cam.ID, Kind: "playback", Label: fmt.Sprintf("%s · playback %s", cam.Name, from.UTC().Format("15:04:05Z"))}
+	info := live.Info{Camera: cam.ID, Kind: "playback", Label: fmt.Sprintf("%s · playback %s", cam.Name, from.UTC().Format("15:04:05Z")), Media: lanMedia(cam)}
 	return s.Streams.Acquire(PlaybackKey(cam.ID, viewer), info, lanStarter{s, cam, func(ctx context.Context, c *sunmilan.Client) (vendors.Stream, error) {
 		return c.StartPlayback(ctx, vendors.ShopRef{}, vendors.DeviceRef{}, from, to)
 	}})

@@ -15,11 +15,28 @@ import (
 type Account struct {
 	acc  vendors.Account
 	cert *tls.Certificate
+	// dialFor is the dialer of the camera at an address (the outbound
+	// guard's); nil: a plain dialer (tests).
+	dialFor func(address string) DialFunc
 }
 
 var _ vendors.Adapter = (*Account)(nil)
 
-// NewAccount is the registry factory. The installation's HTTP client is not
+// Factory is the registry factory of a server: every camera connection
+// (API calls, fingerprint checks) is dialled by dialFor(the camera's
+// recorded address), the outbound guard's dialer for that camera.
+func Factory(dialFor func(address string) DialFunc) vendors.Factory {
+	return func(acc vendors.Account, hc *http.Client) (vendors.Adapter, error) {
+		ad, err := NewAccount(acc, hc)
+		if err != nil {
+			return nil, err
+		}
+		ad.(*Account).dialFor = dialFor
+		return ad, nil
+	}
+}
+
+// NewAccount is the registry factory without a guard (tests). The installation's HTTP client is not
 // used: each camera gets its own pinned transport.
 func NewAccount(acc vendors.Account, _ *http.Client) (vendors.Adapter, error) {
 	if acc.AppID == "" || acc.Secret == "" {
@@ -56,5 +73,19 @@ func (a *Account) ClientCert() *tls.Certificate { return a.cert }
 // trust on first use, reported to onFirstUse).
 func (a *Account) Camera(address, pin string, onFirstUse func(string)) (*Client, error) {
 	return New(Config{Address: address, AppID: a.acc.AppID, Secret: a.acc.Secret, ActivationCode: a.acc.ActivationCode,
-		Pin: pin, OnFirstUse: onFirstUse, ClientCert: a.cert})
+		Pin: pin, OnFirstUse: onFirstUse, ClientCert: a.cert, Dial: a.Dial(address)})
+}
+
+// Dial is the dialer of the camera at address (nil: the default).
+func (a *Account) Dial(address string) DialFunc {
+	if a.dialFor == nil {
+		return nil
+	}
+	return a.dialFor(address)
+}
+
+// Fingerprint is FetchFingerprint of the camera at address, with the
+// account's client certificate and dialer.
+func (a *Account) Fingerprint(ctx context.Context, address string) (string, error) {
+	return FetchFingerprint(ctx, address, a.cert, a.Dial(address))
 }

@@ -51,11 +51,25 @@ type Config struct {
 	ClientCert *tls.Certificate
 	// Timeout bounds one attempt of one call; 10 s when zero.
 	Timeout time.Duration
+	// Dial opens the TCP connections to the camera (StoreLens passes the
+	// outbound guard's, netguard.LANCamera); nil: a plain 5 s dialer.
+	Dial DialFunc
 
 	// Tests fix these; production leaves them nil.
 	Now    func() time.Time
 	Random func() string
 	Sleep  func(context.Context, time.Duration) error
+}
+
+// DialFunc opens a connection (net.Dialer.DialContext's shape).
+type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// dialOrDefault is d, or a plain dialer with a 5 s timeout.
+func dialOrDefault(d DialFunc) DialFunc {
+	if d != nil {
+		return d
+	}
+	return (&net.Dialer{Timeout: 5 * time.Second}).DialContext
 }
 
 // Client is a signed HTTPS client of one camera. It is safe for concurrent
@@ -102,7 +116,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	tr := &http.Transport{
 		Proxy:                 nil, // a camera on the LAN is never reached through a proxy
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		DialContext:           dialOrDefault(cfg.Dial),
 		TLSClientConfig:       tlsConf,
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: cfg.Timeout,

@@ -45,7 +45,7 @@ func client(t testing.TB, cam *sim.Camera, pin string) *Client {
 func activated(t *testing.T) (*sim.Camera, *Client) {
 	t.Helper()
 	cam := newSimCamera(t, "C201D8BS00301", "FM020")
-	fp, err := FetchFingerprint(context.Background(), cam.Addr(), nil)
+	fp, err := FetchFingerprint(context.Background(), cam.Addr(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +422,7 @@ func TestClientCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp, err := FetchFingerprint(ctx, cam.Addr(), acc.(*Account).ClientCert())
+	fp, err := FetchFingerprint(ctx, cam.Addr(), acc.(*Account).ClientCert(), nil)
 	if err != nil || fp != CertFingerprint(cam.CertificateDER()) {
 		t.Fatalf("fingerprint %q %v", fp, err)
 	}

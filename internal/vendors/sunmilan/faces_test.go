@@ -416,7 +416,7 @@ func TestMigrationRuleAgainstSimulator(t *testing.T) {
 
 func TestFaceLibraryOnFM010(t *testing.T) {
 	cam := newSimCamera(t, "C201D8BS00399", "FM010")
-	fp, err := FetchFingerprint(context.Background(), cam.Addr(), nil)
+	fp, err := FetchFingerprint(context.Background(), cam.Addr(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,7 +469,7 @@ func TestAddFaceSignVector(t *testing.T) {
 func docClient(t *testing.T, srv *httptest.Server) *Client {
 	t.Helper()
 	addr := srv.Listener.Addr().String()
-	fp, err := FetchFingerprint(context.Background(), addr, nil)
+	fp, err := FetchFingerprint(context.Background(), addr, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

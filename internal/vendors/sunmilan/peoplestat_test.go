@@ -33,7 +33,7 @@ func TestPeopleStatDocumentExample(t *testing.T) {
 	}))
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
-	fp, err := FetchFingerprint(context.Background(), addr, nil)
+	fp, err := FetchFingerprint(context.Background(), addr, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

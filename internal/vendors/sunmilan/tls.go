@@ -113,7 +113,7 @@ func PinnedTLS(pin string, clientCert *tls.Certificate) (*tls.Config, error) {
 // FetchFingerprint makes a TLS handshake with the camera at address and
 // returns its certificate's fingerprint, to show and pin before the first
 // call. A camera that wants a client certificate still shows its own.
-func FetchFingerprint(ctx context.Context, address string, clientCert *tls.Certificate) (string, error) {
+func FetchFingerprint(ctx context.Context, address string, clientCert *tls.Certificate, dial DialFunc) (string, error) {
 	host, err := NormalizeAddress(address)
 	if err != nil {
 		return "", err
@@ -129,11 +129,15 @@ func FetchFingerprint(ctx context.Context, address string, clientCert *tls.Certi
 	if clientCert != nil {
 		conf.Certificates = []tls.Certificate{*clientCert}
 	}
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: conf}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	conn, err := d.DialContext(ctx, "tcp", host)
-	if conn != nil {
+	raw, err := dialOrDefault(dial)(ctx, "tcp", host)
+	if err == nil {
+		if h, _, serr := net.SplitHostPort(host); serr == nil {
+			conf.ServerName = h // as tls.Dialer would (no SNI for an address)
+		}
+		conn := tls.Client(raw, conf)
+		err = conn.HandshakeContext(ctx)
 		conn.Close()
 	}
 	if fp != "" {

@@ -45,8 +45,11 @@ type ChannelConfig struct {
 	// 60 s if zero); each wait is drawn at random from its upper half.
 	MinBackoff, MaxBackoff time.Duration
 	DialTimeout            time.Duration // 10 s if zero
-	Now                    func() time.Time
-	Log                    *slog.Logger
+	// Dial opens the TCP connection (StoreLens passes the outbound guard's
+	// dialer of the camera's address); nil: a plain dialer.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	Now  func() time.Time
+	Log  *slog.Logger
 }
 
 // ChannelState is the state of a channel, for the settings page.
@@ -213,10 +216,36 @@ func (c *conn) close() {
 	_ = c.c.Close()
 }
 
+// dialTLS opens the TLS connection to the camera, through cfg.Dial when set.
+func dialTLS(ctx context.Context, cfg *ChannelConfig) (net.Conn, error) {
+	dial := cfg.Dial
+	if dial == nil {
+		dial = (&net.Dialer{KeepAlive: cfg.KeepAlive}).DialContext
+	}
+	raw, err := dial(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLS != nil {
+		tc = cfg.TLS.Clone()
+	}
+	if tc.ServerName == "" { // as tls.Dialer infers it
+		if h, _, err := net.SplitHostPort(cfg.Addr); err == nil {
+			tc.ServerName = h
+		}
+	}
+	c := tls.Client(raw, tc)
+	if err := c.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
 func runSession(ctx context.Context, cfg *ChannelConfig) error {
-	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: cfg.KeepAlive}, Config: cfg.TLS}
 	dctx, cancel := context.WithTimeout(ctx, cfg.DialTimeout)
-	nc, err := d.DialContext(dctx, "tcp", cfg.Addr)
+	nc, err := dialTLS(dctx, cfg)
 	cancel()
 	if err != nil {
 		return err

@@ -377,7 +377,7 @@ func hookClient(t *testing.T, base, secret string, now func() time.Time) *sunmil
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp, err := sunmilan.FetchFingerprint(context.Background(), u.Host, nil)
+	fp, err := sunmilan.FetchFingerprint(context.Background(), u.Host, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
