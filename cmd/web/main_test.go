@@ -63,7 +63,7 @@ func TestRunDemo(t *testing.T) {
 	}()
 	addrRe := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
 	var base string
-	for deadline := time.Now().Add(90 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+	for deadline := time.Now().Add(3 * time.Minute); base == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if m := addrRe.FindStringSubmatch(out.String()); m != nil {
 			base = m[1]
 		}
@@ -111,7 +111,7 @@ func TestRunDemo(t *testing.T) {
 		done <- run(ctx2, []string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(dir, "data"), "--log-level", "warn"},
 			func(string) string { return "" }, out2, io.Discard)
 	}()
-	for deadline := time.Now().Add(90 * time.Second); !strings.Contains(out2.String(), "serving on") && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(3 * time.Minute); !strings.Contains(out2.String(), "serving on") && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 	}
 	cancel2()

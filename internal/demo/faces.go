@@ -10,6 +10,7 @@ import (
 	"image/draw"
 	"image/jpeg"
 	"strconv"
+	"sync"
 	"time"
 
 	"storelens/internal/faces"
@@ -146,14 +147,27 @@ func people(i int) []demoPerson {
 	return out
 }
 
-// demoPhoto is the demo photo as p looks.
-func demoPhoto(p demoPerson) ([]byte, error) {
+// astronautRGBA is the demo face decoded once: every demo person's photo
+// starts from it (decoding it for each of them made the demo's first start
+// slow under the race detector).
+var astronautRGBA = sync.OnceValues(func() (*image.RGBA, error) {
 	src, err := jpeg.Decode(bytes.NewReader(astronautJPEG))
 	if err != nil {
 		return nil, err
 	}
 	img := image.NewRGBA(src.Bounds())
 	draw.Draw(img, img.Bounds(), src, image.Point{}, draw.Src)
+	return img, nil
+})
+
+// demoPhoto is the demo photo as p looks.
+func demoPhoto(p demoPerson) ([]byte, error) {
+	src, err := astronautRGBA()
+	if err != nil {
+		return nil, err
+	}
+	img := image.NewRGBA(src.Bounds())
+	copy(img.Pix, src.Pix)
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, p.Look(img), &jpeg.Options{Quality: 90}); err != nil {
 		return nil, err
@@ -205,9 +219,12 @@ func tint(dr, dg, db int) func(*image.RGBA) *image.RGBA {
 func mirror(m *image.RGBA) *image.RGBA {
 	b := m.Bounds()
 	out := image.NewRGBA(b)
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			out.SetRGBA(b.Max.X-1-(x-b.Min.X), y, m.RGBAAt(x, y))
+	w := b.Dx()
+	for y := 0; y < b.Dy(); y++ {
+		src := m.Pix[y*m.Stride : y*m.Stride+4*w]
+		dst := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		for x := 0; x < w; x++ {
+			copy(dst[4*(w-1-x):4*(w-x)], src[4*x:4*x+4])
 		}
 	}
 	return out
