@@ -19,7 +19,7 @@ func TestHandlerAddsTheContextID(t *testing.T) {
 	log := slog.New(NewHandler(slog.NewJSONHandler(&buf, nil)))
 	ctx := WithID(context.Background(), "abc123")
 	log.InfoContext(ctx, "one")
-	log.Info("two")                                  // no context: no id
+	log.Info("two")                                   // no context: no id
 	log.With(Key, "abc123").InfoContext(ctx, "three") // already there: not twice
 	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
 	if len(lines) != 3 {
