@@ -292,12 +292,26 @@ func fieldWords(l *i18n.Localizer, detail string) string {
 	return strings.Join(out, sep)
 }
 
+// shopRef is a shop named by id in a detail ("shop 3 mac ...").
+var shopRef = regexp.MustCompile(`\bshop (\d+)\b`)
+
+// shopNames writes the shops a detail names by id by their names.
+func shopNames(detail string, n models.AuditNames) string {
+	return shopRef.ReplaceAllStringFunc(detail, func(m string) string {
+		id, _ := strconv.ParseUint(m[len("shop "):], 10, 32)
+		if name, ok := n.Shops[uint(id)]; ok {
+			return name
+		}
+		return m
+	})
+}
+
 // auditSentence tells an entry as a sentence in the reader's language
 // ("Li Wei changed the door line of Camera 2 at Shop 3") with the names
 // things have now, and the detail that is left to say (fields in words).
 func auditSentence(l *i18n.Localizer, e models.AuditEntry, n models.AuditNames) (sentence, detail string) {
 	data := map[string]any{"Who": auditWho(l, e.Username, n), "Target": auditTarget(l, e, n)}
-	detail = fieldWords(l, e.Detail)
+	detail = shopNames(fieldWords(l, e.Detail), n)
 	key := "audit.s." + e.Action
 	switch e.Action {
 	case "user.create":

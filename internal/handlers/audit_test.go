@@ -51,6 +51,7 @@ func TestAuditLogInSentences(t *testing.T) {
 	a.audit(li.Entry("camera.door_line", "camera", door.SN, "{Resolution:1 StartX:10 StartY:20 EndX:1900 EndY:20}"))
 	a.audit(li.Entry("shop.delete", "shop", "99", "Old Shop"))
 	a.audit(li.Entry("widget.spin_up", "widget", "7", ""))
+	a.audit(li.Entry("camera.unbind", "camera", "GONE0001", fmt.Sprintf("shop %d", a.shopA.ID)))
 	a.audit(models.Actor{Username: "system"}.Entry("face.reconcile", "shop", fmt.Sprint(a.shopB.ID), "groups 2, added 1"))
 
 	r := b.get("/audit")
@@ -58,8 +59,13 @@ func TestAuditLogInSentences(t *testing.T) {
 		t.Fatalf("status %d", r.status)
 	}
 	got := sentences(r.body)
+	// A shop a detail names by id is named by its name.
+	if !strings.Contains(r.body, `<span data-testid="audit-sentence">Li Wei unbound camera GONE0001</span> <br><small class="muted" data-testid="audit-detail">Shop A</small>`) {
+		t.Errorf("unbind of a camera gone since:\n%s", r.body)
+	}
 	want := []string{
 		"StoreLens synced the face library of Shop B with the vendor",
+		"Li Wei unbound camera GONE0001",
 		"Li Wei: Widget: spin up (widget 7)", // a kind the catalogue does not know: words, not its key
 		"Li Wei deleted the shop Old Shop",   // gone since: the name the entry kept
 		"Li Wei changed the door line of Door at Shop A",
@@ -82,7 +88,7 @@ func TestAuditLogInSentences(t *testing.T) {
 
 	b.lang = "zh-CN"
 	got = sentences(b.get("/audit").body)
-	if len(got) < 4 || got[3] != "Li Wei 修改了 Shop A Door 的进门线" || got[0] != "StoreLens 系统 将 Shop B 的人脸库与厂商同步" {
+	if len(got) < 5 || got[4] != "Li Wei 修改了 Shop A Door 的进门线" || got[0] != "StoreLens 系统 将 Shop B 的人脸库与厂商同步" {
 		t.Errorf("Chinese sentences: %q", got)
 	}
 }
