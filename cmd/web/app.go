@@ -22,6 +22,7 @@ import (
 	"storelens/internal/lifecycle"
 	"storelens/internal/models"
 	"storelens/internal/netguard"
+	"storelens/internal/reqlog"
 	"storelens/internal/secrets"
 	"storelens/internal/tlsutil"
 	"storelens/internal/traffic"
@@ -48,12 +49,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
+// newLogger writes text or JSON lines; every line logged with a request's
+// context carries that request's id (reqlog).
 func newLogger(cfg config, w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(reqlog.NewHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(reqlog.NewHandler(slog.NewTextHandler(w, opts)))
 }
 
 // serve runs the server's life cycle, in this order:

@@ -1,8 +1,7 @@
 package handlers
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +16,7 @@ import (
 
 	"storelens/internal/i18n"
 	"storelens/internal/models"
+	"storelens/internal/reqlog"
 )
 
 // Gin context keys.
@@ -29,20 +29,28 @@ const (
 	keyLog     = "log"
 )
 
-// requestLog gives each request an id (X-Request-ID) and a logger carrying
-// it, and logs the request when it ends.
+// requestLog gives each request an id, sent back as X-Request-ID: the
+// trusted proxy's X-Request-ID when it sent a well-formed one, else a new
+// one. The id goes into the request's context (reqlog: every line logged
+// with that context carries it) and onto the request's logger; the request
+// is logged when it ends. A client that went away before the answer was
+// complete is logged at info level, whatever status was set.
 func (s *Server) requestLog(c *gin.Context) {
-	b := make([]byte, 8)
-	rand.Read(b)
-	id := hex.EncodeToString(b)
-	c.Header("X-Request-ID", id)
-	log := s.Log.With("request_id", id)
+	id := c.GetHeader(reqlog.Header)
+	if !reqlog.Valid(id) || !s.fromTrustedProxy(c.Request) {
+		id = reqlog.NewID()
+	}
+	c.Header(reqlog.Header, id)
+	c.Request = c.Request.WithContext(reqlog.WithID(c.Request.Context(), id))
+	log := s.Log.With(reqlog.Key, id)
 	c.Set(keyLog, log)
 	start := time.Now()
 	c.Next()
 	level := slog.LevelInfo
 	status := c.Writer.Status()
+	gone := clientGone(c)
 	switch {
+	case gone:
 	case status >= 500:
 		level = slog.LevelError
 	case isStatic(c.Request.URL.Path) && status < 400:
@@ -50,6 +58,9 @@ func (s *Server) requestLog(c *gin.Context) {
 	}
 	attrs := []any{"method", c.Request.Method, "path", c.Request.URL.Path, "status", status,
 		"duration_ms", time.Since(start).Milliseconds(), "ip", c.ClientIP()}
+	if gone {
+		attrs = append(attrs, "client_gone", true)
+	}
 	if u, ok := c.Get(keyUser); ok {
 		attrs = append(attrs, "user", u.(*models.User).Username)
 	}
@@ -57,6 +68,25 @@ func (s *Server) requestLog(c *gin.Context) {
 		attrs = append(attrs, "err", c.Errors.String())
 	}
 	log.Log(c.Request.Context(), level, "request", attrs...)
+}
+
+// clientGone reports whether the request ended because the client went
+// away: its context was canceled, or an error recorded on it says so.
+func clientGone(c *gin.Context) bool {
+	if errors.Is(c.Request.Context().Err(), context.Canceled) {
+		return true
+	}
+	for _, e := range c.Errors {
+		if reqlog.ClientGone(e.Err) {
+			return true
+		}
+	}
+	return false
+}
+
+// logGone logs at info level that the client went away during what.
+func (s *Server) logGone(c *gin.Context, what string, err error, attrs ...any) {
+	s.logger(c).Info(what+": client went away", append(attrs, "err", err)...)
 }
 
 func (s *Server) logger(c *gin.Context) *slog.Logger {

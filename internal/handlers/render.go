@@ -14,6 +14,7 @@ import (
 	"storelens/internal/cameras"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
+	"storelens/internal/reqlog"
 	"storelens/internal/vendors"
 	"storelens/web/templates/layout"
 )
@@ -77,8 +78,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.errorPage(c, http.StatusNotFound)
-	case errors.Is(err, context.Canceled):
-		c.Status(499) // the client went away; nothing to render
+	case reqlog.ClientGone(err):
+		s.logGone(c, "request", err, "path", c.Request.URL.Path)
+		c.Status(499) // nothing to render
 	default:
 		s.logger(c).Error("request failed", "path", c.Request.URL.Path, "err", err)
 		s.errorPage(c, http.StatusInternalServerError)

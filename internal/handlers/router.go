@@ -89,6 +89,7 @@ func (s *Server) router() *gin.Engine {
 	usr.POST("/password", s.ResetPassword)
 
 	admin.GET("/audit", s.AuditLog)
+	admin.GET("/audit/export.csv", s.AuditExport)
 
 	// The product's areas, each in its own file: routes, navigation, tabs.
 	rt := routes{user: u, admin: admin, shop: shop, shopAdmin: shopAdmin, camera: cam, engine: r}

@@ -168,7 +168,9 @@ func TestAuditLog(t *testing.T) {
 	b.post("/shops/"+itoa(a.shopA.ID)+"/cameras/bind", url.Values{"sn": {"C201D8BS00089"}, "mac": {"0C25766F5705"}})
 	b.post("/settings/vendors/"+itoa(a.account.ID)+"/test", nil)
 	r := b.get("/audit")
-	r.has(t, "Failed sign-in", "Signed in", "Bound camera", "C201D8BS00089", "Tested vendor account")
+	// In sentences (audit_test.go has the rest).
+	r.has(t, "A sign-in as admin failed", "admin signed in", "admin bound new at Shop A",
+		"admin tested the connection of the vendor account Sunmi")
 }
 
 // A base URL the vendor client would refuse on every call (netguard) is

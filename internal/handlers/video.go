@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 
 	"storelens/internal/live"
 	"storelens/internal/models"
+	"storelens/internal/reqlog"
 	"storelens/internal/vendors"
 	"storelens/internal/video"
 	"storelens/web/templates/layout"
@@ -89,7 +89,8 @@ func (s *Server) videoError(c *gin.Context, err error) {
 	case isVendorSide(err):
 		s.logger(c).Warn("video: vendor refused", "camera", currentCamera(c).ID, "err", err)
 		c.String(http.StatusBadGateway, vendorMessage(loc(c), err))
-	case errors.Is(err, context.Canceled):
+	case reqlog.ClientGone(err):
+		s.logGone(c, "video", err, "camera", currentCamera(c).ID)
 		c.Status(499)
 	default:
 		s.logger(c).Error("video: stream failed", "camera", currentCamera(c).ID, "err", err)
@@ -120,6 +121,10 @@ func (s *Server) errorText(c *gin.Context, err error) string {
 		s.logger(c).Warn("video: vendor refused", "camera", currentCamera(c).ID, "err", err)
 		return vendorMessage(loc(c), err)
 	}
+	if reqlog.ClientGone(err) {
+		s.logGone(c, "video: start", err, "camera", currentCamera(c).ID)
+		return loc(c).T("video.stream_failed")
+	}
 	s.logger(c).Error("video: start failed", "camera", currentCamera(c).ID, "err", err)
 	return loc(c).T("video.stream_failed")
 }
@@ -148,8 +153,11 @@ func (s *Server) serveWS(c *gin.Context, sess *live.Session) {
 		live.CloseWithError(conn, s.errorText(c, err))
 		return
 	}
-	if err := sess.ServeFLVWebsocket(conn); errors.Is(err, live.ErrSlowViewer) {
+	switch err := sess.ServeFLVWebsocket(conn); {
+	case errors.Is(err, live.ErrSlowViewer):
 		s.logger(c).Info("video: slow viewer dropped", "camera", currentCamera(c).ID)
+	case reqlog.ClientGone(err):
+		s.logGone(c, "video", err, "camera", currentCamera(c).ID)
 	}
 }
 
@@ -165,7 +173,9 @@ func (s *Server) LiveFLV(c *gin.Context) {
 		s.videoError(c, err)
 		return
 	}
-	_ = sess.ServeFLV(c.Writer, c.Request)
+	if err := sess.ServeFLV(c.Writer, c.Request); reqlog.ClientGone(err) {
+		s.logGone(c, "video", err, "camera", currentCamera(c).ID)
+	}
 }
 
 // LiveHLS answers the live playlist, rewritten to come through us.
