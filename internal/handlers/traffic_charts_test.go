@@ -100,7 +100,7 @@ func TestTrafficLeftOnlyWhereCounted(t *testing.T) {
 		a.linkOpRetail(t, admin, "10087")
 		path := "/shops/" + itoa(a.shopB.ID) + "/traffic"
 		page := admin.get(path + "?preset=yesterday&gran=day")
-		page.has(t, "OpRetail, department 10087", "Unique people")
+		page.has(t, "OpRetail, department 10087", "Unique people", "only with head-shoulder counters")
 		page.lacks(t, ">Left<sup>", `data-testid="figure-left"`)
 		recs := readCSV(t, admin.get(path+"/report.csv?preset=yesterday&gran=day").body)
 		if slices.Contains(recs[0], "Left") || !slices.Contains(recs[0], "Entry rate") {

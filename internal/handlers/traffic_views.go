@@ -228,9 +228,18 @@ func reportNotes(l *i18n.Localizer, g traffic.Granularity, metrics []traffic.Met
 	if todayHours && shown["strangers"] {
 		notes = append(notes, tv.Note{Mark: noteToday, Text: l.T("traffic.note.today_tags")})
 	}
-	if shown["left"] {
+	var claimed vendors.Have // what the vendors' bits say, before the data is read (traffic.Counted)
+	for _, r := range rep.Rows {
+		if !r.NoData {
+			claimed |= r.Have
+		}
+	}
+	switch {
+	case shown["left"]:
 		notes = append(notes, tv.Note{Mark: noteLeft, Text: l.T("traffic.note.left")})
-	} else {
+	case claimed.Has(vendors.HaveLeft):
+		notes = append(notes, tv.Note{Mark: noteLeft, Text: l.T("charts.note.left_face")})
+	default:
 		notes = append(notes, tv.Note{Mark: noteLeft, Text: l.T("traffic.note.no_left")})
 	}
 	if !shown["entries_face"] && shown["uniq_total"] {

@@ -175,6 +175,9 @@
     };
   }
 
+  // The tapped point by chart, kept when a live report redraws itself.
+  var pinnedX = {};
+
   function draw(el) {
     if (!window.uPlot) return;
     var d;
@@ -184,7 +187,8 @@
     d.tz = d.tz || 'UTC';
     if (el._plot) el._plot.destroy();
     el.textContent = '';
-    el._pinned = null;
+    var key = el.getAttribute('data-testid') || '';
+    el._pinned = pinnedX[key] != null && d.x.indexOf(pinnedX[key]) >= 0 ? d.x.indexOf(pinnedX[key]) : null;
     var legend = legendFor(el, d);
     var data = [d.x].concat(d.series.map(function (s) { return s.values; }));
     var series = [{}].concat(d.series.map(function (s, i) {
@@ -235,6 +239,7 @@
       var idx = plot.posToIdx(left);
       if (idx == null || idx < 0 || idx >= d.x.length) return;
       el._pinned = idx;
+      pinnedX[key] = d.x[idx];
       var y = null;
       for (var s = 0; s < d.series.length && y == null; s++) if (d.series[s].values[idx] != null) y = plot.valToPos(d.series[s].values[idx], 'y');
       plot.setCursor({ left: plot.valToPos(d.x[idx], 'x'), top: y == null ? rect.height / 2 : y });
