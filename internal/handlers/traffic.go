@@ -249,19 +249,21 @@ func (s *Server) reportCSV(c *gin.Context, ids []uint, z *time.Location, name st
 		return
 	}
 	l := loc_(c)
-	metrics := shownMetrics(rep)
+	metrics := traffic.Shown(traffic.Counted(rep.Rows...)) // the page's columns
 	headers := []string{l.T("traffic.col.period." + string(f.q.Gran))}
 	for _, m := range metrics {
 		headers = append(headers, l.T("traffic.metric."+m.Key))
 	}
 	csvName(c, l.T("traffic.file.report"), name, f.q)
 	c.Status(http.StatusOK)
-	if err := traffic.WriteReportCSV(c.Writer, headers, rep, metrics); err != nil {
+	if err := traffic.WriteReportCSV(c.Writer, headers, rep, metrics, csvFormat(l)); err != nil {
 		s.logger(c).Info("traffic csv: client went away", "err", err)
 	}
 }
 
-// hoursCSV streams every hour of the shops with every metric.
+// hoursCSV streams every hour of the shops with every metric any of them
+// counted over the range (traffic.Counted, as the page); a shop that does
+// not count one has "not counted by this camera" in its cells.
 func (s *Server) hoursCSV(c *gin.Context, shops []models.TrafficShop, z *time.Location, name string) {
 	f, msg := s.parseFilter(c, z, traffic.Last7)
 	if msg != "" {
@@ -269,19 +271,28 @@ func (s *Server) hoursCSV(c *gin.Context, shops []models.TrafficShop, z *time.Lo
 		return
 	}
 	l := loc_(c)
-	headers := []string{l.T("traffic.col.shop"), l.T("traffic.col.date"), l.T("traffic.col.hour")}
-	for _, m := range traffic.Metrics {
-		headers = append(headers, l.T("traffic.metric."+m.Key))
-	}
 	list := make([]traffic.ExportShop, len(shops))
+	var any vendors.Have
 	for i, sh := range shops {
-		list[i] = traffic.ExportShop{ID: sh.ID, Name: sh.Name, Location: traffic.Zone(sh.Timezone)}
+		zone := traffic.Zone(sh.Timezone)
+		counted, err := s.Traffic.Service.CountedOver(c.Request.Context(), sh.ID, zone, f.q.From, f.q.To)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		any |= counted
+		list[i] = traffic.ExportShop{ID: sh.ID, Name: sh.Name, Location: zone, Counted: counted}
+	}
+	metrics := traffic.Shown(any)
+	headers := []string{l.T("traffic.col.shop"), l.T("traffic.col.date"), l.T("traffic.col.hour")}
+	for _, m := range metrics {
+		headers = append(headers, l.T("traffic.metric."+m.Key))
 	}
 	csvName(c, l.T("traffic.file.hours"), name, f.q)
 	c.Status(http.StatusOK)
 	// The export streams: lift the server's write deadline for it.
 	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{})
-	if _, err := s.Traffic.Service.ExportHours(c.Request.Context(), c.Writer, c.Writer.Flush, headers, list, f.q.From, f.q.To); err != nil {
+	if _, err := s.Traffic.Service.ExportHours(c.Request.Context(), c.Writer, c.Writer.Flush, headers, list, f.q.From, f.q.To, metrics, csvFormat(l)); err != nil {
 		s.logger(c).Info("traffic export stopped", "err", err)
 	}
 }

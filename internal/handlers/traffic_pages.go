@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -166,17 +165,10 @@ func (s *Server) compareView(c *gin.Context, v *tv.CompareView, f filter, picked
 	ctx := c.Request.Context()
 	m, _ := traffic.MetricByKey(metricKey)
 	v.RangeLabel = l.Tn("traffic.range", f.q.Days(), map[string]any{"From": f.q.From.String(), "To": f.q.To.String()})
-	type series struct {
-		Label  string     `json:"label"`
-		Values []*float64 `json:"values"`
-	}
-	chart := struct {
-		X      []int64  `json:"x"`
-		Hourly bool     `json:"hourly"`
-		TZ     string   `json:"tz"`
-		Series []series `json:"series"`
-	}{TZ: f.q.Location.String()}
+	chart := newChart(l, f.q.Gran, f.q.Location)
+	chart.Percent = m.Rate
 	var reports []traffic.Report
+	var counted []vendors.Have
 	for _, sh := range picked {
 		q := f.q
 		q.ShopIDs, q.Location = []uint{sh.ID}, traffic.Zone(sh.Timezone)
@@ -185,8 +177,9 @@ func (s *Server) compareView(c *gin.Context, v *tv.CompareView, f filter, picked
 			return err
 		}
 		reports = append(reports, rep)
+		counted = append(counted, traffic.Counted(rep.Rows...))
 		v.Columns = append(v.Columns, sh.Name)
-		sr := series{Label: sh.Name}
+		sr := chartSeries{Label: sh.Name}
 		for _, r := range rep.Rows {
 			if val, ok := value(m, r); ok {
 				x := val
@@ -201,19 +194,19 @@ func (s *Server) compareView(c *gin.Context, v *tv.CompareView, f filter, picked
 		for i, r := range reports[0].Rows {
 			chart.X = append(chart.X, r.Start.Start(f.q.Location).Unix())
 			row := tv.TableRow{Label: rowLabel(l, f.q.Gran, r)}
-			for _, rep := range reports {
+			for j, rep := range reports {
 				rr := rep.Rows[i]
-				row.Cells = append(row.Cells, cell(m, rr.Have, rr.NoData, &rr.Counts))
+				row.Cells = append(row.Cells, reportCell(l, m, counted[j], rr.Have, rr.NoData, &rr.Counts))
 			}
 			v.Rows = append(v.Rows, row)
 		}
 		total := tv.TableRow{Label: l.T("traffic.total")}
-		for _, rep := range reports {
-			total.Cells = append(total.Cells, cell(m, rep.Total.Have, rep.Total.NoData, &rep.Total.Counts))
+		for j, rep := range reports {
+			total.Cells = append(total.Cells, reportCell(l, m, counted[j], rep.Total.Have, rep.Total.NoData, &rep.Total.Counts))
 		}
 		v.Total = total
-		b, _ := json.Marshal(chart)
-		v.Chart = string(b)
+		v.Chart = chart.String()
+		v.ChartZone = chartZoneNote(l, f.q.Location, true)
 	}
 	rank, err := s.Traffic.Service.Rank(ctx, shopIDs(all), f.q.From, f.q.To)
 	if err != nil {
@@ -228,8 +221,8 @@ func (s *Server) compareView(c *gin.Context, v *tv.CompareView, f filter, picked
 			Entries: formatCount(r.Entries), PassersBy: formatCount(r.PassersBy), Rate: "—"}
 		if r.Days == 0 {
 			row.Entries, row.PassersBy = "—", "—"
-		} else if o := r.Entries + r.PassersBy; o > 0 {
-			row.Rate = formatRate(float64(r.Entries) / float64(o))
+		} else {
+			row.Rate = formatRateOf(l, r.Entries, r.PassersBy)
 		}
 		v.Ranking = append(v.Ranking, row)
 	}

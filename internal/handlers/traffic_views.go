@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -24,24 +23,6 @@ var figureKeys = []string{"entries", "passers_by", "outside", "entry_rate", "str
 // chartKeys are the series the chart draws.
 var chartKeys = []string{"entries", "passers_by", "entries_face", "entries_no_face"}
 
-// shownMetrics are the table's columns: every metric the shops' vendors
-// count over the range. An hourly report has no per-day unique people.
-func shownMetrics(rep traffic.Report) []traffic.Metric {
-	var have vendors.Have
-	for _, r := range rep.Rows {
-		if !r.NoData {
-			have |= r.Have
-		}
-	}
-	var out []traffic.Metric
-	for _, m := range traffic.Metrics {
-		if m.Need == 0 || have.Has(m.Need) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
 // formatCount writes 12345 as "12,345".
 func formatCount(n int64) string {
 	s := strconv.FormatInt(n, 10)
@@ -61,19 +42,6 @@ func formatCount(n int64) string {
 }
 
 func formatRate(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
-
-// cell renders a metric of a row for the table: "—" when unknown.
-func cell(m traffic.Metric, have vendors.Have, noData bool, c *models.TrafficCounters) string {
-	n, r, ok := m.Value(have, noData, c)
-	switch {
-	case !ok:
-		return "—"
-	case m.Rate:
-		return formatRate(r)
-	default:
-		return formatCount(n)
-	}
-}
 
 func value(m traffic.Metric, row traffic.Row) (float64, bool) {
 	n, r, ok := m.Value(row.Have, row.NoData, &row.Counts)
@@ -131,14 +99,21 @@ func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, m
 	today := svc.Today(f.q.Location)
 	v.Live = !f.q.To.Before(today)
 	v.Empty = rep.DaysWithData == 0
+	// What the range's cameras counted decides the figures, the columns
+	// and the CSV's (traffic.Counted): a figure they do not count is left
+	// out, as its column is.
+	counted := traffic.Counted(rep.Rows...)
 	for _, key := range figureKeys {
 		m, _ := traffic.MetricByKey(key)
+		if !counted.Has(m.Need) {
+			continue
+		}
 		fig := tv.Figure{Key: key, Label: l.T("traffic.metric." + key), Note: metricNote(m)}
 		now, ok := value(m, rep.Total)
 		if !ok {
 			fig.Value, fig.Unknown = "—", true
 		} else if m.Rate {
-			fig.Value = formatRate(now)
+			fig.Value = formatRateOf(l, rep.Total.Counts.Entries, rep.Total.Counts.PassersBy)
 		} else {
 			fig.Value = formatCount(int64(now))
 		}
@@ -156,7 +131,7 @@ func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, m
 		}
 		v.Figures = append(v.Figures, fig)
 	}
-	metrics := shownMetrics(rep)
+	metrics := traffic.Shown(counted)
 	v.Columns = append(v.Columns, tv.Column{Label: l.T("traffic.col.period." + string(f.q.Gran))})
 	for _, m := range metrics {
 		v.Columns = append(v.Columns, tv.Column{Key: m.Key, Label: l.T("traffic.metric." + m.Key), Note: metricNote(m), Num: true})
@@ -165,7 +140,7 @@ func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, m
 	for _, r := range rep.Rows {
 		row := tv.TableRow{Label: rowLabel(l, f.q.Gran, r), Today: r.Today, NoData: r.NoData}
 		for _, m := range metrics {
-			row.Cells = append(row.Cells, cell(m, r.Have, r.NoData, &r.Counts))
+			row.Cells = append(row.Cells, reportCell(l, m, counted, r.Have, r.NoData, &r.Counts))
 		}
 		if r.Today && !r.NoData && f.q.Gran == traffic.ByHour {
 			hasTodayTags = true
@@ -174,10 +149,11 @@ func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, m
 	}
 	total := tv.TableRow{Label: l.T("traffic.total")}
 	for _, m := range metrics {
-		total.Cells = append(total.Cells, cell(m, rep.Total.Have, rep.Total.NoData, &rep.Total.Counts))
+		total.Cells = append(total.Cells, reportCell(l, m, counted, rep.Total.Have, rep.Total.NoData, &rep.Total.Counts))
 	}
 	v.Total = total
 	v.Chart = chartJSON(l, rep)
+	v.ChartZone = chartZoneNote(l, f.q.Location, !strings.HasPrefix(base, "/shops/"))
 	v.Notes = reportNotes(l, f.q.Gran, metrics, rep, hasTodayTags)
 	return v, nil
 }
@@ -203,16 +179,7 @@ func rowLabel(l *i18n.Localizer, g traffic.Granularity, r traffic.Row) string {
 // chartJSON is the chart's data: x in Unix seconds, one series per metric,
 // null where there is no data (a gap, not a zero).
 func chartJSON(l *i18n.Localizer, rep traffic.Report) string {
-	type series struct {
-		Label  string     `json:"label"`
-		Values []*float64 `json:"values"`
-	}
-	out := struct {
-		X      []int64  `json:"x"`
-		Hourly bool     `json:"hourly"`
-		TZ     string   `json:"tz"`
-		Series []series `json:"series"`
-	}{Hourly: rep.Query.Gran == traffic.ByHour, TZ: rep.Query.Location.String()}
+	out := newChart(l, rep.Query.Gran, rep.Query.Location)
 	for _, r := range rep.Rows {
 		x := r.Start.Start(rep.Query.Location).Unix()
 		if out.Hourly {
@@ -222,7 +189,7 @@ func chartJSON(l *i18n.Localizer, rep traffic.Report) string {
 	}
 	for _, key := range chartKeys {
 		m, _ := traffic.MetricByKey(key)
-		sr := series{Label: l.T("traffic.metric." + key)}
+		sr := chartSeries{Label: l.T("traffic.metric." + key)}
 		any := false
 		for _, r := range rep.Rows {
 			if val, ok := value(m, r); ok {
@@ -237,8 +204,7 @@ func chartJSON(l *i18n.Localizer, rep traffic.Report) string {
 			out.Series = append(out.Series, sr)
 		}
 	}
-	b, _ := json.Marshal(out)
-	return string(b)
+	return out.String()
 }
 
 // reportNotes says where counts differ by design, next to the figures.
@@ -262,9 +228,18 @@ func reportNotes(l *i18n.Localizer, g traffic.Granularity, metrics []traffic.Met
 	if todayHours && shown["strangers"] {
 		notes = append(notes, tv.Note{Mark: noteToday, Text: l.T("traffic.note.today_tags")})
 	}
-	if shown["left"] {
+	var claimed vendors.Have // what the vendors' bits say, before the data is read (traffic.Counted)
+	for _, r := range rep.Rows {
+		if !r.NoData {
+			claimed |= r.Have
+		}
+	}
+	switch {
+	case shown["left"]:
 		notes = append(notes, tv.Note{Mark: noteLeft, Text: l.T("traffic.note.left")})
-	} else {
+	case claimed.Has(vendors.HaveLeft):
+		notes = append(notes, tv.Note{Mark: noteLeft, Text: l.T("charts.note.left_face")})
+	default:
 		notes = append(notes, tv.Note{Mark: noteLeft, Text: l.T("traffic.note.no_left")})
 	}
 	if !shown["entries_face"] && shown["uniq_total"] {

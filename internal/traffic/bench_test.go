@@ -194,7 +194,7 @@ func BenchmarkTrafficCSVExport(b *testing.B) {
 	for _, n := range []int{6, benchShops} {
 		shops := make([]traffic.ExportShop, n)
 		for i := range n {
-			shops[i] = traffic.ExportShop{ID: ids[i], Name: fmt.Sprintf("鲜果时光 %03d 店", i), Location: sh}
+			shops[i] = traffic.ExportShop{ID: ids[i], Name: fmt.Sprintf("鲜果时光 %03d 店", i), Location: sh, Counted: 31}
 		}
 		b.Run(fmt.Sprintf("rows=%d", n*benchDays*24), func(b *testing.B) {
 			var rows int
@@ -206,7 +206,8 @@ func BenchmarkTrafficCSVExport(b *testing.B) {
 				start := time.Now()
 				peak = max(peak, peakHeap(func() {
 					var err error
-					rows, err = svc.ExportHours(context.Background(), w, nil, headers, shops, benchFirst, benchFirst.AddDays(benchDays-1))
+					rows, err = svc.ExportHours(context.Background(), w, nil, headers, shops, benchFirst, benchFirst.AddDays(benchDays-1), traffic.Metrics,
+						traffic.CSVFormat{Percent: traffic.Percent{Suffix: "%"}, NotCounted: "n/c"})
 					if err != nil {
 						b.Fatal(err)
 					}

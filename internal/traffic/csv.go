@@ -75,10 +75,11 @@ type csvWriter struct {
 	w     *bufio.Writer
 	buf   []byte
 	first bool
+	f     CSVFormat
 }
 
-func newCSV(w io.Writer) *csvWriter {
-	c := &csvWriter{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 512), first: true}
+func newCSV(w io.Writer, f CSVFormat) *csvWriter {
+	c := &csvWriter{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 512), first: true, f: f}
 	c.w.WriteString("\ufeff") // UTF-8 byte-order mark: Excel then reads Chinese right
 	return c
 }
@@ -111,17 +112,29 @@ func (c *csvWriter) int(n int64) {
 	c.buf = strconv.AppendInt(c.buf, n, 10)
 }
 
-// rate writes entries / outside as 0.1234 (four places, half up).
+// rate writes entries / outside as the reader's percentage ("23.4%"); the
+// caller knows outside > 0.
 func (c *csvWriter) rate(entries, passers int64) {
+	pm, _ := Permille(entries, passers)
+	p := c.f.Percent
+	if strings.ContainsAny(p.Prefix+p.Suffix, ",\"\r\n") {
+		c.text(string(p.append(nil, pm)))
+		return
+	}
 	c.sep()
-	r := rate4(entries, passers)
-	c.buf = strconv.AppendInt(c.buf, r/10000, 10)
-	c.buf = append(c.buf, '.', byte('0'+r/1000%10), byte('0'+r/100%10), byte('0'+r/10%10), byte('0'+r%10))
+	c.buf = p.append(c.buf, pm)
 }
 
 func (c *csvWriter) empty() { c.sep() }
 
-func (c *csvWriter) metric(m Metric, have vendors.Have, noData bool, counts *models.TrafficCounters) {
+// metric writes a metric of a row: empty without data (or a rate with
+// nobody outside), the "not counted" mark where the camera does not count
+// it (counted is the range's Counted, have the row's own bits).
+func (c *csvWriter) metric(m Metric, counted, have vendors.Have, noData bool, counts *models.TrafficCounters) {
+	if m.NotCounted(counted, have, noData) {
+		c.text(c.f.NotCounted)
+		return
+	}
 	n, _, ok := m.Value(have, noData, counts)
 	switch {
 	case !ok:
@@ -141,10 +154,12 @@ func (c *csvWriter) end() error {
 }
 
 // WriteReportCSV writes exactly the report's table: a period column, then
-// the metrics in order. headers are the column titles in the reader's
-// language (the period first).
-func WriteReportCSV(w io.Writer, headers []string, rep Report, metrics []Metric) error {
-	c := newCSV(w)
+// the metrics in order (Shown(Counted(rep.Rows...)) for the page's).
+// headers are the column titles in the reader's language (the period
+// first); f says how rates and uncounted cells read in that language.
+func WriteReportCSV(w io.Writer, headers []string, rep Report, metrics []Metric, f CSVFormat) error {
+	counted := Counted(rep.Rows...)
+	c := newCSV(w, f)
 	for _, h := range headers {
 		c.text(h)
 	}
@@ -155,7 +170,7 @@ func WriteReportCSV(w io.Writer, headers []string, rep Report, metrics []Metric)
 		r := &rep.Rows[i]
 		c.text(r.Label)
 		for _, m := range metrics {
-			c.metric(m, r.Have, r.NoData, &r.Counts)
+			c.metric(m, counted, r.Have, r.NoData, &r.Counts)
 		}
 		if err := c.end(); err != nil {
 			return err
@@ -169,25 +184,22 @@ type ExportShop struct {
 	ID       uint
 	Name     string
 	Location *time.Location
+	// Counted is what the shop's cameras count over the range
+	// (CountedOver): an hour's own bits are read through it.
+	Counted vendors.Have
 }
 
 // exportChunk is how many hours one keyset page reads.
 const exportChunk = 4096
 
-// rate4 is entries / (entries + passers) in ten-thousandths, rounded half
-// up; outside must be > 0.
-func rate4(entries, passers int64) int64 {
-	o := entries + passers
-	return (entries*20000 + o) / (2 * o)
-}
-
 // ExportHours streams every hour of the shops from..to (each shop's own
-// dates) with every metric: shop, date, hour, then Metrics. It reads the
+// dates): shop, date, hour, then metrics (the columns of what any of the
+// shops counted: Shown of their Counted together). It reads the
 // table in keyset pages, writes each page and flushes it, so memory does
 // not grow with the rows and no cursor stays open while the client reads.
 // It returns the rows written.
-func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), headers []string, shops []ExportShop, from, to vendors.Date) (int, error) {
-	c := newCSV(w)
+func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), headers []string, shops []ExportShop, from, to vendors.Date, metrics []Metric, f CSVFormat) (int, error) {
+	c := newCSV(w, f)
 	for _, h := range headers {
 		c.text(h)
 	}
@@ -222,8 +234,8 @@ func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), he
 				c.buf = append(c.buf, dayLabel...)
 				c.buf = append(c.buf, ',')
 				c.buf = appendHour(c.buf, hour)
-				for _, m := range Metrics {
-					c.metric(m, vendors.Have(h.Have), false, &h.TrafficCounters)
+				for _, m := range metrics {
+					c.metric(m, sh.Counted, vendors.Have(h.Have), false, &h.TrafficCounters)
 				}
 				if err := c.end(); err != nil {
 					return rows, err

@@ -8,7 +8,7 @@ import "io"
 type CSV struct{ c *csvWriter }
 
 // NewCSV starts a CSV document on w (the byte-order mark first).
-func NewCSV(w io.Writer) *CSV { return &CSV{c: newCSV(w)} }
+func NewCSV(w io.Writer) *CSV { return &CSV{c: newCSV(w, CSVFormat{})} }
 
 // Row writes one row of text cells.
 func (c *CSV) Row(cells ...string) error {

@@ -13,6 +13,8 @@ import (
 	"storelens/internal/vendors"
 )
 
+var testFormat = CSVFormat{Percent: Percent{Suffix: "%"}, NotCounted: "not counted"}
+
 // The export reads counters packed two to an integer (HourChunkPacked) for
 // speed; its cells must be exactly the report CSV's (csvWriter.metric on
 // the plain row) for every counter and every mix of what the vendor counted.
@@ -50,7 +52,7 @@ func TestExportMatchesReportCells(t *testing.T) {
 	}
 	svc := &Service{Store: st}
 	var out bytes.Buffer
-	if _, err := svc.ExportHours(ctx, &out, nil, []string{"a"}, []ExportShop{{ID: sh.ID, Name: "x", Location: time.UTC}}, day, day); err != nil {
+	if _, err := svc.ExportHours(ctx, &out, nil, []string{"a"}, []ExportShop{{ID: sh.ID, Name: "x", Location: time.UTC, Counted: 31}}, day, day, Metrics, testFormat); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(out.String(), "\ufeff")), "\r\n")[1:]
@@ -59,10 +61,10 @@ func TestExportMatchesReportCells(t *testing.T) {
 	}
 	for i, h := range hours {
 		var b bytes.Buffer
-		c := newCSV(&b)
+		c := newCSV(&b, testFormat)
 		c.first = false // the cells follow shop, date and hour
 		for _, m := range Metrics {
-			c.metric(m, vendors.Have(h.Have), false, &h.TrafficCounters)
+			c.metric(m, 31, vendors.Have(h.Have), false, &h.TrafficCounters)
 		}
 		want := "x," + day.String() + "," + string(appendHour(nil, i)) + string(c.buf)
 		if lines[i] != want {

@@ -389,7 +389,8 @@ func TestCSV(t *testing.T) {
 	rep, _ := f.svc.Report(ctx, q)
 	var b bytes.Buffer
 	metrics := []traffic.Metric{traffic.Metrics[0], traffic.Metrics[5], traffic.Metrics[13]}
-	if err := traffic.WriteReportCSV(&b, []string{"日期", "进店", "=进店率", "离店"}, rep, metrics); err != nil {
+	format := traffic.CSVFormat{Percent: traffic.Percent{Suffix: "%"}, NotCounted: "此摄像机不统计"}
+	if err := traffic.WriteReportCSV(&b, []string{"日期", "进店", "=进店率", "离店"}, rep, metrics, format); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.HasPrefix(b.Bytes(), []byte("\xef\xbb\xbf")) {
@@ -402,13 +403,13 @@ func TestCSV(t *testing.T) {
 	if len(recs) != 8 || recs[0][0] != "日期" || recs[0][2] != "'=进店率" || recs[1][0] != "2026-01-01" {
 		t.Fatalf("csv %v", recs[:2])
 	}
-	if recs[1][1] != itoa(rep.Rows[0].Counts.Entries) || !strings.HasPrefix(recs[1][2], "0.") || recs[1][3] != "" {
-		t.Fatalf("row %v (left is not counted by Sunmi: empty)", recs[1])
+	if recs[1][1] != itoa(rep.Rows[0].Counts.Entries) || !strings.HasSuffix(recs[1][2], "%") || recs[1][3] != "此摄像机不统计" {
+		t.Fatalf("row %v (a percentage; left is not counted by Sunmi: marked)", recs[1])
 	}
 	b.Reset()
 	headers := make([]string, 3+len(traffic.Metrics))
-	n, err := f.svc.ExportHours(ctx, &b, nil, headers, []traffic.ExportShop{{ID: f.shB.ID, Name: f.shB.Name, Location: f.berlin}},
-		date(t, "2026-01-02"), date(t, "2026-01-03"))
+	n, err := f.svc.ExportHours(ctx, &b, nil, headers, []traffic.ExportShop{{ID: f.shB.ID, Name: f.shB.Name, Location: f.berlin, Counted: 31}},
+		date(t, "2026-01-02"), date(t, "2026-01-03"), traffic.Metrics, format)
 	if err != nil || n != 48 {
 		t.Fatalf("export: %d rows, %v", n, err)
 	}

@@ -79,6 +79,7 @@ type ReportView struct {
 	RangeLabel, PrevLabel string
 	Figures               []Figure
 	Chart                 string // JSON for traffic.js
+	ChartZone             string // in which time zone the chart's times are
 	Columns               []Column
 	Rows                  []TableRow
 	Total                 TableRow
@@ -145,6 +146,7 @@ type CompareView struct {
 	Rows       []TableRow
 	Total      TableRow
 	Chart      string
+	ChartZone  string
 	Ranking    []RankRow
 }
 
