@@ -177,11 +177,19 @@ func (a *facesApp) group(shop models.Shop, kind string) models.FaceGroup {
 	return models.FaceGroup{}
 }
 
-var consentFields = url.Values{"consent": {"1"}, "consent_by": {"王经理"}, "consent_purpose": {"member"}}
+// consentFor is the consent a form sends for group g: the one tick, for
+// the purpose the group states (as the form shows it).
+func consentFor(g models.FaceGroup) url.Values {
+	purpose := map[string]string{"staff": "staff", "member": "member", "regular": "member", "visitor": "visitor"}[g.Kind]
+	if purpose == "" {
+		purpose = "security" // a custom group: chosen in the form
+	}
+	return url.Values{"consent": {"1"}, "consent_by": {"王经理"}, "consent_purpose": {purpose}}
+}
 
 func enrollFields(group models.FaceGroup, name string, extra url.Values) url.Values {
 	v := url.Values{"group": {itoa(group.ID)}, "name": {name}, "gender": {"female"}, "age": {"5"}}
-	for k, x := range consentFields {
+	for k, x := range consentFor(group) {
 		v[k] = x
 	}
 	for k, x := range extra {
@@ -439,7 +447,7 @@ func TestBulkPages(t *testing.T) {
 	}
 	r.has(t, "Confirm that the person has agreed.")
 	fields := url.Values{"group": {itoa(staff.ID)}}
-	for k, v := range consentFields {
+	for k, v := range consentFor(staff) {
 		fields[k] = v
 	}
 	r = b.postMultipart(base+"/bulk", fields, files)
