@@ -182,9 +182,9 @@ func (s *Server) enrollView(c *gin.Context, sh *models.Shop, groups []models.Fac
 		Groups: withPurposes(l, groupOptions(l, groups, g.ID, string(vendors.GroupStranger)), groups), Name: f.Name,
 		Genders: genderOptions(l, f.Gender), Ages: ageOptions(l, age), Keys: g.CustomKeys(), Custom: f.Custom,
 		Consent: consentView(l, g, f.Consent, f.ConsentBy, f.ConsentPurpose, nil),
-		Token: f.Token, MaxMB: int(photos.DefaultLimits.MaxBytes >> 20),
+		Token:   f.Token, MaxMB: int(photos.DefaultLimits.MaxBytes >> 20),
 		Visit: hasVisitorGroups(groups), VisitFrom: f.VisitFrom, VisitTo: f.VisitTo,
-		EmptyGroups: len(groupOptions(l, groups, 0, string(vendors.GroupStranger))) == 0,
+		EmptyGroups:  len(groupOptions(l, groups, 0, string(vendors.GroupStranger))) == 0,
 		NewGroupHref: facesHref(sh.ID) + "/groups/new"}
 }
 

@@ -215,13 +215,13 @@ type VisitLog struct {
 
 // BulkView is the bulk enrollment form.
 type BulkView struct {
-	Header                    shops.Header
-	Action, Cancel            string
-	Groups                    []Option
-	Consent                   ConsentView
-	Errors                    map[string][]string
-	Error                     string
-	MaxFiles                  int
+	Header         shops.Header
+	Action, Cancel string
+	Groups         []Option
+	Consent        ConsentView
+	Errors         map[string][]string
+	Error          string
+	MaxFiles       int
 }
 
 // BatchRow is one photo of a batch.
