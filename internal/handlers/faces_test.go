@@ -44,6 +44,13 @@ type facesApp struct {
 
 func newFacesApp(t *testing.T, wrap ...func(*sunmicloud.Client, *sim.Server) vendors.Adapter) *facesApp {
 	t.Helper()
+	return newFacesAppWith(t, nil, wrap...)
+}
+
+// newFacesAppWith is newFacesApp with the faces area's deps adjusted by
+// deps (a clock, a time to live).
+func newFacesAppWith(t *testing.T, deps func(*handlers.FacesDeps), wrap ...func(*sunmicloud.Client, *sim.Server) vendors.Adapter) *facesApp {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	dir := t.TempDir()
@@ -97,10 +104,14 @@ func newFacesApp(t *testing.T, wrap ...func(*sunmicloud.Client, *sim.Server) ven
 	ps, _ := photos.NewStore(filepath.Join(dir, "photos"))
 	svc := &faces.Service{Store: st, Accounts: acc, Pipeline: pipe, Photos: ps, Log: log,
 		UploadDir: filepath.Join(dir, "uploads"), ResolveWait: 2 * time.Second}
+	fd := handlers.FacesDeps{Service: svc}
+	if deps != nil {
+		deps(&fd)
+	}
 	h := handlers.New(handlers.Deps{
 		Store: st, Sessions: handlers.NewSessions(st, false, time.Hour, 2*time.Hour), I18n: i18n.MustLoad(),
 		Hasher: hasher, Throttle: auth.NewThrottle(nil), Accounts: acc, Cameras: cams, Registry: reg, Log: log,
-		VendorTimeout: 5 * time.Second, Faces: handlers.FacesDeps{Service: svc},
+		VendorTimeout: 5 * time.Second, Faces: fd,
 	})
 	a.srv = httptest.NewServer(h)
 	t.Cleanup(a.srv.Close)
