@@ -288,6 +288,7 @@ type SearchView struct {
 	PhotoError, Error string
 	Asked, Found      bool
 	Match             MatchRow
+	EnrollHref        string // the empty state's way to fill the library
 }
 
 // VisitorsView is the top visitors of a range and the faces not seen for
@@ -303,4 +304,5 @@ type VisitorsView struct {
 	Top, Lapsed     []MatchRow
 	LapsedGroup     string
 	Error           string
+	EnrollHref      string // the empty state's way to fill the lists
 }
