@@ -40,7 +40,7 @@ func TestFacesEmptyStates(t *testing.T) {
 	b.get(base+"/visitors"+q).has(t, "谁来得最多", "摄像机识别到已登记的人脸时才会记一次到店。")
 
 	// Once a face is enrolled the group lists it, not the empty state.
-	b.lang = ""
+	b.lang = "en"
 	a.enroll(b, a.shopA, staff, "Eileen", testPhoto(t, "astronaut.png"))
 	b.get(base+"/groups/"+itoa(staff.ID)).lacks(t, `data-testid="faces-empty"`)
 }

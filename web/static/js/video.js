@@ -25,7 +25,34 @@
     this.err = el.querySelector('.player-error');
     this.impl = null;
     this.playback = el.hasAttribute('data-playback');
+    this.button = el.querySelector('[data-play-button]');
+    var self = this;
+    if (this.button) {
+      // Shown when the browser refused to start the video by itself.
+      this.button.addEventListener('click', function (e) {
+        e.stopPropagation();
+        self.start();
+      });
+      this.video.addEventListener('playing', function () { self.button.hidden = true; });
+    }
   }
+
+  // start plays the attached video, muted (browsers let a muted video
+  // play by itself); a refusal shows the play button instead of a still
+  // picture that looks like a stalled stream.
+  Player.prototype.start = function () {
+    var self = this, v = this.video;
+    v.muted = true;
+    var pr = v.play();
+    if (pr && pr.then) {
+      pr.then(function () { if (self.button) self.button.hidden = true; }, function (err) {
+        // An AbortError is a new source replacing this one (the HLS
+        // fallback), which plays by itself: not a refusal.
+        if (err && err.name === 'AbortError') return;
+        if (self.button) self.button.hidden = false;
+      });
+    }
+  };
 
   Player.prototype.showError = function (msg) {
     this.err.textContent = msg || this.el.dataset.msgFailed || 'error';
@@ -87,8 +114,7 @@
       }
       this.el.dataset.playing = 'hls';
     }
-    var pr = v.play();
-    if (pr && pr.catch) pr.catch(function () { /* autoplay refused: the controls remain */ });
+    this.start();
   };
 
   var players = [];
@@ -96,8 +122,8 @@
     var p = new Player(el);
     players.push(p);
     if (el.hasAttribute('data-autoplay')) p.play();
-    else if (!p.playback) {
-      // Wall tiles play on click.
+    if (!p.playback) {
+      // A tile not playing (an offline camera, a refused start) plays on click.
       el.addEventListener('click', function () { if (!p.impl) p.play(); });
     }
   });
