@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"sync"
 	"time"
@@ -28,10 +29,6 @@ const (
 	pendingPerSession = 8
 	pendingMax        = 4096
 )
-
-// sessUploadKey is the session's key for its pending uploads: random,
-// made on the first upload, kept in the server-side session.
-const sessUploadKey = "faces.upload_key"
 
 type pendingUpload struct {
 	session string // the session's upload key
@@ -146,24 +143,27 @@ func (p *pendingUploads) expireLocked(now time.Time) {
 	}
 }
 
-// uploadSession is the session's upload key, made if create and there is
-// none yet ("" otherwise).
-func (s *Server) uploadSession(c *gin.Context, create bool) string {
-	ctx := c.Request.Context()
-	key := s.Sessions.GetString(ctx, sessUploadKey)
-	if key == "" && create {
-		key = randomToken()
-		s.Sessions.Put(ctx, sessUploadKey, key)
+// uploadSession names the browser session: a digest of its token (the
+// token itself is a credential and stays out of memory here). It is read,
+// never written: a session value put by the photo check could be lost to
+// a request of the same session that loaded it earlier and saved after
+// (a stream ending as the page is left). The token changes at sign-in and
+// at a password change, which ends the session's pending uploads too.
+func (s *Server) uploadSession(c *gin.Context) string {
+	tok := s.Sessions.Token(c.Request.Context())
+	if tok == "" {
+		return ""
 	}
-	return key
+	sum := sha256.Sum256([]byte("storelens/pending-upload/" + tok))
+	return hex.EncodeToString(sum[:])
 }
 
 // keepUpload makes a pending upload of a checked photo for this session.
 func (s *Server) keepUpload(c *gin.Context, shop uint, hash string) string {
-	return s.Faces.uploads.put(s.uploadSession(c, true), shop, hash)
+	return s.Faces.uploads.put(s.uploadSession(c), shop, hash)
 }
 
 // keptUpload is the photo hash of this session's token.
 func (s *Server) keptUpload(c *gin.Context, shop uint, token string) (string, bool) {
-	return s.Faces.uploads.get(s.uploadSession(c, false), shop, token)
+	return s.Faces.uploads.get(s.uploadSession(c), shop, token)
 }

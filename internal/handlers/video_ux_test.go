@@ -109,7 +109,7 @@ func TestWallAutoplaysMuted(t *testing.T) {
 	if n := strings.Count(r.body, `data-autoplay`); n != 1 {
 		t.Fatalf("%d tiles start by themselves", n)
 	}
-	r.has(t, `data-testid="play-button"`, "The cameras on line play here muted")
+	r.has(t, `data-msg-play="Play"`, "The cameras on line play here muted")
 	// A shop with no camera: what the wall is for, and where to add one.
 	sh := models.Shop{Name: "Empty shop"}
 	if err := a.st.CreateShop(context.Background(), &sh); err != nil {

@@ -25,17 +25,34 @@
     this.err = el.querySelector('.player-error');
     this.impl = null;
     this.playback = el.hasAttribute('data-playback');
-    this.button = el.querySelector('[data-play-button]');
+    this.button = null;
     var self = this;
-    if (this.button) {
-      // Shown when the browser refused to start the video by itself.
-      this.button.addEventListener('click', function (e) {
-        e.stopPropagation();
-        self.start();
-      });
-      this.video.addEventListener('playing', function () { self.button.hidden = true; });
-    }
+    this.video.addEventListener('playing', function () { self.hidePlay(); });
   }
+
+  // showPlay puts a play button on the player, for a browser that refused
+  // to start the video by itself: a click is the user's gesture it wants.
+  // (Made here, not in the page: a button's display rule would override a
+  // hidden attribute.)
+  Player.prototype.showPlay = function () {
+    var self = this;
+    if (this.button) return;
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'secondary play-button';
+    b.setAttribute('data-testid', 'play-button');
+    b.textContent = '▶ ' + (this.el.dataset.msgPlay || '');
+    b.addEventListener('click', function (e) {
+      e.stopPropagation();
+      self.start();
+    });
+    this.el.appendChild(b);
+    this.button = b;
+  };
+
+  Player.prototype.hidePlay = function () {
+    if (this.button) { this.button.remove(); this.button = null; }
+  };
 
   // start plays the attached video, muted (browsers let a muted video
   // play by itself); a refusal shows the play button instead of a still
@@ -45,11 +62,11 @@
     v.muted = true;
     var pr = v.play();
     if (pr && pr.then) {
-      pr.then(function () { if (self.button) self.button.hidden = true; }, function (err) {
+      pr.then(function () { self.hidePlay(); }, function (err) {
         // An AbortError is a new source replacing this one (the HLS
         // fallback), which plays by itself: not a refusal.
         if (err && err.name === 'AbortError') return;
-        if (self.button) self.button.hidden = false;
+        self.showPlay();
       });
     }
   };
