@@ -30,9 +30,13 @@ test('the wall plays its cameras muted without a click', async ({ page }) => {
 
 test('a browser refusing autoplay gets a play button that plays', async ({ page }) => {
   test.setTimeout(60_000);
-  // play() is refused without a user's gesture, as a browser blocking
-  // autoplay does; a click is one, and plays.
+  // A browser blocking autoplay (Safari in low-power mode does, even
+  // muted): neither the autoplay attribute nor play() starts a video
+  // without a user's gesture; a click is one, and plays.
   await page.addInitScript(() => {
+    document.addEventListener('readystatechange', () => {
+      if (document.readyState === 'interactive') document.querySelectorAll('video[autoplay]').forEach((v) => v.removeAttribute('autoplay'));
+    });
     const play = HTMLMediaElement.prototype.play;
     HTMLMediaElement.prototype.play = function (this: HTMLMediaElement) {
       if (!navigator.userActivation.isActive) return Promise.reject(new DOMException('autoplay refused', 'NotAllowedError'));

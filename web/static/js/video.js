@@ -42,6 +42,13 @@
     b.className = 'secondary play-button';
     b.setAttribute('data-testid', 'play-button');
     b.textContent = '▶ ' + (this.el.dataset.msgPlay || '');
+    // Over the picture, in its middle (the player clips what is outside;
+    // styles set through the DOM, as the CSP wants).
+    b.style.position = 'absolute';
+    b.style.left = '50%';
+    b.style.top = '50%';
+    b.style.transform = 'translate(-50%, -50%)';
+    b.style.zIndex = '2';
     b.addEventListener('click', function (e) {
       e.stopPropagation();
       self.start();
