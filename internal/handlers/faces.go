@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -14,6 +15,13 @@ import (
 type FacesDeps struct {
 	// Service runs the face flows; nil leaves the area out.
 	Service *faces.Service
+	// UploadTTL is how long a checked enrollment photo waits for its
+	// form (faces_pending.go); 30 minutes if 0. Now is the clock of it
+	// (tests move it); time.Now if nil.
+	UploadTTL time.Duration
+	Now       func() time.Time
+
+	uploads *pendingUploads
 }
 
 // registerFaces adds the faces area's routes, navigation and shop tabs.
@@ -23,6 +31,7 @@ func (s *Server) registerFaces(rt routes) {
 	if s.Faces.Service == nil {
 		return
 	}
+	s.Faces.uploads = newPendingUploads(s.Faces.Now, s.Faces.UploadTTL)
 	s.shopTabs = append(s.shopTabs, shopTab{Key: "tab.faces", Path: "/faces", Name: "faces", Show: s.Faces.Service.CanEnroll})
 	f := rt.shop.Group("/faces")
 	f.GET("", s.FacesOverview)

@@ -29,9 +29,12 @@ func (s *Server) bulkView(c *gin.Context, sh *models.Shop, groups []models.FaceG
 	if g.ID != 0 {
 		back = faceGroupHref(sh.ID, g.ID)
 	}
+	if by == "" {
+		by = userName(c)
+	}
 	return faceview.BulkView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/bulk", Cancel: back,
-		Groups: groupOptions(l, groups, g.ID, string(vendors.GroupStranger)), ConsentBy: by, ConsentPurpose: purpose,
-		Consent: consent, Purposes: purposeOptions(l, purpose), MaxFiles: faces.MaxBatch}
+		Groups:  withPurposes(l, groupOptions(l, groups, g.ID, string(vendors.GroupStranger)), groups),
+		Consent: consentView(l, g, consent, by, purpose, nil), MaxFiles: faces.MaxBatch}
 }
 
 // BulkForm shows the bulk enrollment form.
@@ -42,12 +45,7 @@ func (s *Server) BulkForm(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u := currentUser(c)
-	by := u.DisplayName
-	if by == "" {
-		by = u.Username
-	}
-	s.render(c, http.StatusOK, faceview.Bulk(s.bulkView(c, sh, groups, c.Query("group"), by, "", false)))
+	s.render(c, http.StatusOK, faceview.Bulk(s.bulkView(c, sh, groups, c.Query("group"), "", "", false)))
 }
 
 // bulkUpload is a bulk form as read from its multipart stream.
@@ -145,7 +143,7 @@ func (s *Server) BulkEnroll(c *gin.Context) {
 			c.JSON(http.StatusUnprocessableEntity, gin.H{"error": strings.TrimSpace(msg)})
 			return
 		}
-		v.Errors, v.Error = errs, msg
+		v.Errors, v.Consent.Errors, v.Error = errs, errs, msg
 		s.render(c, http.StatusUnprocessableEntity, faceview.Bulk(v))
 	}
 	if err != nil {
@@ -170,7 +168,7 @@ func (s *Server) BulkEnroll(c *gin.Context) {
 	if len(b.ups) == 0 {
 		errs.add("files", l.T("faces.error.no_files"))
 	}
-	consent := consentFields(l, errs, f["consent"] == "1", f["consent_by"], f["consent_purpose"])
+	consent := consentFields(l, errs, g, f["consent"] == "1", f["consent_by"], f["consent_purpose"])
 	if len(errs) > 0 {
 		refuse(errs, "")
 		return

@@ -71,10 +71,39 @@ func faceFields(l *i18n.Localizer, e formErrors, name, gender, age string, custo
 	return in
 }
 
-// consentFields checks the person's consent: given, by whom, what for.
-func consentFields(l *i18n.Localizer, e formErrors, given bool, by, purpose string) faces.Consent {
-	if !given {
+// groupPurpose is the purpose a group states for the faces in it, which
+// the person consents to: staff lists are for attendance, members and
+// regulars for recognising customers, visitors for receiving guests. A
+// custom group states none: the form asks for one.
+func groupPurpose(g models.FaceGroup) string {
+	switch vendors.GroupKind(g.Kind) {
+	case vendors.GroupStaff:
+		return "staff"
+	case vendors.GroupMember, vendors.GroupRegular:
+		return "member"
+	case vendors.GroupVisitor:
+		return "visitor"
+	}
+	return ""
+}
+
+// consentFields checks the person's consent: one tick, for the purpose
+// the group states (shown beside the tick, and sent back with the form so
+// a group changed without the page following is caught), or for the one
+// chosen where the group states none; collected by the signed-in user
+// unless the form says who. The consent is recorded with the face and in
+// the audit log (faces.Service.Enroll).
+func consentFields(l *i18n.Localizer, e formErrors, g models.FaceGroup, given bool, by, purpose string) faces.Consent {
+	want := groupPurpose(g)
+	switch {
+	case !given:
 		e.add("consent", l.T("faces.error.consent"))
+	case want != "" && purpose != want:
+		// The tick was for another purpose: ask again for this one.
+		e.add("consent", l.Tf("ux.enroll.consent_changed", map[string]any{"Purpose": purposeLabel(l, want)}))
+	}
+	if want != "" {
+		purpose = want
 	}
 	switch {
 	case by == "":
@@ -90,6 +119,35 @@ func consentFields(l *i18n.Localizer, e formErrors, given bool, by, purpose stri
 		e.add("consent_purpose", l.T("form.required"))
 	}
 	return faces.Consent{By: by, Purpose: purpose, At: time.Now()}
+}
+
+// consentView is the consent box of the enroll and bulk forms for group
+// g. A tick given for another purpose than g's is not shown as given.
+func consentView(l *i18n.Localizer, g models.FaceGroup, given bool, by, purpose string, errs map[string][]string) faceview.ConsentView {
+	v := faceview.ConsentView{By: by, Errors: errs, Purpose: groupPurpose(g)}
+	if v.Purpose != "" {
+		v.Given = given && purpose == v.Purpose
+		v.PurposeLabel = purposeLabel(l, v.Purpose)
+	} else {
+		v.Given = given
+		v.Purposes = purposeOptions(l, purpose)
+	}
+	return v
+}
+
+// withPurposes marks every group option with the purpose its group
+// states, for faces.js to show the right one when the group changes.
+func withPurposes(l *i18n.Localizer, opts []faceview.Option, groups []models.FaceGroup) []faceview.Option {
+	for i := range opts {
+		for _, g := range groups {
+			if strconv.FormatUint(uint64(g.ID), 10) == opts[i].Value {
+				if p := groupPurpose(g); p != "" {
+					opts[i].Purpose, opts[i].PurposeLabel = p, purposeLabel(l, p)
+				}
+			}
+		}
+	}
+	return opts
 }
 
 // pickGroup is the group chosen by id among the shop's, or the first group
@@ -116,13 +174,18 @@ func (s *Server) enrollView(c *gin.Context, sh *models.Shop, groups []models.Fac
 	if g.ID != 0 {
 		back = faceGroupHref(sh.ID, g.ID)
 	}
+	if f.ConsentBy == "" {
+		f.ConsentBy = userName(c)
+	}
 	return faceview.EnrollView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/enroll",
 		CheckAction: facesHref(sh.ID) + "/photo", Cancel: back,
-		Groups: groupOptions(l, groups, g.ID, string(vendors.GroupStranger)), Name: f.Name,
+		Groups: withPurposes(l, groupOptions(l, groups, g.ID, string(vendors.GroupStranger)), groups), Name: f.Name,
 		Genders: genderOptions(l, f.Gender), Ages: ageOptions(l, age), Keys: g.CustomKeys(), Custom: f.Custom,
-		ConsentBy: f.ConsentBy, ConsentPurpose: f.ConsentPurpose, Consent: f.Consent,
-		Purposes: purposeOptions(l, f.ConsentPurpose), Token: f.Token, MaxMB: int(photos.DefaultLimits.MaxBytes >> 20),
-		Visit: hasVisitorGroups(groups), VisitFrom: f.VisitFrom, VisitTo: f.VisitTo}
+		Consent: consentView(l, g, f.Consent, f.ConsentBy, f.ConsentPurpose, nil),
+		Token:   f.Token, MaxMB: int(photos.DefaultLimits.MaxBytes >> 20),
+		Visit: hasVisitorGroups(groups), VisitFrom: f.VisitFrom, VisitTo: f.VisitTo,
+		EmptyGroups:  len(groupOptions(l, groups, 0, string(vendors.GroupStranger))) == 0,
+		NewGroupHref: facesHref(sh.ID) + "/groups/new"}
 }
 
 // withReceptionists fills the visitor fields' receptionists.
@@ -143,13 +206,8 @@ func (s *Server) EnrollForm(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u := currentUser(c)
-	by := u.DisplayName
-	if by == "" {
-		by = u.Username
-	}
 	start := time.Now().In(zone(sh.Timezone)).Truncate(time.Hour).Add(time.Hour)
-	v := s.enrollView(c, sh, groups, enrollForm{Group: c.Query("group"), ConsentBy: by,
+	v := s.enrollView(c, sh, groups, enrollForm{Group: c.Query("group"),
 		VisitFrom: start.Format(visitLayout), VisitTo: start.Add(2 * time.Hour).Format(visitLayout)})
 	if err := s.withReceptionists(c, sh, &v, ""); err != nil {
 		s.fail(c, err)
@@ -259,7 +317,7 @@ func (s *Server) CheckFacePhoto(c *gin.Context) {
 		out.VendorCheck = l.T("faces.senselink.check_title") + ": " + p.VendorCheck
 	}
 	if p.OK {
-		out.Token = st.PhotoHash
+		out.Token = s.keepUpload(c, sh.ID, st.PhotoHash)
 	}
 	for _, b := range st.Faces {
 		out.Boxes = append(out.Boxes, photoBox{X: b.X, Y: b.Y, Size: b.Size})
@@ -304,16 +362,22 @@ func (s *Server) Enroll(c *gin.Context) {
 			s.render(c, s.photoStatus(c, err), faceview.Enroll(v))
 			return
 		}
-		v.Token, v.Preview = st.PhotoHash, previewOf(l, sh.ID, st)
+		v.Preview = previewOf(l, sh.ID, st)
 		s.vendorPhotoCheck(c, sh, st.PhotoHash, v.Preview)
 		status := http.StatusOK
 		if st.FaceErr != nil {
 			status, v.Token = http.StatusUnprocessableEntity, ""
+		} else {
+			v.Token = s.keepUpload(c, sh.ID, st.PhotoHash)
 		}
 		s.render(c, status, faceview.Enroll(v))
 		return
 	}
-	st, ok := s.Faces.Service.StagedPhoto(sh.ID, f.Token)
+	var st faces.Staged
+	hash, ok := s.keptUpload(c, sh.ID, f.Token)
+	if ok {
+		st, ok = s.Faces.Service.StagedPhoto(sh.ID, hash)
+	}
 	if !ok {
 		v.Token = ""
 		v.PhotoError = l.T("faces.error.choose_photo")
@@ -330,12 +394,12 @@ func (s *Server) Enroll(c *gin.Context) {
 		errs.add("group", l.T("form.required"))
 	}
 	in := faces.EnrollInput{GroupID: g.ID, Face: faceFields(l, errs, f.Name, f.Gender, f.Age, f.Custom, true),
-		Consent: consentFields(l, errs, f.Consent, f.ConsentBy, f.ConsentPurpose)}
+		Consent: consentFields(l, errs, g, f.Consent, f.ConsentBy, f.ConsentPurpose)}
 	if g.Kind == string(vendors.GroupVisitor) {
 		in.Face.VisitFrom, in.Face.VisitTo, in.Face.Receptionist = visitorFields(l, errs, f, zone(sh.Timezone), v.Receptionists)
 	}
 	if len(errs) > 0 {
-		v.Errors = errs
+		v.Errors, v.Consent.Errors = errs, errs
 		s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))
 		return
 	}
@@ -350,6 +414,7 @@ func (s *Server) Enroll(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, faceview.Enroll(v))
 		return
 	}
+	s.Faces.uploads.drop(f.Token)
 	switch face.State {
 	case models.FaceEnrolled:
 		s.flash(c, true, l.Tf("faces.enrolled", map[string]any{"Name": face.Name}))
@@ -359,4 +424,13 @@ func (s *Server) Enroll(c *gin.Context) {
 		s.flash(c, false, l.Tf("faces.not_enrolled", map[string]any{"Name": face.Name}))
 	}
 	redirect(c, faceHref(sh.ID, face.ID))
+}
+
+// userName is how the signed-in user is named on records they make.
+func userName(c *gin.Context) string {
+	u := currentUser(c)
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	return u.Username
 }

@@ -44,6 +44,13 @@ type facesApp struct {
 
 func newFacesApp(t *testing.T, wrap ...func(*sunmicloud.Client, *sim.Server) vendors.Adapter) *facesApp {
 	t.Helper()
+	return newFacesAppWith(t, nil, wrap...)
+}
+
+// newFacesAppWith is newFacesApp with the faces area's deps adjusted by
+// deps (a clock, a time to live).
+func newFacesAppWith(t *testing.T, deps func(*handlers.FacesDeps), wrap ...func(*sunmicloud.Client, *sim.Server) vendors.Adapter) *facesApp {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	dir := t.TempDir()
@@ -97,10 +104,14 @@ func newFacesApp(t *testing.T, wrap ...func(*sunmicloud.Client, *sim.Server) ven
 	ps, _ := photos.NewStore(filepath.Join(dir, "photos"))
 	svc := &faces.Service{Store: st, Accounts: acc, Pipeline: pipe, Photos: ps, Log: log,
 		UploadDir: filepath.Join(dir, "uploads"), ResolveWait: 2 * time.Second}
+	fd := handlers.FacesDeps{Service: svc}
+	if deps != nil {
+		deps(&fd)
+	}
 	h := handlers.New(handlers.Deps{
 		Store: st, Sessions: handlers.NewSessions(st, false, time.Hour, 2*time.Hour), I18n: i18n.MustLoad(),
 		Hasher: hasher, Throttle: auth.NewThrottle(nil), Accounts: acc, Cameras: cams, Registry: reg, Log: log,
-		VendorTimeout: 5 * time.Second, Faces: handlers.FacesDeps{Service: svc},
+		VendorTimeout: 5 * time.Second, Faces: fd,
 	})
 	a.srv = httptest.NewServer(h)
 	t.Cleanup(a.srv.Close)
@@ -177,11 +188,19 @@ func (a *facesApp) group(shop models.Shop, kind string) models.FaceGroup {
 	return models.FaceGroup{}
 }
 
-var consentFields = url.Values{"consent": {"1"}, "consent_by": {"王经理"}, "consent_purpose": {"member"}}
+// consentFor is the consent a form sends for group g: the one tick, for
+// the purpose the group states (as the form shows it).
+func consentFor(g models.FaceGroup) url.Values {
+	purpose := map[string]string{"staff": "staff", "member": "member", "regular": "member", "visitor": "visitor"}[g.Kind]
+	if purpose == "" {
+		purpose = "security" // a custom group: chosen in the form
+	}
+	return url.Values{"consent": {"1"}, "consent_by": {"王经理"}, "consent_purpose": {purpose}}
+}
 
 func enrollFields(group models.FaceGroup, name string, extra url.Values) url.Values {
 	v := url.Values{"group": {itoa(group.ID)}, "name": {name}, "gender": {"female"}, "age": {"5"}}
-	for k, x := range consentFields {
+	for k, x := range consentFor(group) {
 		v[k] = x
 	}
 	for k, x := range extra {
@@ -439,7 +458,7 @@ func TestBulkPages(t *testing.T) {
 	}
 	r.has(t, "Confirm that the person has agreed.")
 	fields := url.Values{"group": {itoa(staff.ID)}}
-	for k, v := range consentFields {
+	for k, v := range consentFor(staff) {
 		fields[k] = v
 	}
 	r = b.postMultipart(base+"/bulk", fields, files)

@@ -51,7 +51,8 @@ func timeOrNil(t time.Time) *time.Time {
 
 func (s *Server) searchView(c *gin.Context, sh *models.Shop) faceview.SearchView {
 	lib := faceLib(c)
-	v := faceview.SearchView{Header: s.shopHeader(c, sh, "faces"), Action: withLib(facesHref(sh.ID)+"/search", lib), Back: withLib(facesHref(sh.ID), lib)}
+	v := faceview.SearchView{Header: s.shopHeader(c, sh, "faces"), Action: withLib(facesHref(sh.ID)+"/search", lib), Back: withLib(facesHref(sh.ID), lib),
+		EnrollHref: enrollHref(sh.ID, 0)}
 	if caps, err := s.Faces.Service.Capabilities(c.Request.Context(), *sh, lib); err == nil {
 		v.Library = s.currentLibraryLabel(caps)
 		if !caps.Search {
@@ -152,7 +153,7 @@ func (s *Server) Visitors(c *gin.Context) {
 	age, _ := faces.ParseAge(c.Query("age"))
 	v := faceview.VisitorsView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/visitors", Back: withLib(facesHref(sh.ID), faceLib(c)), Lib: faceLib(c),
 		From: from.Format("2006-01-02"), To: to.Format("2006-01-02"), Genders: genderOptions(l, string(gender)), Ages: ageOptions(l, int(age)),
-		TopOn: caps.TopVisitors, LapsedOn: caps.Lapsed}
+		TopOn: caps.TopVisitors, LapsedOn: caps.Lapsed, EnrollHref: enrollHref(sh.ID, 0)}
 	v.Groups = append([]faceview.Option{{Value: "", Label: l.T("faces.all_groups"), Selected: !picked}}, groupOptions(l, groups, 0)...)
 	for i := range v.Groups {
 		v.Groups[i].Selected = v.Groups[i].Value == c.Query("group") && picked || (i == 0 && !picked)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"storelens/internal/i18n"
 	"storelens/internal/live"
 	"storelens/internal/vendors"
 	"storelens/internal/video"
@@ -44,7 +45,8 @@ func (s *Server) LivePage(c *gin.Context) {
 	s.render(c, http.StatusOK, videoview.Live(v))
 }
 
-// VideoWall is a shop's cameras as tiles that play on click.
+// VideoWall is a shop's cameras as tiles: the online ones play muted as
+// the wall opens, any plays on click.
 func (s *Server) VideoWall(c *gin.Context) {
 	sh := currentShop(c)
 	cams, err := s.Store.Cameras(c.Request.Context(), sh.ID)
@@ -52,11 +54,11 @@ func (s *Server) VideoWall(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v := videoview.WallView{Header: s.shopHeader(c, sh, "video")}
+	v := videoview.WallView{Header: s.shopHeader(c, sh, "video"), CamerasHref: shopHref(sh.ID)}
 	for _, cam := range cams {
 		href := cameraHref(sh.ID, cam.ID)
 		base := href + "/live/1" // 高清: a wall of tiles needs no 超清
-		t := videoview.Tile{Name: cam.Name, Href: href + "/live", Online: cam.Online, Mode: "flv",
+		t := videoview.Tile{Name: cam.Name, Href: href + "/live", Online: cam.Online, Mode: "flv", Autoplay: cam.Online,
 			Player: videoview.Player{Start: base + "/start", WS: base + "/ws", HLS: base + "/hls/", Viewers: base + "/viewers"}}
 		if cam.ScreenshotURL != "" {
 			t.Player.Poster = screenshotHref(sh.ID, cam.ID)
@@ -70,20 +72,30 @@ func (s *Server) VideoWall(c *gin.Context) {
 }
 
 // Recordings is a camera's day: the timeline of recorded video and motion
-// detections, a player for them and a snapshot at a chosen time.
+// detections, a player for them and a snapshot at a chosen time. The
+// recordings are paged by day of the shop's time zone (?date=, the day
+// picker, previous and next day), each day's list shown whole.
 func (s *Server) Recordings(c *gin.Context) {
 	sh, cam := currentShop(c), currentCamera(c)
 	tz := zone(sh.Timezone)
 	now := time.Now().In(tz)
-	day, err := time.ParseInLocation("2006-01-02", c.DefaultQuery("date", now.Format("2006-01-02")), tz)
-	if err != nil || day.After(now) {
-		day = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, tz)
-	}
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, tz)
+	day, dateErr := recordingsDay(loc(c), c.Query("date"), today)
 	href := cameraHref(sh.ID, cam.ID)
 	v := videoview.RecordingsView{ShopName: sh.Name, ShopHref: shopHref(sh.ID), CameraName: cam.Name, CameraHref: href,
 		Date: day.Format("2006-01-02"), Max: now.Format("2006-01-02"), Action: href + "/recordings",
 		PlaybackStart: href + "/playback/start", PlaybackWS: href + "/playback/ws", PlaybackHLS: href + "/playback/hls/",
-		SnapshotHref: href + "/snapshot", LiveHref: href + "/live", PlaybackMode: "flv"}
+		SnapshotHref: href + "/snapshot", LiveHref: href + "/live", PlaybackMode: "flv", DateError: dateErr,
+		DayLabel: dayLabel(loc(c), day), Zone: tz.String()}
+	// Days are calendar days of the shop: AddDate keeps midnight across a
+	// change of the clocks, where adding 24 hours would not.
+	prev := day.AddDate(0, 0, -1)
+	v.PrevHref, v.PrevLabel = href+"/recordings?date="+prev.Format("2006-01-02"), dayLabel(loc(c), prev)
+	if day.Before(today) {
+		next := day.AddDate(0, 0, 1)
+		v.NextHref, v.NextLabel = href+"/recordings?date="+next.Format("2006-01-02"), dayLabel(loc(c), next)
+		v.TodayHref = href + "/recordings"
+	}
 	if video.IsLAN(*cam) {
 		v.PlaybackMode, v.NoSnapshotAt, v.CameraHref = "hls", true, lanHref(sh.ID, cam.ID)
 		v.LAN = s.lanClips(c, *cam, href)
@@ -104,10 +116,36 @@ func (s *Server) Recordings(c *gin.Context) {
 	}
 	v.Spans, v.Motions = daySpans(d, day, tz), dayMotions(d, day, tz)
 	status := http.StatusOK
-	if c.GetString(keyClipError) != "" { // a refused clip (video_lan.go)
+	if c.GetString(keyClipError) != "" || dateErr != "" { // a refused clip (video_lan.go), a bad date
 		status = http.StatusUnprocessableEntity
 	}
 	s.render(c, status, videoview.RecordingsPage(v))
+}
+
+// recordingsDay is the day ?date= names in the shop's zone: today when
+// none is given, and today with a message for a date that is not one or
+// is still to come.
+func recordingsDay(l *i18n.Localizer, q string, today time.Time) (time.Time, string) {
+	if q == "" {
+		return today, ""
+	}
+	day, err := time.ParseInLocation("2006-01-02", q, today.Location())
+	switch {
+	case err != nil:
+		return today, l.Tf("ux.video.bad_date", map[string]any{"Date": q})
+	case day.After(today):
+		return today, l.T("ux.video.future_date")
+	}
+	return day, ""
+}
+
+// dayLabel names a day in the reader's language: "Sat 5 Dec 2026",
+// "2026年12月5日 周六".
+func dayLabel(l *i18n.Localizer, day time.Time) string {
+	wd := l.T("ux.video.weekday." + strconv.Itoa(int(day.Weekday())))
+	mon := l.T("ux.video.month." + strconv.Itoa(int(day.Month())))
+	return l.Tf("ux.video.day_label", map[string]any{"Weekday": wd, "Day": day.Day(), "Month": mon,
+		"MonthNum": int(day.Month()), "Year": day.Year()})
 }
 
 // daySpans joins back-to-back recordings into spans of the timeline.

@@ -35,8 +35,9 @@ async function enroll(page: Page, name: string, photo: string | { name: string; 
   // SenseLink's own check (/recognition/check and /quality) is shown.
   await expect(page.getByTestId('vendor-check')).toHaveText("SenseLink's own check: SenseLink found one face and the quality passed.");
   await page.getByTestId('enroll-name').fill(name);
+  // One tick, for the purpose the staff group states.
+  await expect(page.getByTestId('consent-label')).toHaveText('The person has agreed that their face is enrolled for staff attendance.');
   await page.getByTestId('consent-given').check();
-  await page.getByTestId('field-consent_purpose').selectOption('staff');
   await page.getByTestId('enroll-submit').click();
   await expect(page.getByTestId('face-title')).toHaveText(name);
 }

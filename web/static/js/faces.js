@@ -44,7 +44,9 @@
     var status = form.querySelector('[data-photo-status]');
     var token = form.querySelector('input[name=token]');
     var input = form.querySelector('input[type=file][name=photo]');
+    var kept = form.querySelector('[data-photo-kept]');
     token.value = '';
+    if (kept) kept.hidden = true;
     status.textContent = '…';
     slot.setAttribute('aria-busy', 'true');
     var data = new FormData();
@@ -58,6 +60,7 @@
         if (r.ok && r.token) {
           token.value = r.token;
           input.value = ''; // the checked photo is on the server: the form sends its token
+          if (kept) kept.hidden = false; // ... and says so, where the input reads "no file"
         }
       })
       .catch(function () { status.textContent = '✕'; slot.removeAttribute('aria-busy'); });
@@ -77,6 +80,31 @@
       e.preventDefault();
       zone.classList.remove('is-over');
       if (e.dataTransfer.files.length) checkPhoto(form, e.dataTransfer.files[0]);
+    });
+  }
+
+  // The consent box follows the group: its tick is for the purpose the
+  // group states (shown beside it), or for one chosen where it states
+  // none. A tick given for another purpose is taken back.
+  function setupConsent(form) {
+    var sel = form.querySelector('select[data-group-select]');
+    var box = form.querySelector('[data-consent]');
+    if (!sel || !box) return;
+    var hidden = box.querySelector('[data-consent-purpose]');
+    var choose = box.querySelector('[data-consent-choose]');
+    var pick = choose.querySelector('select');
+    var label = box.querySelector('[data-consent-label]');
+    var tick = box.querySelector('input[name=consent]');
+    sel.addEventListener('change', function () {
+      var o = sel.options[sel.selectedIndex];
+      var p = (o && o.dataset.purpose) || '';
+      var before = hidden.disabled ? '' : hidden.value;
+      if (p !== before) tick.checked = false;
+      hidden.value = p;
+      hidden.disabled = p === '';
+      pick.disabled = p !== '';
+      choose.hidden = p !== '';
+      label.textContent = p ? label.dataset.tplFor.replace('{{purpose}}', o.dataset.purposeLabel || p) : label.dataset.tplChosen;
     });
   }
 
@@ -129,9 +157,9 @@
 
   document.addEventListener('DOMContentLoaded', function () {
     var enroll = document.querySelector('form[data-check-url]');
-    if (enroll) setupEnroll(enroll);
+    if (enroll) { setupEnroll(enroll); setupConsent(enroll); }
     var bulk = document.querySelector('form[data-bulk-form]');
-    if (bulk) setupBulk(bulk);
+    if (bulk) { setupBulk(bulk); setupConsent(bulk); }
     var batch = document.querySelector('[data-progress-url]');
     if (batch && batch.dataset.running === 'true') followBatch(batch);
     document.querySelectorAll('input[data-select-all]').forEach(function (all) {

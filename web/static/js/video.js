@@ -25,7 +25,58 @@
     this.err = el.querySelector('.player-error');
     this.impl = null;
     this.playback = el.hasAttribute('data-playback');
+    this.button = null;
+    var self = this;
+    this.video.addEventListener('playing', function () { self.hidePlay(); });
   }
+
+  // showPlay puts a play button on the player, for a browser that refused
+  // to start the video by itself: a click is the user's gesture it wants.
+  // (Made here, not in the page: a button's display rule would override a
+  // hidden attribute.)
+  Player.prototype.showPlay = function () {
+    var self = this;
+    if (this.button) return;
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'secondary play-button';
+    b.setAttribute('data-testid', 'play-button');
+    b.textContent = '▶ ' + (this.el.dataset.msgPlay || '');
+    // Over the picture, in its middle (the player clips what is outside;
+    // styles set through the DOM, as the CSP wants).
+    b.style.position = 'absolute';
+    b.style.left = '50%';
+    b.style.top = '50%';
+    b.style.transform = 'translate(-50%, -50%)';
+    b.style.zIndex = '2';
+    b.addEventListener('click', function (e) {
+      e.stopPropagation();
+      self.start();
+    });
+    this.el.appendChild(b);
+    this.button = b;
+  };
+
+  Player.prototype.hidePlay = function () {
+    if (this.button) { this.button.remove(); this.button = null; }
+  };
+
+  // start plays the attached video, muted (browsers let a muted video
+  // play by itself); a refusal shows the play button instead of a still
+  // picture that looks like a stalled stream.
+  Player.prototype.start = function () {
+    var self = this, v = this.video;
+    v.muted = true;
+    var pr = v.play();
+    if (pr && pr.then) {
+      pr.then(function () { self.hidePlay(); }, function (err) {
+        // An AbortError is a new source replacing this one (the HLS
+        // fallback), which plays by itself: not a refusal.
+        if (err && err.name === 'AbortError') return;
+        self.showPlay();
+      });
+    }
+  };
 
   Player.prototype.showError = function (msg) {
     this.err.textContent = msg || this.el.dataset.msgFailed || 'error';
@@ -87,8 +138,7 @@
       }
       this.el.dataset.playing = 'hls';
     }
-    var pr = v.play();
-    if (pr && pr.catch) pr.catch(function () { /* autoplay refused: the controls remain */ });
+    this.start();
   };
 
   var players = [];
@@ -96,8 +146,8 @@
     var p = new Player(el);
     players.push(p);
     if (el.hasAttribute('data-autoplay')) p.play();
-    else if (!p.playback) {
-      // Wall tiles play on click.
+    if (!p.playback) {
+      // A tile not playing (an offline camera, a refused start) plays on click.
       el.addEventListener('click', function () { if (!p.impl) p.play(); });
     }
   });

@@ -15,6 +15,21 @@ import (
 type Option struct {
 	Value, Label string
 	Selected     bool
+	// Purpose is what a group option's group states its faces are for
+	// (the consent's), and its label: the form shows it beside the tick.
+	Purpose, PurposeLabel string
+}
+
+// ConsentView is the consent box of the enroll and bulk forms: one tick,
+// for the purpose the group states (or one chosen, for a group that
+// states none), collected by the signed-in user.
+type ConsentView struct {
+	Given        bool
+	By           string
+	Purpose      string   // the group's, "" when it states none
+	PurposeLabel string   // Purpose in the reader's language
+	Purposes     []Option // to choose from, when the group states none
+	Errors       map[string][]string
 }
 
 // Box is a face found in a photo, in the photo's pixels.
@@ -132,9 +147,7 @@ type EnrollView struct {
 	Genders, Ages               []Option
 	Keys                        [5]string
 	Custom                      [5]string
-	ConsentBy, ConsentPurpose   string
-	Consent                     bool
-	Purposes                    []Option
+	Consent                     ConsentView
 	Token                       string
 	Preview                     *Preview
 	PhotoError                  string
@@ -145,6 +158,9 @@ type EnrollView struct {
 	Visit              bool
 	VisitFrom, VisitTo string // datetime-local values
 	Receptionists      []Option
+	// No group to enroll into yet: the form says so and links to make one.
+	EmptyGroups  bool
+	NewGroupHref string
 }
 
 // HasKeys reports whether the group names any custom attribute.
@@ -199,15 +215,13 @@ type VisitLog struct {
 
 // BulkView is the bulk enrollment form.
 type BulkView struct {
-	Header                    shops.Header
-	Action, Cancel            string
-	Groups                    []Option
-	ConsentBy, ConsentPurpose string
-	Consent                   bool
-	Purposes                  []Option
-	Errors                    map[string][]string
-	Error                     string
-	MaxFiles                  int
+	Header         shops.Header
+	Action, Cancel string
+	Groups         []Option
+	Consent        ConsentView
+	Errors         map[string][]string
+	Error          string
+	MaxFiles       int
 }
 
 // BatchRow is one photo of a batch.
@@ -274,6 +288,7 @@ type SearchView struct {
 	PhotoError, Error string
 	Asked, Found      bool
 	Match             MatchRow
+	EnrollHref        string // the empty state's way to fill the library
 }
 
 // VisitorsView is the top visitors of a range and the faces not seen for
@@ -289,4 +304,5 @@ type VisitorsView struct {
 	Top, Lapsed     []MatchRow
 	LapsedGroup     string
 	Error           string
+	EnrollHref      string // the empty state's way to fill the lists
 }
