@@ -227,7 +227,7 @@ func (s *Service) cutMonth(ctx context.Context, ids []uint, from, to vendors.Dat
 	first := monthStart(from)
 	last := monthStart(first.AddDays(31)).AddDays(-1)
 	kept := to.Day - from.Day + 1
-	if last.Day-kept < kept && len(ids) > 0 {
+	if last.Day-kept < kept && len(ids) > 0 && !s.CutMonthsByDays {
 		var keep int64
 		for d := from.Day; d <= to.Day; d++ {
 			keep |= 1 << (d - 1)
