@@ -32,6 +32,11 @@ type Store struct {
 
 	sessionsOnce sync.Once
 	sessions     *SessionStore
+
+	path   string       // the database file, for the event writer's connection
+	evMu   sync.Mutex   // guards evw
+	evw    *eventWriter // opened by the first InsertEvents
+	closed bool
 }
 
 // Options tune Open; the zero value is fine.
@@ -66,7 +71,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	// WAL lets readers run beside the one writer; a small pool is enough.
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
-	s := &Store{db: db, now: now}
+	s := &Store{db: db, now: now, path: path}
 	if err := s.checkPragmas(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -98,11 +103,19 @@ func (s *Store) checkPragmas(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.evMu.Lock()
+	var werr error
+	if s.evw != nil {
+		werr = s.evw.close()
+		s.evw = nil
+	}
+	s.closed = true
+	s.evMu.Unlock()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
 	}
-	return sqlDB.Close()
+	return errors.Join(sqlDB.Close(), werr)
 }
 
 // Ping reports whether the database answers, for /healthz.

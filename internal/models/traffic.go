@@ -35,6 +35,22 @@ func (c *TrafficCounters) Add(o TrafficCounters) {
 	c.UniqMembers += o.UniqMembers
 }
 
+// Sub takes o from c.
+func (c *TrafficCounters) Sub(o TrafficCounters) {
+	c.Entries -= o.Entries
+	c.EntriesFace -= o.EntriesFace
+	c.EntriesNoFace -= o.EntriesNoFace
+	c.PassersBy -= o.PassersBy
+	c.LeftCount -= o.LeftCount
+	c.Strangers -= o.Strangers
+	c.Regulars -= o.Regulars
+	c.Members -= o.Members
+	c.UniqTotal -= o.UniqTotal
+	c.UniqStrangers -= o.UniqStrangers
+	c.UniqRegulars -= o.UniqRegulars
+	c.UniqMembers -= o.UniqMembers
+}
+
 // TrafficHour is one hour of a shop's counters; HourStart is Unix seconds.
 type TrafficHour struct {
 	ShopID          uint  `gorm:"primaryKey;autoIncrement:false"`

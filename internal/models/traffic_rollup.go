@@ -11,12 +11,14 @@ import (
 
 // TrafficMonth is one shop's calendar month, summed from its day rows
 // (migration 0015). Days is a bit set of the days that have a row (bit d-1
-// for day d); Have the counters known on every one of them.
+// for day d); Have the counters known on every one of them, HaveAny on
+// any (migration 0020).
 type TrafficMonth struct {
 	ShopID          uint   `gorm:"primaryKey;autoIncrement:false"`
 	Month           string `gorm:"primaryKey"` // YYYY-MM
 	Days            int64
 	Have            uint8
+	HaveAny         uint8
 	TrafficCounters `gorm:"embedded"`
 }
 
@@ -33,6 +35,15 @@ func haveAnd(col string) string {
 	return "(" + strings.Join(parts, " | ") + ")"
 }
 
+// haveOr is the OR of a have column over a group, bit by bit as haveAnd.
+func haveOr(col string) string {
+	parts := make([]string, 8)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("MAX(%s & %d)", col, 1<<i)
+	}
+	return "(" + strings.Join(parts, " | ") + ")"
+}
+
 // sumCounters are the counters summed, in TrafficCounters' order.
 const sumCounters = "SUM(entries), SUM(entries_face), SUM(entries_no_face), SUM(passers_by), SUM(left_count), " +
 	"SUM(strangers), SUM(regulars), SUM(members), SUM(uniq_total), SUM(uniq_strangers), SUM(uniq_regulars), SUM(uniq_members)"
@@ -40,9 +51,9 @@ const sumCounters = "SUM(entries), SUM(entries_face), SUM(entries_no_face), SUM(
 // rollupMonthSQL rewrites one shop month from its day rows (the same
 // statement as migration 0015's, for one month). Run in the transaction
 // that writes the day, so the month never disagrees with its days.
-var rollupMonthSQL = "INSERT OR REPLACE INTO traffic_months (shop_id, month, days, have, entries, entries_face, entries_no_face, " +
+var rollupMonthSQL = "INSERT OR REPLACE INTO traffic_months (shop_id, month, days, have, have_any, entries, entries_face, entries_no_face, " +
 	"passers_by, left_count, strangers, regulars, members, uniq_total, uniq_strangers, uniq_regulars, uniq_members) " +
-	"SELECT shop_id, substr(day, 1, 7), SUM(1 << (CAST(substr(day, 9, 2) AS INTEGER) - 1)), " + haveAnd("have") + ", " + sumCounters +
+	"SELECT shop_id, substr(day, 1, 7), SUM(1 << (CAST(substr(day, 9, 2) AS INTEGER) - 1)), " + haveAnd("have") + ", " + haveOr("have") + ", " + sumCounters +
 	" FROM traffic_days WHERE shop_id = ? AND day BETWEEN ? AND ? GROUP BY shop_id, substr(day, 1, 7)"
 
 // rollupMonth rewrites the month of day (YYYY-MM-DD) for the shop, or
@@ -188,4 +199,43 @@ func coalesced(sums string) string {
 		parts[i] = "COALESCE(" + p + ", 0)"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// TrafficMonthGroup is one group of the shops' month rows of a month:
+// those with the same have, have_any and kept days (Days & the mask asked).
+type TrafficMonthGroup struct {
+	Have, HaveAny uint8
+	Days          int64 // the kept days of the group's months
+	TrafficCounters
+}
+
+// TrafficMonthGroups sums the shops' month rows of month (YYYY-MM) by
+// (have, have_any, days & keep): a handful of groups however many shops.
+// keep is a bit set of days (bit d-1 for day d).
+func (s *Store) TrafficMonthGroups(ctx context.Context, shopIDs []uint, month string, keep int64) ([]TrafficMonthGroup, error) {
+	if len(shopIDs) == 0 {
+		return nil, nil
+	}
+	db, err := s.db.DB()
+	if err != nil {
+		return nil, err
+	}
+	q := "SELECT m.have, m.have_any, m.days & ?, " + sumCounters + " FROM json_each(?) AS j CROSS JOIN traffic_months AS m " +
+		"WHERE m.shop_id = j.value AND m.month = ? GROUP BY m.have, m.have_any, m.days & ?"
+	rows, err := db.QueryContext(ctx, q, keep, shopList(shopIDs), month, keep)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []TrafficMonthGroup
+	for rows.Next() {
+		var g TrafficMonthGroup
+		c := &g.TrafficCounters
+		if err := rows.Scan(&g.Have, &g.HaveAny, &g.Days, &c.Entries, &c.EntriesFace, &c.EntriesNoFace, &c.PassersBy, &c.LeftCount,
+			&c.Strangers, &c.Regulars, &c.Members, &c.UniqTotal, &c.UniqStrangers, &c.UniqRegulars, &c.UniqMembers); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
 }

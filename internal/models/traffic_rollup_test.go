@@ -27,17 +27,17 @@ func TestMigrationRollsUpExistingDays(t *testing.T) {
 	st.DB().Order("month").Find(&kept)
 	// As before 0015: no months, the migration not recorded.
 	db, _ := st.DB().DB()
-	if _, err := db.Exec("DROP TABLE traffic_months; DELETE FROM schema_migrations WHERE version = 15"); err != nil {
+	if _, err := db.Exec("DROP TABLE traffic_months; DELETE FROM schema_migrations WHERE version IN (15, 20)"); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := migrations.Up(ctx, db); err != nil || n != 1 {
+	if n, err := migrations.Up(ctx, db); err != nil || n != 2 {
 		t.Fatalf("applied %d, %v", n, err)
 	}
 	var got []models.TrafficMonth
 	st.DB().Order("month").Find(&got)
 	want := []models.TrafficMonth{
-		{ShopID: sh.ID, Month: "2026-01", Days: 1<<29 | 1<<30, Have: 3 & 7, TrafficCounters: models.TrafficCounters{Entries: 30, UniqTotal: 14}},
-		{ShopID: sh.ID, Month: "2026-02", Days: 1<<0 | 1<<13, Have: 3 & 7, TrafficCounters: models.TrafficCounters{Entries: 70, UniqTotal: 14}},
+		{ShopID: sh.ID, Month: "2026-01", Days: 1<<29 | 1<<30, Have: 3 & 7, HaveAny: 3 | 7, TrafficCounters: models.TrafficCounters{Entries: 30, UniqTotal: 14}},
+		{ShopID: sh.ID, Month: "2026-02", Days: 1<<0 | 1<<13, Have: 3 & 7, HaveAny: 3 | 7, TrafficCounters: models.TrafficCounters{Entries: 70, UniqTotal: 14}},
 	}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] || len(kept) != 2 || kept[0] != want[0] || kept[1] != want[1] {
 		t.Fatalf("months after the migration %+v, kept by SaveTrafficDay %+v, want %+v", got, kept, want)

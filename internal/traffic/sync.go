@@ -56,6 +56,10 @@ type Service struct {
 	Now      func() time.Time
 	// CallTimeout bounds one shop's sync (all its vendor calls).
 	CallTimeout time.Duration
+	// CutMonthsByDays makes a month report read every kept day of a month
+	// its range cuts (the form before migration 0020), for
+	// BenchmarkAllTrafficYear's comparison in the same run.
+	CutMonthsByDays bool
 
 	shopLocks sync.Map // shop id -> *sync.Mutex: one sync of a shop at a time
 	wake      chan struct{}
