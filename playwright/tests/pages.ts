@@ -145,10 +145,9 @@ export async function discoverPages(browser: Browser): Promise<{ route: string; 
   return pages;
 }
 
-// settle waits for a page to be done enough to read: loaded, and its
-// streams not waited on (video elements are never awaited).
+// open goes to a page and returns once its HTML is parsed and its deferred
+// scripts have run: images, video and streams are never waited on.
 export async function open(page: Page, url: string) {
   const res = await page.goto(url, { waitUntil: 'domcontentloaded' });
   expect(res?.status(), url).toBe(200);
-  await page.waitForLoadState('load', { timeout: 5_000 }).catch(() => {});
 }

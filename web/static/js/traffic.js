@@ -13,7 +13,7 @@
     if (el._plot) el._plot.destroy();
     el.textContent = '';
     var data = [d.x].concat(d.series.map(function (s) { return s.values; }));
-    var series = [{}].concat(d.series.map(function (s, i) {
+    var series = [{ label: el.getAttribute('data-x-label') || '' }].concat(d.series.map(function (s, i) {
       return { label: s.label, stroke: palette[i % palette.length], width: 2, points: { show: d.x.length <= 62 } };
     }));
     var opts = {
