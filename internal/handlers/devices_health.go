@@ -39,7 +39,7 @@ func (s *Server) ShopHealth(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		row := devview.HealthRow{Href: cameraHref(sh.ID, cam.ID), Name: cam.Name, SN: cam.SN, Vendor: s.Registry.Label(cam.Vendor),
+		row := devview.HealthRow{Href: cameraHref(sh.ID, cam.ID), Name: cam.Name, SN: cam.SN, Vendor: s.vendorLabel(loc(c), cam.Vendor),
 			Online: cam.Online, CheckedAt: formatTime(cam.StatusCheckedAt, tz), Uptime: "—"}
 		if cam.Vendor == sunmilan.Name {
 			row.Href = lanHref(sh.ID, cam.ID)

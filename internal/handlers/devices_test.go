@@ -274,7 +274,7 @@ func TestShopHealth(t *testing.T) {
 func TestLANVendorAccountForm(t *testing.T) {
 	d := newDevicesApp(t)
 	b := d.login("admin", adminPW)
-	b.get("/settings/vendors").has(t, "vendor-new-sunmilan", "vendor-new-senselink", "app_key")
+	b.get("/settings/vendors").has(t, "vendor-new-sunmilan", "vendor-new-senselink", "AppKey")
 	r := b.post("/settings/vendors", url.Values{"vendor": {"sunmilan"}, "name": {"LAN 2"}, "app_id": {"APP2"}, "secret": {"s3cret-lan"}})
 	if r.status != http.StatusUnprocessableEntity {
 		t.Fatalf("no activation code: %d", r.status)

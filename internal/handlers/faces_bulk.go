@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"storelens/internal/faces"
+	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/photos"
 	"storelens/internal/vendors"
@@ -224,7 +225,7 @@ func (s *Server) FaceBatch(c *gin.Context) {
 		return
 	}
 	processed := p.Total - p.Queued
-	v := faceview.BatchView{Header: s.shopHeader(c, sh, "faces"), GroupName: g.Name, GroupHref: faceGroupHref(sh.ID, g.ID),
+	v := faceview.BatchView{Header: s.shopHeader(c, sh, "faces"), GroupName: loc(c).Vendor(i18n.GroupName, g.Name), GroupHref: faceGroupHref(sh.ID, g.ID),
 		ProgressURL: batchHref(sh.ID, b.ID) + "/progress", Total: p.Total, Processed: processed, Percent: percent(processed, p.Total),
 		Done: p.Done, Failed: p.Failed, Skipped: p.Skipped, Running: b.State == "running", By: b.CreatedBy,
 		Consent: l.Tf("faces.consent_line", map[string]any{"By": b.ConsentBy, "At": formatTime(b.ConsentAt, zone(sh.Timezone)),

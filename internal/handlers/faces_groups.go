@@ -65,12 +65,12 @@ func (s *Server) overviewView(c *gin.Context, sh *models.Shop, caps faces.Caps, 
 	if len(caps.Libraries) > 1 {
 		lib = caps.Key
 	}
-	v := faceview.OverviewView{Header: s.shopHeader(c, sh, "faces"), Vendor: s.Registry.Label(caps.Vendor),
+	v := faceview.OverviewView{Header: s.shopHeader(c, sh, "faces"), Vendor: s.vendorLabel(l, caps.Vendor),
 		SyncAction: base + "/sync", NewGroupHref: withLib(base+"/groups/new", lib), EnrollHref: enrollHref(sh.ID, 0),
 		BulkHref: bulkHref(sh.ID, 0), DeletionsHref: base + "/deletions"}
 	if len(caps.Libraries) > 1 {
-		v.Libraries = s.libraryTabs(sh, caps)
-		v.Vendor = s.currentLibraryLabel(caps)
+		v.Libraries = s.libraryTabs(l, sh, caps)
+		v.Vendor = s.currentLibraryLabel(l, caps)
 	}
 	if caps.Search {
 		v.SearchHref = withLib(base+"/search", lib)
@@ -103,7 +103,7 @@ func (s *Server) overviewView(c *gin.Context, sh *models.Shop, caps faces.Caps, 
 		for _, n := range per[g.ID] {
 			local += n
 		}
-		row := faceview.GroupRow{ID: g.ID, Href: faceGroupHref(sh.ID, g.ID), Name: g.Name, Kind: g.Kind, Description: g.Description,
+		row := faceview.GroupRow{ID: g.ID, Href: faceGroupHref(sh.ID, g.ID), Name: l.Vendor(i18n.GroupName, g.Name), Kind: g.Kind, Description: g.Description,
 			Count: max(g.FaceCount, local), Capacity: g.Capacity, Default: g.IsDefault, Keys: customKeys(g),
 			EnrollHref: enrollHref(sh.ID, g.ID), BulkHref: bulkHref(sh.ID, g.ID),
 			Pending: per[g.ID][models.FacePending], Failed: per[g.ID][models.FaceFailed], Missing: per[g.ID][models.FaceMissing]}
@@ -115,7 +115,7 @@ func (s *Server) overviewView(c *gin.Context, sh *models.Shop, caps faces.Caps, 
 			row.CannotDelete = l.Tn("faces.not_empty_locked", local, nil)
 		case !caps.GroupDelete:
 			row.EditHref = faceGroupHref(sh.ID, g.ID) + "/edit"
-			row.CannotDelete = l.Tf("faces.no_group_delete", map[string]any{"Vendor": s.Registry.Label(g.Vendor)})
+			row.CannotDelete = l.Tf("faces.no_group_delete", map[string]any{"Vendor": s.vendorLabel(l, g.Vendor)})
 		default:
 			row.EditHref = faceGroupHref(sh.ID, g.ID) + "/edit"
 			row.DeleteHref = faceGroupHref(sh.ID, g.ID) + "/delete"
@@ -147,7 +147,7 @@ func ruleView(l *i18n.Localizer, sh *models.Shop, stranger models.FaceGroup, gro
 			target = g.ID
 		}
 		if g.ID == target {
-			targetName = g.Name
+			targetName = l.Vendor(i18n.GroupName, g.Name)
 		}
 	}
 	r.Targets = groupOptions(l, groups, target, string(vendors.GroupStranger))
@@ -456,7 +456,7 @@ func (s *Server) GroupFaces(c *gin.Context) {
 	keys := g.CustomKeys()
 	v := faceview.GroupFacesView{Header: s.shopHeader(c, sh, "faces"), Action: href, Query: q, Sort: string(sortKey),
 		Total: int(total), Keys: keys[:], MoveAction: facesHref(sh.ID) + "/move", DeleteAction: facesHref(sh.ID) + "/delete",
-		Group: faceview.GroupRow{ID: g.ID, Name: g.Name, Kind: g.Kind, EnrollHref: enrollHref(sh.ID, g.ID), BulkHref: bulkHref(sh.ID, g.ID)}}
+		Group: faceview.GroupRow{ID: g.ID, Name: loc(c).Vendor(i18n.GroupName, g.Name), Kind: g.Kind, EnrollHref: enrollHref(sh.ID, g.ID), BulkHref: bulkHref(sh.ID, g.ID)}}
 	for _, so := range faceSorts {
 		v.Sorts = append(v.Sorts, faceview.Option{Value: string(so), Label: l.T("faces.sort." + string(so)), Selected: so == sortKey})
 	}

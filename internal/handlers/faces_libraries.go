@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"storelens/internal/faces"
+	"storelens/internal/i18n"
 	"storelens/internal/models"
 	faceview "storelens/web/templates/faces"
 )
@@ -42,8 +43,8 @@ func groupsOf(groups []models.FaceGroup, caps faces.Caps) []models.FaceGroup {
 
 // libraryLabel is a library as the pages name it: the vendor, and the
 // camera for a camera's library.
-func (s *Server) libraryLabel(li faces.LibraryInfo) string {
-	label := s.Registry.Label(li.Vendor)
+func (s *Server) libraryLabel(l *i18n.Localizer, li faces.LibraryInfo) string {
+	label := s.vendorLabel(l, li.Vendor)
 	if li.Source != "" {
 		label += " · " + li.Label
 	}
@@ -51,22 +52,22 @@ func (s *Server) libraryLabel(li faces.LibraryInfo) string {
 }
 
 // libraryTabs are the shop's libraries to choose from on the overview.
-func (s *Server) libraryTabs(sh *models.Shop, caps faces.Caps) []faceview.LibraryTab {
+func (s *Server) libraryTabs(l *i18n.Localizer, sh *models.Shop, caps faces.Caps) []faceview.LibraryTab {
 	var out []faceview.LibraryTab
 	for _, li := range caps.Libraries {
-		out = append(out, faceview.LibraryTab{Label: s.libraryLabel(li), Href: withLib(facesHref(sh.ID), li.Key), Active: li.Key == caps.Key})
+		out = append(out, faceview.LibraryTab{Label: s.libraryLabel(l, li), Href: withLib(facesHref(sh.ID), li.Key), Active: li.Key == caps.Key})
 	}
 	return out
 }
 
 // currentLibraryLabel names the library caps are of, when there is a choice.
-func (s *Server) currentLibraryLabel(caps faces.Caps) string {
+func (s *Server) currentLibraryLabel(l *i18n.Localizer, caps faces.Caps) string {
 	if len(caps.Libraries) < 2 {
 		return ""
 	}
 	for _, li := range caps.Libraries {
 		if li.Key == caps.Key {
-			return s.libraryLabel(li)
+			return s.libraryLabel(l, li)
 		}
 	}
 	return ""

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
 	faceview "storelens/web/templates/faces"
@@ -25,7 +26,7 @@ func (s *Server) faceView(c *gin.Context, sh *models.Shop, f models.Face, groups
 		}
 	}
 	href := faceHref(sh.ID, f.ID)
-	v := faceview.FaceView{Header: s.shopHeader(c, sh, "faces"), ID: f.ID, Name: f.Name, GroupName: g.Name,
+	v := faceview.FaceView{Header: s.shopHeader(c, sh, "faces"), ID: f.ID, Name: f.Name, GroupName: loc(c).Vendor(i18n.GroupName, g.Name),
 		GroupHref: faceGroupHref(sh.ID, g.ID), Gender: genderLabel(l, f.Gender), Age: ageLabel(l, f.AgeRange),
 		State: f.State, StateLabel: stateLabel(l, f.State), Error: faceError(l, f), FromVendor: f.Origin == models.OriginVendor,
 		Visits: strconv.Itoa(f.Visits), LastVisit: formatTime(f.LastVisitAt, tz), Created: formatTime(&f.CreatedAt, tz),

@@ -107,7 +107,7 @@ func groupOptions(l *i18n.Localizer, gs []models.FaceGroup, selected uint, skipK
 		if skip {
 			continue
 		}
-		label := g.Name + " (" + l.T("faces.kind."+g.Kind) + ")"
+		label := l.Vendor(i18n.GroupName, g.Name) + " (" + l.T("faces.kind."+g.Kind) + ")"
 		if mixed && g.Source != "" {
 			label += " · " + g.Source
 		}

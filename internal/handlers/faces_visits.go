@@ -35,7 +35,7 @@ func matchRow(l *i18n.Localizer, sh *models.Shop, groups []models.FaceGroup, m f
 		}
 		for _, g := range groups {
 			if g.ID == m.Local.GroupID {
-				r.Group = g.Name
+				r.Group = l.Vendor(i18n.GroupName, g.Name)
 			}
 		}
 	}
@@ -54,7 +54,7 @@ func (s *Server) searchView(c *gin.Context, sh *models.Shop) faceview.SearchView
 	v := faceview.SearchView{Header: s.shopHeader(c, sh, "faces"), Action: withLib(facesHref(sh.ID)+"/search", lib), Back: withLib(facesHref(sh.ID), lib),
 		EnrollHref: enrollHref(sh.ID, 0)}
 	if caps, err := s.Faces.Service.Capabilities(c.Request.Context(), *sh, lib); err == nil {
-		v.Library = s.currentLibraryLabel(caps)
+		v.Library = s.currentLibraryLabel(loc(c), caps)
 		if !caps.Search {
 			v.Error = loc(c).T("vendor.unsupported")
 		}
@@ -181,7 +181,7 @@ func (s *Server) Visitors(c *gin.Context) {
 		}
 	}
 	if caps.Lapsed && g.ID != 0 {
-		v.LapsedGroup = g.Name
+		v.LapsedGroup = loc(c).Vendor(i18n.GroupName, g.Name)
 		ms, err := s.Faces.Service.LongestAbsent(vctx, *sh, g, 10)
 		if err != nil && !isVendorSide(err) {
 			s.fail(c, err)

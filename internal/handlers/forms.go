@@ -82,7 +82,7 @@ func (f shopForm) validate(l *i18n.Localizer, accounts map[string]bool) formErro
 		if !accounts[f.AccountID] {
 			e.add("account_id", l.T("shop.bad_account"))
 		} else if f.ShopNo == "" && f.ShopID == "" {
-			e.add("sunmi_shop_no", l.T("shop.need_shop_no"))
+			e.add("sunmi_shop_no", l.T("words.error.need_shop_no"))
 		}
 	}
 	return e

@@ -66,7 +66,7 @@ func (s *Server) accountOptions(c *gin.Context) ([]shops.AccountOption, map[stri
 			continue
 		}
 		id := strconv.FormatUint(uint64(a.ID), 10)
-		opts = append(opts, shops.AccountOption{ID: id, Label: fmt.Sprintf("%s (%s)", a.Name, s.Registry.Label(a.Vendor))})
+		opts = append(opts, shops.AccountOption{ID: id, Label: fmt.Sprintf("%s (%s)", a.Name, s.vendorLabel(loc(c), a.Vendor))})
 		ids[id] = true
 	}
 	return opts, ids, nil

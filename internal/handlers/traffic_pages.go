@@ -256,7 +256,7 @@ func (s *Server) renderTrafficSettings(c *gin.Context, status int, typed string,
 		z := traffic.Zone(sh.Timezone)
 		row := tv.SyncRow{Shop: sh.Name, Href: shopHref(sh.ID) + "/traffic", LastSuccess: formatTime(st.LastSuccessAt, z)}
 		if v := traffic.SourceVendor(sh); v != "" {
-			row.Source = s.Registry.Label(v)
+			row.Source = s.vendorLabel(l, v)
 		} else {
 			row.Source = l.T("traffic.source.none")
 		}

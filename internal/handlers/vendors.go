@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/opretail"
@@ -46,7 +47,7 @@ func (s *Server) ListAccounts(c *gin.Context) {
 	l := loc(c)
 	v := settings.AccountsView{}
 	for _, n := range s.Registry.Names() {
-		k := settings.VendorKind{Name: n, Label: s.Registry.Label(n), Href: "/settings/vendors/new?vendor=" + n}
+		k := settings.VendorKind{Name: n, Label: s.vendorLabel(loc(c), n), Href: "/settings/vendors/new?vendor=" + n}
 		if n == opretail.Name { // the traffic area's form (login fields)
 			k.Href = "/settings/opretail/new"
 		}
@@ -59,7 +60,7 @@ func (s *Server) ListAccounts(c *gin.Context) {
 			return
 		}
 		href := accountHref(a.ID)
-		row := settings.AccountRow{Name: a.Name, Vendor: s.Registry.Label(a.Vendor), Kind: a.Vendor, BaseURL: a.BaseURL, AppID: a.AppID,
+		row := settings.AccountRow{Name: a.Name, Vendor: s.vendorLabel(loc(c), a.Vendor), Kind: a.Vendor, BaseURL: a.BaseURL, AppID: a.AppID,
 			CompanyNo: a.CompanyNo, EditHref: href + "/edit", TestAction: href + "/test", DeleteHref: href + "/delete",
 			Tested: a.LastTestAt != nil, TestOK: a.LastTestOK, Shops: len(shops),
 			HasActivation: len(a.ActivationCodeEnc) > 0, CertName: a.ClientCertName}
@@ -274,4 +275,10 @@ func (s *Server) AccountDevices(c *gin.Context) {
 		v.Devices = append(v.Devices, row)
 	}
 	s.render(c, http.StatusOK, settings.Devices(v))
+}
+
+// vendorLabel is a vendor's name in the reader's language (words.vendor.*),
+// else the registry's label.
+func (s *Server) vendorLabel(l *i18n.Localizer, name string) string {
+	return l.VendorOr(i18n.VendorName, name, s.Registry.Label(name))
 }

@@ -191,7 +191,7 @@
     el._pinned = pinnedX[key] != null && d.x.indexOf(pinnedX[key]) >= 0 ? d.x.indexOf(pinnedX[key]) : null;
     var legend = legendFor(el, d);
     var data = [d.x].concat(d.series.map(function (s) { return s.values; }));
-    var series = [{}].concat(d.series.map(function (s, i) {
+    var series = [{ label: el.getAttribute('data-x-label') || '' }].concat(d.series.map(function (s, i) {
       return { label: s.label, stroke: palette[i % palette.length], width: 2, points: { show: d.x.length <= 62 } };
     }));
     var tickMap = {};

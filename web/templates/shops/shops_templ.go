@@ -611,9 +611,9 @@ func Form(v FormView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var35 string
-			templ_7745c5c3_Var35, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "shop.sunmi_hint"))
+			templ_7745c5c3_Var35, templ_7745c5c3_Err = templ.JoinStringErrs(i18n.T(ctx, "words.shop.link_hint"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/shops/shops.templ`, Line: 121, Col: 53}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `web/templates/shops/shops.templ`, Line: 121, Col: 58}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var35))
 			if templ_7745c5c3_Err != nil {
@@ -725,15 +725,15 @@ func Form(v FormView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Field("sunmi_shop_no", i18n.T(ctx, "shop.shop_no"), "text", v.ShopNo, v.Errors["sunmi_shop_no"], templ.Attributes{"inputmode": "numeric", "maxlength": "32"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.HelpField("sunmi_shop_no", i18n.T(ctx, "words.field.shop_no"), i18n.T(ctx, "words.help.shop_no"), "sunmi_shop_no", "text", v.ShopNo, v.Errors["sunmi_shop_no"], templ.Attributes{"inputmode": "numeric", "maxlength": "32"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Field("sunmi_shop_id", i18n.T(ctx, "shop.shop_id"), "text", v.ShopID, v.Errors["sunmi_shop_id"], templ.Attributes{"maxlength": "64"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.HelpField("sunmi_shop_id", i18n.T(ctx, "words.field.shop_id"), i18n.T(ctx, "words.help.shop_id"), "shop_id", "text", v.ShopID, v.Errors["sunmi_shop_id"], templ.Attributes{"maxlength": "64"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Field("sunmi_company_no", i18n.T(ctx, "shop.company_no"), "text", v.CompanyNo, v.Errors["sunmi_company_no"], templ.Attributes{"maxlength": "32"}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.HelpField("sunmi_company_no", i18n.T(ctx, "words.field.company_no"), i18n.T(ctx, "words.help.company_no"), "sunmi_company_no", "text", v.CompanyNo, v.Errors["sunmi_company_no"], templ.Attributes{"maxlength": "32"}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
