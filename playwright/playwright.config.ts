@@ -10,6 +10,7 @@ if (!process.env.STORELENS_E2E_PORT) {
 const port = process.env.STORELENS_E2E_PORT;
 const dataDir = path.join(__dirname, '.data', `run-${port}`);
 export const adminPassword = 'e2e-admin-password';
+const CHECKS = /(i18n-coverage|a11y|phone|screenshots)\.spec\.ts$/;
 
 export default defineConfig({
   testDir: './tests',
@@ -29,6 +30,14 @@ export default defineConfig({
         '--disable-component-update', '--disable-sync'],
     },
   },
+  // The page checks (catalogue, axe, phone width, screenshots) read every
+  // page as the demo ships it, so they run first: the flows after them add
+  // shops, cameras and people with test names ("Binjiang e2e …") that are
+  // user data, not the catalogue's. workers: 1 runs the projects in order.
+  projects: [
+    { name: 'checks', testMatch: CHECKS },
+    { name: 'flows', testIgnore: CHECKS },
+  ],
   webServer: {
     command: `rm -rf '${dataDir}' && ../bin/storelens --addr 127.0.0.1:${port} --data-dir '${dataDir}' --demo on --log-level warn`,
     url: `http://127.0.0.1:${port}/healthz`,
