@@ -61,8 +61,11 @@ const PAGE_ALLOW: Record<string, string[]> = {
 function untranslated(texts: string[], extra: string[] = []): string[] {
   const bad = new Set<string>();
   for (const text of texts) {
-    for (const token of text.split(/\s+/)) {
-      if (!token || /\d/.test(token) || token.includes('://') || /^[/#@…]/.test(token) || /^[A-Z][a-z]+\/[A-Za-z_]+/.test(token)) continue;
+    for (const raw of text.split(/\s+/)) {
+      // An IANA zone is a code wherever it sits in the token: Chinese text
+      // runs into it with no space ("时区(Asia/Shanghai)。").
+      const token = raw.replace(/[A-Z][a-z]+\/[A-Za-z_]+/g, '');
+      if (!token || /\d/.test(token) || token.includes('://') || /^[/#@…]/.test(token)) continue;
       for (const run of token.match(/[A-Za-z](?:[A-Za-z._'-]*[A-Za-z])?/g) || []) {
         if (run.length < 2 || ALLOW.has(run) || extra.includes(run)) continue;
         bad.add(`${run}  «${text.slice(0, 120)}»`);
