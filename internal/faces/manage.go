@@ -136,7 +136,7 @@ func (s *Service) DeleteFaces(ctx context.Context, actor models.Actor, shop mode
 				}
 				res.Waiting++
 			default: // failed: the vendor never had it
-				if err := s.deleteLocalOnly(ctx, actor, shop, g, f, "never enrolled at the vendor"); err != nil {
+				if err := s.deleteLocalOnly(ctx, actor, shop, g, f, NoteNeverEnrolled); err != nil {
 					return res, err
 				}
 				res.Deleted++
@@ -157,7 +157,7 @@ func (s *Service) DeleteFaces(ctx context.Context, actor models.Actor, shop mode
 			return res, err
 		}
 		for _, f := range atVendor {
-			if err := s.deleteLocalOnly(ctx, actor, shop, g, f, "deleted at the vendor"); err != nil {
+			if err := s.deleteLocalOnly(ctx, actor, shop, g, f, NoteDeletedAtVendor); err != nil {
 				return res, err
 			}
 			res.Deleted++
@@ -165,6 +165,17 @@ func (s *Service) DeleteFaces(ctx context.Context, actor models.Actor, shop mode
 	}
 	return res, nil
 }
+
+// A deletion's note is one of these codes; the deletions page words it in
+// the reader's language (faces.deletion_note.<code>). Rows from before the
+// codes hold English text, shown as it is.
+const (
+	NoteDeletedAtVendor     = "deleted_at_vendor"     // deleted at the vendor, then here
+	NoteNeverEnrolled       = "never_enrolled"        // enrollment had failed: nothing at the vendor
+	NoteVendorNeverEnrolled = "vendor_never_enrolled" // pending, and the vendor never enrolled it
+	NoteFaceGone            = "face_gone"             // the vendor no longer had it
+	NoteDeletedOnceEnrolled = "deleted_once_enrolled" // pending; deleted at the vendor once it had an id
+)
 
 // deleteLocalOnly records a deletion whose vendor side is done and finishes
 // it here.

@@ -177,7 +177,7 @@ func (s *Service) giveUp(ctx context.Context, f models.Face) error {
 		if err != nil {
 			return err
 		}
-		if err := s.Store.FinishFaceDeletionAtVendor(ctx, d.ID, "the vendor never enrolled it"); err != nil {
+		if err := s.Store.FinishFaceDeletionAtVendor(ctx, d.ID, NoteVendorNeverEnrolled); err != nil {
 			return err
 		}
 		return s.finishLocal(ctx, d)
@@ -211,7 +211,7 @@ func (s *Service) finishDeletion(ctx context.Context, d models.FaceDeletion) err
 	}
 	f, err := s.Store.Face(ctx, *d.ShopID, d.FaceID)
 	if errors.Is(err, models.ErrNotFound) {
-		return s.Store.FinishFaceDeletionAtVendor(ctx, d.ID, "face gone")
+		return s.Store.FinishFaceDeletionAtVendor(ctx, d.ID, NoteFaceGone)
 	}
 	if err != nil {
 		return err
@@ -234,7 +234,7 @@ func (s *Service) finishDeletion(ctx context.Context, d models.FaceDeletion) err
 	if err != nil {
 		return s.Store.FailFaceDeletion(ctx, d.ID, vendors.Compact(err))
 	}
-	if err := s.Store.FinishFaceDeletionAtVendor(ctx, d.ID, "deleted at the vendor once enrolled"); err != nil {
+	if err := s.Store.FinishFaceDeletionAtVendor(ctx, d.ID, NoteDeletedOnceEnrolled); err != nil {
 		return err
 	}
 	d.VendorFaceID = f.VendorFaceID

@@ -333,6 +333,11 @@ func auditSentence(l *i18n.Localizer, e models.AuditEntry, n models.AuditNames) 
 		data["Degrees"], detail = e.Detail, ""
 	case "events.retention":
 		data["Days"], detail = e.Detail, ""
+	case "face.delete":
+		// "<name>: <note code>" (faces.Note*): the note in words.
+		if name, note, ok := strings.Cut(e.Detail, ": "); ok {
+			detail = name + ": " + deletionNote(l, note)
+		}
 	case "auth.login", "auth.logout", "auth.login_failed", "camera.reboot", "camera.lens_reset", "camera.format_sd",
 		"camera.factory_reset", "face.retry", "senselink.device_delete", "senselink.department_delete":
 		detail = ""

@@ -488,7 +488,7 @@ func (s *Server) FaceDeletions(c *gin.Context) {
 	pendingLabel := l.T("faces.deletion_waiting")
 	for _, d := range ds {
 		r := faceview.DeletionRow{FaceID: d.FaceID, RequestedAt: formatTime(&d.RequestedAt, tz), By: d.RequestedBy,
-			VendorDone: formatTime(d.VendorDoneAt, tz), LocalDone: formatTime(d.LocalDoneAt, tz), Note: d.Note,
+			VendorDone: formatTime(d.VendorDoneAt, tz), LocalDone: formatTime(d.LocalDoneAt, tz), Note: deletionNote(l, d.Note),
 			Attempts: d.Attempts, Complete: d.VendorDoneAt != nil && d.LocalDoneAt != nil}
 		if d.VendorDoneAt == nil {
 			r.VendorDone = pendingLabel
@@ -502,4 +502,17 @@ func (s *Server) FaceDeletions(c *gin.Context) {
 		v.Rows = append(v.Rows, r)
 	}
 	s.render(c, http.StatusOK, faceview.Deletions(v))
+}
+
+// deletionNote words a deletion's note code (faces.Note*); a note stored
+// before the codes is English text and is shown as it is.
+func deletionNote(l *i18n.Localizer, note string) string {
+	if note == "" {
+		return ""
+	}
+	key := "faces.deletion_note." + note
+	if s := l.T(key); s != key {
+		return s
+	}
+	return note
 }

@@ -392,7 +392,7 @@ func TestMoveAndDeleteFaces(t *testing.T) {
 	if n := len(a.sim.Faces("560279010301")); n != 1 {
 		t.Fatalf("%d left at the vendor", n)
 	}
-	b.get(base+"/deletions").has(t, `data-testid="deletion-row"`, "deleted at the vendor")
+	b.get(base+"/deletions").has(t, `data-testid="deletion-row"`, "Deleted at the vendor, then here.")
 }
 
 func TestGroupPages(t *testing.T) {

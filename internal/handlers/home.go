@@ -58,7 +58,7 @@ func (s *Server) Home(c *gin.Context) {
 // against the same weekday last week up to the same time of day.
 func (s *Server) dashboard(c *gin.Context, v *home.View) error {
 	ctx := c.Request.Context()
-	l := loc_(c)
+	l := loc(c)
 	rows, _, err := s.Store.ListShops(ctx, scope(c), models.ShopFilter{Page: 1, PerPage: dashboardShops})
 	if err != nil {
 		return err
@@ -90,8 +90,8 @@ func (s *Server) dashboard(c *gin.Context, v *home.View) error {
 		if len(days) == 1 {
 			t := days[0]
 			d.Entries = formatCount(t.Entries)
-			if o := t.Entries + t.PassersBy; o > 0 {
-				d.Rate = formatRate(float64(t.Entries) / float64(o))
+			if t.Entries+t.PassersBy > 0 {
+				d.Rate = formatRateOf(l, t.Entries, t.PassersBy)
 			}
 			todaySum += t.Entries
 			if len(hours) > 0 && last > 0 {

@@ -21,7 +21,7 @@ import (
 // population pyramid) and by kind of face.
 func (s *Server) TrafficDemographics(c *gin.Context) {
 	sh := currentShop(c)
-	l := loc_(c)
+	l := loc(c)
 	base := shopHref(sh.ID) + "/traffic"
 	f, msg := s.parseFilter(c, traffic.Zone(sh.Timezone), traffic.Last30)
 	v := tv.DemographicsView{Filter: filterView(l, base+"/demographics", f, msg), Tabs: trafficTabs(l, base, "demographics", f)}
@@ -63,7 +63,7 @@ func (s *Server) TrafficDemographics(c *gin.Context) {
 // stored 30-day period.
 func (s *Server) TrafficFrequency(c *gin.Context) {
 	sh := currentShop(c)
-	l := loc_(c)
+	l := loc(c)
 	ctx := c.Request.Context()
 	base := shopHref(sh.ID) + "/traffic"
 	ends, err := s.Store.TrafficFrequencyPeriods(ctx, sh.ID)
@@ -115,7 +115,7 @@ var compareMetrics = []string{"entries", "passers_by", "outside", "entry_rate", 
 // CompareTraffic shows several shops side by side over a range, and all
 // my shops ranked by entries.
 func (s *Server) CompareTraffic(c *gin.Context) {
-	l := loc_(c)
+	l := loc(c)
 	shops, err := s.myShops(c)
 	if err != nil {
 		s.fail(c, err)
@@ -161,7 +161,7 @@ func (s *Server) CompareTraffic(c *gin.Context) {
 }
 
 func (s *Server) compareView(c *gin.Context, v *tv.CompareView, f filter, picked, all []models.TrafficShop, metricKey string) error {
-	l := loc_(c)
+	l := loc(c)
 	ctx := c.Request.Context()
 	m, _ := traffic.MetricByKey(metricKey)
 	v.RangeLabel = l.Tn("traffic.range", f.q.Days(), map[string]any{"From": f.q.From.String(), "To": f.q.To.String()})
@@ -236,7 +236,7 @@ func (s *Server) TrafficSettings(c *gin.Context) {
 
 func (s *Server) renderTrafficSettings(c *gin.Context, status int, typed string, errs formErrors) {
 	ctx := c.Request.Context()
-	l := loc_(c)
+	l := loc(c)
 	shops, err := s.Store.TrafficShops(ctx, models.AllShops())
 	if err != nil {
 		s.fail(c, err)
@@ -276,7 +276,7 @@ func (s *Server) renderTrafficSettings(c *gin.Context, status int, typed string,
 
 // SaveTrafficSettings stores the sync interval.
 func (s *Server) SaveTrafficSettings(c *gin.Context) {
-	l := loc_(c)
+	l := loc(c)
 	typed := text(c, "interval")
 	n, err := strconv.Atoi(typed)
 	if err != nil || n < 1 || n > 1440 {
@@ -301,7 +301,7 @@ func (s *Server) SaveTrafficSettings(c *gin.Context) {
 // not wait for every vendor.
 func (s *Server) SyncAllTraffic(c *gin.Context) {
 	s.Traffic.Service.SyncAllNow()
-	s.flash(c, true, loc_(c).T("traffic.sync_all_started"))
+	s.flash(c, true, loc(c).T("traffic.sync_all_started"))
 	redirect(c, "/settings/traffic")
 }
 
@@ -316,7 +316,7 @@ func bindOpRetailForm(c *gin.Context) opretailForm {
 }
 
 func (f opretailForm) validate(c *gin.Context, isNew bool) formErrors {
-	l := loc_(c)
+	l := loc(c)
 	e := f.accountForm.validate(l, isNew)
 	if f.User == "" {
 		e.add("user_name", l.T("form.required"))
@@ -345,7 +345,7 @@ func (s *Server) NewOpRetailAccount(c *gin.Context) {
 // (gateway URL, _akey, secret) and its login.
 func (s *Server) CreateOpRetailAccount(c *gin.Context) {
 	f := bindOpRetailForm(c)
-	l := loc_(c)
+	l := loc(c)
 	if errs := f.validate(c, true); len(errs) > 0 {
 		s.render(c, http.StatusUnprocessableEntity, tv.OpRetailForm(opretailView("/settings/opretail", true, f, errs)))
 		return
@@ -409,7 +409,7 @@ func (s *Server) UpdateOpRetailAccount(c *gin.Context) {
 	err := s.Accounts.Update(c.Request.Context(), actor(c), *a, in)
 	if errors.Is(err, models.ErrConflict) {
 		errs := formErrors{}
-		errs.add("name", loc_(c).T("vendors.name_taken"))
+		errs.add("name", loc(c).T("vendors.name_taken"))
 		s.render(c, http.StatusUnprocessableEntity, tv.OpRetailForm(opretailView(action, false, f, errs)))
 		return
 	}
@@ -420,7 +420,7 @@ func (s *Server) UpdateOpRetailAccount(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.flash(c, true, loc_(c).T("common.saved"))
+	s.flash(c, true, loc(c).T("common.saved"))
 	redirect(c, "/settings/vendors")
 }
 
@@ -469,7 +469,7 @@ func (s *Server) opretailAccounts(c *gin.Context) ([]tv.Option, error) {
 // OpRetail department.
 func (s *Server) SaveTrafficSource(c *gin.Context) {
 	sh := currentShop(c)
-	l := loc_(c)
+	l := loc(c)
 	accountID, depID := text(c, "account_id"), text(c, "dep_id")
 	opts, err := s.opretailAccounts(c)
 	if err != nil {

@@ -41,7 +41,6 @@ func formatCount(n int64) string {
 	return b.String()
 }
 
-func formatRate(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" }
 
 func value(m traffic.Metric, row traffic.Row) (float64, bool) {
 	n, r, ok := m.Value(row.Have, row.NoData, &row.Counts)
@@ -75,7 +74,7 @@ func metricNote(m traffic.Metric) string {
 // reportView builds the report page: figures with their change against
 // the previous period, the chart's data, the table, footnotes.
 func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, msg string) (tv.ReportView, error) {
-	l := loc_(c)
+	l := loc(c)
 	v := tv.ReportView{Filter: filterView(l, base, f, msg), Base: base}
 	v.Tabs = trafficTabs(l, base, "report", f)
 	if msg != "" {
@@ -275,7 +274,7 @@ func trafficTabs(l *i18n.Localizer, base, active string, f filter) []tv.Tab {
 
 // syncView is the shop's sync state and, for admins, its controls.
 func (s *Server) syncView(c *gin.Context, ts models.TrafficShop) (*tv.SyncView, error) {
-	l := loc_(c)
+	l := loc(c)
 	st, err := s.Store.TrafficSyncState(c.Request.Context(), ts.ID)
 	if err != nil {
 		return nil, err

@@ -277,12 +277,26 @@ func (s *Server) PlaybackHLSResource(c *gin.Context) {
 	}
 }
 
+// streamLabel names a session in the reader's language: "收银台 · 直播 · 高清",
+// "收银台 · 回放 10:00:00".
+func streamLabel(c *gin.Context, in live.Info) string {
+	l := loc(c)
+	if in.Kind == "playback" {
+		return in.Name + " · " + l.T("video.playback") + " " + in.From.Local().Format("15:04:05")
+	}
+	q := l.T("video.quality_super")
+	if in.Quality == vendors.QualityHigh {
+		q = l.T("video.quality_high")
+	}
+	return in.Name + " · " + l.T("video.live") + " · " + q
+}
+
 // StreamStatus shows the running vendor streams and, in demo mode, the
 // simulated vendor's log of starts and stops.
 func (s *Server) StreamStatus(c *gin.Context) {
 	var v videoview.StatusView
 	for _, st := range s.Video.Live.Sessions() {
-		row := videoview.StreamRow{Label: st.Label, Kind: st.Kind, Viewers: st.Viewers, Restarts: st.Restarts,
+		row := videoview.StreamRow{Label: streamLabel(c, st.Info), Kind: st.Kind, Viewers: st.Viewers, Restarts: st.Restarts,
 			Started: st.Started.Local().Format("15:04:05"), Expires: "—"}
 		if !st.Expires.IsZero() {
 			row.Expires = st.Expires.Local().Format("15:04:05")

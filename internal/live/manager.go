@@ -38,10 +38,15 @@ type Starter interface {
 
 // Info describes a key for the status page and the viewer count.
 type Info struct {
-	Camera  uint
-	Label   string // "live 0", "playback 10:00-10:05"
+	Camera uint
+	// Label names the session in logs ("收银台 · live 0"); the status page
+	// writes its own from Name, Kind, Quality and From in the reader's
+	// language.
+	Label   string
+	Name    string // the camera's name
 	Kind    string // "live" or "playback"
 	Quality vendors.Quality
+	From    time.Time // playback: where the recording starts
 	// Media is what the vendor's stream URLs may reach (the vendor's
 	// configured media hosts, the camera's own address): with
 	// Options.Guard, every playlist, segment and FLV fetch of the session

@@ -64,14 +64,14 @@ func lanMedia(cam models.Camera) *netguard.Policy {
 }
 
 func (s *Service) lanLive(cam models.Camera, q vendors.Quality) (*live.Session, error) {
-	info := live.Info{Camera: cam.ID, Kind: "live", Quality: q, Label: fmt.Sprintf("%s · live %d", cam.Name, q), Media: lanMedia(cam)}
+	info := live.Info{Camera: cam.ID, Name: cam.Name, Kind: "live", Quality: q, Label: fmt.Sprintf("%s · live %d", cam.Name, q), Media: lanMedia(cam)}
 	return s.Streams.Acquire(LiveKey(cam.ID, q), info, lanStarter{s, cam, func(ctx context.Context, c *sunmilan.Client) (vendors.Stream, error) {
 		return c.StartLive(ctx, vendors.ShopRef{}, vendors.DeviceRef{}, q)
 	}})
 }
 
 func (s *Service) lanPlayback(cam models.Camera, from, to time.Time, viewer string) (*live.Session, error) {
-	info := live.Info{Camera: cam.ID, Kind: "playback", Label: fmt.Sprintf("%s · playback %s", cam.Name, from.UTC().Format("15:04:05Z")), Media: lanMedia(cam)}
+	info := live.Info{Camera: cam.ID, Name: cam.Name, Kind: "playback", From: from, Label: fmt.Sprintf("%s · playback %s", cam.Name, from.UTC().Format("15:04:05Z")), Media: lanMedia(cam)}
 	return s.Streams.Acquire(PlaybackKey(cam.ID, viewer), info, lanStarter{s, cam, func(ctx context.Context, c *sunmilan.Client) (vendors.Stream, error) {
 		return c.StartPlayback(ctx, vendors.ShopRef{}, vendors.DeviceRef{}, from, to)
 	}})

@@ -134,7 +134,7 @@ func (s *Service) Live(ctx context.Context, shop models.Shop, cam models.Camera,
 	if err != nil {
 		return nil, err
 	}
-	info := live.Info{Camera: cam.ID, Kind: "live", Quality: q, Label: fmt.Sprintf("%s · live %d", cam.Name, q), Media: s.mediaPolicy(ctx, shop)}
+	info := live.Info{Camera: cam.ID, Name: cam.Name, Kind: "live", Quality: q, Label: fmt.Sprintf("%s · live %d", cam.Name, q), Media: s.mediaPolicy(ctx, shop)}
 	return s.Streams.Acquire(LiveKey(cam.ID, q), info, liveStarter{lv, ref, devRef(cam), q})
 }
 
@@ -155,7 +155,7 @@ func (s *Service) Playback(ctx context.Context, shop models.Shop, cam models.Cam
 	if err != nil {
 		return nil, err
 	}
-	info := live.Info{Camera: cam.ID, Kind: "playback", Label: fmt.Sprintf("%s · playback %s", cam.Name, from.UTC().Format("15:04:05Z")), Media: s.mediaPolicy(ctx, shop)}
+	info := live.Info{Camera: cam.ID, Name: cam.Name, Kind: "playback", From: from, Label: fmt.Sprintf("%s · playback %s", cam.Name, from.UTC().Format("15:04:05Z")), Media: s.mediaPolicy(ctx, shop)}
 	return s.Streams.Acquire(PlaybackKey(cam.ID, viewer), info, playbackStarter{pb, ref, devRef(cam), from, to})
 }
 
