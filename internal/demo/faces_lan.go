@@ -148,7 +148,7 @@ func seedLANFaces(ctx context.Context, st *models.Store, svc *faces.Service, env
 	}
 	key := faces.LibraryKey(sunmilan.Name, DemoLANFacesSN)
 	system := models.Actor{Username: "demo"}
-	vip, err := svc.CreateGroup(ctx, system, shop, key, faces.GroupInput{Kind: vendors.GroupCustom, Name: "VIP",
+	vip, err := svc.CreateGroup(ctx, system, shop, key, faces.GroupInput{Kind: vendors.GroupCustom, Name: "VIP", Purpose: "member",
 		Description: "收银台识别的会员", Capacity: 200, CustomKeys: [5]string{"会员等级"}})
 	if err != nil {
 		return fmt.Errorf("LAN camera: member group: %w", err)

@@ -72,7 +72,7 @@ func (s *LAN) client(ctx context.Context, cam models.Camera) (*sunmilan.Client, 
 	return acc.Camera(cam.Address, cam.CertFingerprint, func(fp string) {
 		cam.CertFingerprint = fp
 		if err := s.Store.UpdateLANCamera(context.WithoutCancel(ctx), &cam); err != nil {
-			s.Log.Warn("pin camera certificate", "camera", id, "err", err)
+			s.Log.WarnContext(ctx, "pin camera certificate", "camera", id, "err", err)
 		}
 	})
 }

@@ -88,7 +88,7 @@ func (s *LAN) remember(ctx context.Context, cam models.Camera, st Settings) {
 	}
 	cam.Online, cam.Activated = true, true
 	if err := s.Store.UpdateLANCamera(ctx, &cam); err != nil {
-		s.Log.Warn("update LAN camera", "camera", cam.ID, "err", err)
+		s.Log.WarnContext(ctx, "update LAN camera", "camera", cam.ID, "err", err)
 	}
 }
 

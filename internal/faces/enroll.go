@@ -104,7 +104,7 @@ func (s *Service) submit(ctx context.Context, actor models.Actor, shop models.Sh
 		if ctx.Err() != nil && vendors.KindOf(err) == "" {
 			err = &vendors.Error{Vendor: g.Vendor, Op: "add face", Kind: vendors.KindUnavailable, Err: err}
 		}
-		s.log().Warn("face enrollment refused", "face", f.ID, "err", err)
+		s.log().WarnContext(ctx, "face enrollment refused", "face", f.ID, "err", err)
 		return s.Store.SetFaceFailed(context.WithoutCancel(ctx), f.ID, vendors.Compact(err), true,
 			actor.Entry("face.enroll_failed", "face", itoa(f.ID), vendors.Compact(err)))
 	}

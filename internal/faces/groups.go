@@ -80,8 +80,23 @@ func (s *Service) dropGroup(ctx context.Context, shop models.Shop, g models.Face
 	return s.Store.DeleteFaceGroup(ctx, shop.ID, g.ID)
 }
 
-// GroupInput is what a user sets on a group.
-type GroupInput = vendors.GroupInput
+// GroupInput is what a user sets on a group: what the vendor keeps, and
+// the purpose StoreLens keeps beside it.
+type GroupInput struct {
+	Kind        vendors.GroupKind
+	Name        string
+	Description string
+	Capacity    int
+	CustomKeys  [vendors.CustomFields]string
+	// Purpose is what the people in the group consent to (member, staff,
+	// security, visitor); empty: the kind's (a custom group's enrollments
+	// then ask for one each time).
+	Purpose string
+}
+
+func (in GroupInput) vendor() vendors.GroupInput {
+	return vendors.GroupInput{Kind: in.Kind, Name: in.Name, Description: in.Description, Capacity: in.Capacity, CustomKeys: in.CustomKeys}
+}
 
 // CreateGroup creates a group in the shop's library named lib (its first
 // when ""), at the vendor, then here.
@@ -90,13 +105,14 @@ func (s *Service) CreateGroup(ctx context.Context, actor models.Actor, shop mode
 	if err != nil {
 		return models.FaceGroup{}, err
 	}
-	vg, err := l.lib.CreateFaceGroup(ctx, l.ref, in)
+	vg, err := l.lib.CreateFaceGroup(ctx, l.ref, in.vendor())
 	if err != nil {
 		return models.FaceGroup{}, err
 	}
 	g := fromVendorGroup(vg)
 	g.ShopID, g.Vendor, g.Source, g.AccountID = shop.ID, l.vendor, l.source, l.account
 	g.Kind = string(in.Kind) // a member group reads back as custom at some vendors
+	g.Purpose = in.Purpose
 	now := s.now()
 	g.SyncedAt = &now
 	if err := s.Store.SaveFaceGroup(ctx, &g); err != nil {
@@ -115,10 +131,11 @@ func (s *Service) UpdateGroup(ctx context.Context, actor models.Actor, shop mode
 	if err != nil {
 		return err
 	}
-	if err := l.lib.UpdateFaceGroup(ctx, l.ref, g.VendorGroupID, in); err != nil {
+	if err := l.lib.UpdateFaceGroup(ctx, l.ref, g.VendorGroupID, in.vendor()); err != nil {
 		return err
 	}
 	before := g.Name
+	g.Purpose = in.Purpose
 	if n, ok := l.adapter.(groupsByName); ok && n.GroupsByName() {
 		g.VendorGroupID = in.Name // the id was the old name
 	}

@@ -73,9 +73,13 @@ func faceFields(l *i18n.Localizer, e formErrors, name, gender, age string, custo
 
 // groupPurpose is the purpose a group states for the faces in it, which
 // the person consents to: staff lists are for attendance, members and
-// regulars for recognising customers, visitors for receiving guests. A
-// custom group states none: the form asks for one.
+// regulars for recognising customers, visitors for receiving guests; the
+// purpose an admin chose on the group's form before any of these. A custom
+// group without one states none: the form asks for one.
 func groupPurpose(g models.FaceGroup) string {
+	if g.Purpose != "" {
+		return g.Purpose
+	}
 	switch vendors.GroupKind(g.Kind) {
 	case vendors.GroupStaff:
 		return "staff"
@@ -260,7 +264,7 @@ func (s *Server) photoStatus(c *gin.Context, err error) int {
 	}
 	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(busy.RetryAfter.Seconds()))))
 	if s.Log != nil {
-		s.Log.Warn("photo refused: the photo pipeline is busy", "path", c.Request.URL.Path)
+		s.logger(c).Warn("photo refused: the photo pipeline is busy", "path", c.Request.URL.Path)
 	}
 	return http.StatusServiceUnavailable
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -252,12 +253,13 @@ func (s *Server) SetFaceRule(c *gin.Context) {
 
 // groupForm is the group form as typed.
 type groupForm struct {
-	Name, Description, Capacity, Kind string
-	Keys                              [5]string
+	Name, Description, Capacity, Kind, Purpose string
+	Keys                                       [5]string
 }
 
 func bindGroupForm(c *gin.Context) groupForm {
-	f := groupForm{Name: text(c, "name"), Description: text(c, "description"), Capacity: text(c, "capacity"), Kind: text(c, "kind")}
+	f := groupForm{Name: text(c, "name"), Description: text(c, "description"), Capacity: text(c, "capacity"), Kind: text(c, "kind"),
+		Purpose: text(c, "purpose")}
 	for i := range f.Keys {
 		f.Keys[i] = text(c, "key"+strconv.Itoa(i+1))
 	}
@@ -266,7 +268,10 @@ func bindGroupForm(c *gin.Context) groupForm {
 
 func (f groupForm) validate(l *i18n.Localizer, isNew bool, kinds []vendors.GroupKind) (faces.GroupInput, formErrors) {
 	e := formErrors{}
-	in := faces.GroupInput{Name: f.Name, Description: f.Description, Kind: vendors.GroupKind(f.Kind), CustomKeys: f.Keys}
+	in := faces.GroupInput{Name: f.Name, Description: f.Description, Kind: vendors.GroupKind(f.Kind), CustomKeys: f.Keys, Purpose: f.Purpose}
+	if f.Purpose != "" && !slices.Contains(purposes, f.Purpose) {
+		e.add("purpose", l.T("form.required"))
+	}
 	switch {
 	case f.Name == "":
 		e.add("name", l.T("form.required"))
@@ -304,6 +309,8 @@ func (s *Server) groupFormView(c *gin.Context, sh *models.Shop, g *models.FaceGr
 	l := loc(c)
 	v := faceview.GroupFormView{Header: s.shopHeader(c, sh, "faces"), IsNew: g == nil, Name: f.Name, Description: f.Description,
 		Capacity: f.Capacity, Kind: f.Kind, Keys: f.Keys, Errors: errs, Error: msg}
+	v.Purposes = append([]faceview.Option{{Value: "", Label: l.T("faces.group_purpose_by_kind"), Selected: f.Purpose == ""}},
+		purposeOptions(l, f.Purpose)[1:]...)
 	if g == nil {
 		v.Action, v.Cancel = withLib(facesHref(sh.ID)+"/groups", faceLib(c)), withLib(facesHref(sh.ID), faceLib(c))
 		for _, k := range kinds {
@@ -364,7 +371,7 @@ func (s *Server) CreateFaceGroup(c *gin.Context) {
 // EditFaceGroup shows the edit form; default groups say why they cannot.
 func (s *Server) EditFaceGroup(c *gin.Context) {
 	sh, g := currentShop(c), currentFaceGroup(c)
-	f := groupForm{Name: g.Name, Description: g.Description, Capacity: strconv.Itoa(g.Capacity), Keys: g.CustomKeys()}
+	f := groupForm{Name: g.Name, Description: g.Description, Capacity: strconv.Itoa(g.Capacity), Keys: g.CustomKeys(), Purpose: g.Purpose}
 	msg := ""
 	if g.IsDefault {
 		msg = loc(c).T("faces.error.default_group")

@@ -192,6 +192,9 @@ func (a *facesApp) group(shop models.Shop, kind string) models.FaceGroup {
 // the purpose the group states (as the form shows it).
 func consentFor(g models.FaceGroup) url.Values {
 	purpose := map[string]string{"staff": "staff", "member": "member", "regular": "member", "visitor": "visitor"}[g.Kind]
+	if g.Purpose != "" {
+		purpose = g.Purpose
+	}
 	if purpose == "" {
 		purpose = "security" // a custom group: chosen in the form
 	}
@@ -393,6 +396,62 @@ func TestMoveAndDeleteFaces(t *testing.T) {
 		t.Fatalf("%d left at the vendor", n)
 	}
 	b.get(base+"/deletions").has(t, `data-testid="deletion-row"`, "Deleted at the vendor, then here.")
+}
+
+// A group states its consent purpose once, on its form; enrollments into
+// it ask for the one tick for that purpose and record it.
+func TestGroupStatesItsPurposeOnce(t *testing.T) {
+	a := newFacesApp(t)
+	b := a.login("manager", managerPW)
+	base := "/shops/" + itoa(a.shopA.ID) + "/faces"
+	b.get(base+"/groups/new").has(t, `data-testid="group-purpose"`, "As the kind says")
+	b.post(base+"/groups", url.Values{"name": {"Guards"}, "kind": {"member"}, "purpose": {"everything"}}).has(t, `data-testid="error-purpose"`)
+	if r := b.post(base+"/groups", url.Values{"name": {"Guards"}, "kind": {"member"}, "capacity": {"10"}, "purpose": {"security"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", r.status, excerpt(r.body))
+	}
+	var g models.FaceGroup
+	gs, _ := a.st.FaceGroups(context.Background(), a.shopA.ID)
+	for _, x := range gs {
+		if x.Name == "Guards" {
+			g = x
+		}
+	}
+	if g.Purpose != "security" {
+		t.Fatalf("stored purpose %q, want security", g.Purpose)
+	}
+	b.get(base+"/groups/"+itoa(g.ID)+"/edit").has(t, `<option value="security" selected>`)
+	// The enroll form states the group's purpose (not the kind's) for the tick.
+	b.get(base+"/enroll?group="+itoa(g.ID)).has(t, "enrolled for shop security.")
+	// A tick sent for the kind's purpose is asked again.
+	path := base + "/enroll"
+	fields := enrollFields(g, "Wu", url.Values{"consent_purpose": {"member"}})
+	r := b.postMultipart(path, fields, []part{{"photo", "p.png", tinted(t, 5)}})
+	m := tokenRe.FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("preview: %d\n%s", r.status, excerpt(r.body))
+	}
+	fields.Set("token", m[1])
+	b.postMultipart(path, fields, nil).has(t, "This group is kept for shop security: confirm that the person agreed to that.")
+	if r := a.enroll(b, a.shopA, g, "Wu", tinted(t, 5)); r.status != http.StatusSeeOther {
+		t.Fatalf("enroll: %d\n%s", r.status, excerpt(r.body))
+	}
+	var f models.Face
+	if err := a.st.DB().Where("name = ?", "Wu").First(&f).Error; err != nil {
+		t.Fatal(err)
+	}
+	if f.ConsentPurpose != "security" {
+		t.Fatalf("consent recorded for %q, want security", f.ConsentPurpose)
+	}
+	// Back to the kind's purpose.
+	if r := b.post(base+"/groups/"+itoa(g.ID), url.Values{"name": {"Guards"}, "purpose": {""}}); r.status != http.StatusSeeOther {
+		t.Fatalf("update: %d\n%s", r.status, excerpt(r.body))
+	}
+	gs, _ = a.st.FaceGroups(context.Background(), a.shopA.ID)
+	for _, x := range gs {
+		if x.ID == g.ID && x.Purpose != "" {
+			t.Fatalf("purpose kept as %q after choosing the kind's", x.Purpose)
+		}
+	}
 }
 
 func TestGroupPages(t *testing.T) {

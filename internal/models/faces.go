@@ -12,25 +12,28 @@ import (
 // FaceGroup is a face group of a shop as last seen at its vendor
 // (migrations/0003_faces.sql).
 type FaceGroup struct {
-	ID               uint `gorm:"primaryKey"`
-	ShopID           uint
-	Vendor           string
-	Source           string
-	AccountID        *uint
-	VendorGroupID    string
-	Kind             string
-	Name             string
-	Description      string
-	Capacity         int
-	FaceCount        int
-	IsDefault        bool
-	CustomKey1       string
-	CustomKey2       string
-	CustomKey3       string
-	CustomKey4       string
-	CustomKey5       string
-	RuleVisits       int
-	RuleDays         int
+	ID            uint `gorm:"primaryKey"`
+	ShopID        uint
+	Vendor        string
+	Source        string
+	AccountID     *uint
+	VendorGroupID string
+	Kind          string
+	Name          string
+	Description   string
+	Capacity      int
+	FaceCount     int
+	IsDefault     bool
+	CustomKey1    string
+	CustomKey2    string
+	CustomKey3    string
+	CustomKey4    string
+	CustomKey5    string
+	RuleVisits    int
+	RuleDays      int
+	// Purpose is kept here, not at the vendor: what the group's people
+	// consent to; empty means the kind's (handlers.groupPurpose).
+	Purpose          string
 	RuleTargetID     *uint
 	VendorModifiedAt *time.Time
 	SyncedAt         *time.Time

@@ -105,8 +105,11 @@ type GroupFormView struct {
 	Name, Description, Capacity, Kind string
 	Keys                              [5]string
 	Kinds                             []Option
-	Errors                            map[string][]string
-	Error                             string
+	// Purposes: the consent purpose the group states; the first option
+	// (empty) follows the kind.
+	Purposes []Option
+	Errors   map[string][]string
+	Error    string
 }
 
 // FaceCard is a face in a list.
