@@ -91,3 +91,22 @@ test('the empty search tab says what it is for and links to enrolling', async ({
   await page.getByTestId('faces-visitors').click();
   await expect(page.getByTestId('visitors-what')).toContainText('Who comes most often');
 });
+
+test('a group states its consent purpose once, and its enrollments show it beside the tick', async ({ page }) => {
+  test.setTimeout(60_000);
+  const group = `Guards ${Date.now() % 100000}`;
+  await signIn(page, 'admin', adminPassword);
+  await openFaces(page, shopName);
+  await page.getByTestId('group-new').click();
+  await page.getByTestId('group-form').getByLabel('Group name').fill(group);
+  await page.getByTestId('group-kind').selectOption('member');
+  await expect(page.getByTestId('group-purpose')).toHaveValue('');
+  await page.getByTestId('group-purpose').selectOption('security');
+  await page.getByTestId('group-save').click();
+  await expect(page.getByTestId('faces-overview')).toContainText(group);
+  await page.getByTestId('faces-enroll').click();
+  await page.getByTestId('enroll-group').selectOption({ label: `${group} (Members)` });
+  // The group's purpose, not the kind's (member recognition).
+  await expect(page.getByTestId('consent-label')).toHaveText('The person has agreed that their face is enrolled for shop security.');
+  await expect(page.getByTestId('field-consent_purpose')).toBeHidden();
+});
