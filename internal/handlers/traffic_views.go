@@ -41,7 +41,6 @@ func formatCount(n int64) string {
 	return b.String()
 }
 
-
 func value(m traffic.Metric, row traffic.Row) (float64, bool) {
 	n, r, ok := m.Value(row.Have, row.NoData, &row.Counts)
 	if m.Rate {
