@@ -147,7 +147,6 @@ func (h *Hub) NewCode(ctx context.Context, actor models.Actor, shop uint, rotate
 	return code, exp, nil
 }
 
-
 // Revoke refuses the shop's connector id from now on and drops its tunnel.
 func (h *Hub) Revoke(ctx context.Context, actor models.Actor, shop, id uint) error {
 	if err := h.Store.RevokeConnector(ctx, shop, id); err != nil {
