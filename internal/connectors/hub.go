@@ -56,9 +56,6 @@ type Hub struct {
 	// PairLimit attempts per IP per PairWindow (10 per minute when zero).
 	PairLimit  int
 	PairWindow time.Duration
-	// ClientIP is the request's client address (the handlers' trusted-proxy
-	// rule); r.RemoteAddr's host when nil.
-	ClientIP func(*http.Request) string
 
 	mu      sync.Mutex
 	live    map[uint]*tunnel // by shop
@@ -400,9 +397,6 @@ func (h *Hub) allow(ip string) bool {
 }
 
 func (h *Hub) clientIP(r *http.Request) string {
-	if h.ClientIP != nil {
-		return h.ClientIP(r)
-	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
@@ -417,12 +411,14 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 // Pair is the handler of POST PairPath.
-func (h *Hub) Pair(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) Pair(w http.ResponseWriter, r *http.Request) { h.ServePair(w, r, h.clientIP(r)) }
+
+// ServePair is Pair for a client at ip (the router's trusted-proxy rule).
+func (h *Hub) ServePair(w http.ResponseWriter, r *http.Request, ip string) {
 	if r.Method != http.MethodPost {
 		writeJSON(w, http.StatusMethodNotAllowed, PairReply{Error: "POST only"})
 		return
 	}
-	ip := h.clientIP(r)
 	actor := models.Actor{Username: "", IP: ip}
 	if !h.allow(ip) {
 		_ = h.Store.Audit(r.Context(), actor.Entry("connectors.pair_refused", "connector", "", "rate limited"))
@@ -475,14 +471,16 @@ var upgrader = websocket.Upgrader{ReadBufferSize: 32 << 10, WriteBufferSize: 32 
 
 // Tunnel is the handler of GET TunnelPath: it authenticates the edge and
 // serves its session until either side ends it.
-func (h *Hub) Tunnel(w http.ResponseWriter, r *http.Request) {
+func (h *Hub) Tunnel(w http.ResponseWriter, r *http.Request) { h.ServeTunnel(w, r, h.clientIP(r)) }
+
+// ServeTunnel is Tunnel for a client at ip.
+func (h *Hub) ServeTunnel(w http.ResponseWriter, r *http.Request, ip string) {
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return // the upgrader answered
 	}
 	defer ws.Close()
 	ws.SetReadLimit(1 << 20)
-	ip := h.clientIP(r)
 	t, err := h.handshake(r.Context(), ws)
 	if err != nil {
 		h.log().Warn("connector tunnel refused", "ip", ip, "err", err)
@@ -590,4 +588,34 @@ func (h *Hub) handshake(ctx context.Context, ws *websocket.Conn) (*tunnel, error
 		return nil, err
 	}
 	return &tunnel{conn: c, version: version}, nil
+}
+
+// DialFunc is net.Dialer.DialContext's shape (sunmilan.DialFunc).
+type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// LANDial is the dialer of an address on shop's LAN: through the shop's
+// connector when it has one paired (then never directly, even while it is
+// offline), direct otherwise (the central sits on that LAN).
+func (h *Hub) LANDial(shop uint, direct DialFunc) DialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		paired, err := h.Paired(ctx, shop)
+		if err != nil {
+			return nil, err
+		}
+		if paired {
+			return h.DialContext(ctx, shop, network, addr)
+		}
+		return direct(ctx, network, addr)
+	}
+}
+
+// RemoteDiscover is devices.LAN.Remote: a shop with a connector is
+// discovered at its edge.
+func (h *Hub) RemoteDiscover(ctx context.Context, shop uint) ([]sunmilan.Found, bool, error) {
+	paired, err := h.Paired(ctx, shop)
+	if err != nil || !paired {
+		return nil, false, err
+	}
+	found, err := h.Discover(ctx, shop)
+	return found, true, err
 }
