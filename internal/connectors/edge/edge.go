@@ -58,7 +58,8 @@ type Config struct {
 	Discovery sunmilan.DiscoverOptions
 	Log       *slog.Logger
 	Keepalive time.Duration // 10 s when zero
-	// Backoff bounds the reconnect delay (1 s .. 30 s when zero), with jitter.
+	// Backoff bounds the reconnect delay (1 s .. 5 s when zero, so the edge
+	// is back within 5 s of the central's return), with jitter.
 	BackoffMin, BackoffMax time.Duration
 	// Proto is the tunnel protocol spoken (connectors.Proto when zero;
 	// tests set another to see the refusal).
@@ -91,7 +92,7 @@ func New(cfg Config) (*Edge, error) {
 		cfg.BackoffMin = time.Second
 	}
 	if cfg.BackoffMax <= 0 {
-		cfg.BackoffMax = 30 * time.Second
+		cfg.BackoffMax = 5 * time.Second
 	}
 	if cfg.Policy == nil {
 		return nil, errors.New("edge: no dial policy")
