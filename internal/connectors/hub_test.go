@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -490,4 +491,44 @@ func TestReconnectAfterCentralRestart(t *testing.T) {
 	}
 	waitFor(t, "online again", 5*time.Second, online(c))
 	t.Logf("reconnected %v after the listener came back", time.Since(restarted).Round(time.Millisecond))
+}
+
+// Rotate run on the same box (the same data directory): the new pairing
+// makes a new key, the old key is refused, the box reconnects with the new one.
+func TestRotateOnTheSameBox(t *testing.T) {
+	c := newCentral(t)
+	dir := t.TempDir()
+	r := c.newEdge(t, dir, nil, nil)
+	if _, err := r.e.Pair(context.Background(), c.code(t)); err != nil {
+		t.Fatal(err)
+	}
+	first := append([]byte(nil), r.e.PublicKey()...)
+	code, _, err := c.hub.NewCode(context.Background(), models.Actor{Username: "admin"}, c.shop.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2 := c.newEdge(t, dir, nil, nil) // the same key file
+	if !bytes.Equal(r2.e.PublicKey(), first) {
+		t.Fatal("the data directory's key was not reused")
+	}
+	if _, err := r2.e.Pair(context.Background(), code); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(r2.e.PublicKey(), first) {
+		t.Fatal("rotation kept the old key")
+	}
+	if mode, err := statKey(dir); err != nil || mode != 0o600 {
+		t.Fatalf("key file %v %v", mode, err)
+	}
+	old, err := c.st.ConnectorByKey(context.Background(), base64.StdEncoding.EncodeToString(first))
+	if err != nil || old.RevokedAt == nil {
+		t.Fatalf("old key not revoked: %+v %v", old, err)
+	}
+	r2.start(t)
+	r2.waitUp(t)
+	// A third edge loading the directory now has the new key.
+	r3 := c.newEdge(t, dir, nil, nil)
+	if !bytes.Equal(r3.e.PublicKey(), r2.e.PublicKey()) {
+		t.Fatal("the new key was not saved")
+	}
 }

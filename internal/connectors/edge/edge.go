@@ -109,7 +109,17 @@ func New(cfg Config) (*Edge, error) {
 }
 
 // PublicKey is the edge's public key.
-func (e *Edge) PublicKey() ed25519.PublicKey { return e.key.Public().(ed25519.PublicKey) }
+func (e *Edge) PublicKey() ed25519.PublicKey {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.key.Public().(ed25519.PublicKey)
+}
+
+func (e *Edge) signer() ed25519.PrivateKey {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.key
+}
 
 // LoadOrCreateKey reads dir/edge.key, or makes a new ed25519 key there
 // (the directory 0700, the file 0600; a looser file is refused).
@@ -151,19 +161,33 @@ func LoadOrCreateKey(dir string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
+	return priv, writeKey(path, priv)
+}
+
+// writeKey writes priv to path, 0600, replacing it atomically.
+func writeKey(path string, priv ed25519.PrivateKey) error {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	tmp := path + ".new"
+	_ = os.Remove(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := pem.Encode(f, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
 		f.Close()
-		return nil, err
+		return err
 	}
-	return priv, f.Close()
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 func (e *Edge) tlsConfig() *tls.Config {
@@ -176,10 +200,16 @@ func (e *Edge) httpClient() *http.Client {
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }
 
-// Pair trades code for the registration of this edge's key.
+// Pair trades code for the registration of a NEW key of this edge (so a
+// Rotate run on the same box replaces its credential): the key replaces
+// the one in the data directory only once the central accepted it.
 func (e *Edge) Pair(ctx context.Context, code string) (connectors.PairReply, error) {
 	host, _ := os.Hostname()
-	body, _ := json.Marshal(connectors.PairRequest{Code: code, Key: e.PublicKey(), Name: host})
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return connectors.PairReply{}, err
+	}
+	body, _ := json.Marshal(connectors.PairRequest{Code: code, Key: pub, Name: host})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(e.cfg.Server, "/")+connectors.PairPath, bytes.NewReader(body))
 	if err != nil {
 		return connectors.PairReply{}, err
@@ -197,6 +227,12 @@ func (e *Edge) Pair(ctx context.Context, code string) (connectors.PairReply, err
 	if resp.StatusCode != http.StatusOK {
 		return rep, fmt.Errorf("edge: pairing refused: %s", rep.Error)
 	}
+	if err := writeKey(filepath.Join(e.cfg.DataDir, KeyFile), priv); err != nil {
+		return rep, fmt.Errorf("edge: paired, but the key could not be saved: %w", err)
+	}
+	e.mu.Lock()
+	e.key = priv
+	e.mu.Unlock()
 	return rep, nil
 }
 
@@ -269,8 +305,9 @@ func (e *Edge) connectOnce(ctx context.Context) (up bool, err error) {
 		_ = ws.WriteJSON(connectors.Auth{Proto: e.cfg.Proto, Version: Version, Error: msg})
 		return false, fmt.Errorf("%w: %s", ErrIncompatible, msg)
 	}
-	if err := ws.WriteJSON(connectors.Auth{Proto: e.cfg.Proto, Version: Version, Key: e.PublicKey(),
-		Sig: ed25519.Sign(e.key, connectors.SignedChallenge(hello.Nonce))}); err != nil {
+	key := e.signer()
+	if err := ws.WriteJSON(connectors.Auth{Proto: e.cfg.Proto, Version: Version, Key: key.Public().(ed25519.PublicKey),
+		Sig: ed25519.Sign(key, connectors.SignedChallenge(hello.Nonce))}); err != nil {
 		return false, err
 	}
 	var res connectors.Result
