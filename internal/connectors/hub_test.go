@@ -453,9 +453,20 @@ func TestDefaultRangesNeverLoopback(t *testing.T) {
 	}
 }
 
-func TestReconnectAfterCentralRestart(t *testing.T) {
+func TestReconnectAfterCentralRestart(t *testing.T) { testReconnect(t, nil, 700*time.Millisecond, 5*time.Second) }
+
+// With the production backoff (1 s doubling to 5 s, jittered) after a 6 s
+// outage, the edge is back within the 5 s of the central's return.
+func TestReconnectDefaultBackoff(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 6 s outage")
+	}
+	testReconnect(t, func(cfg *edge.Config) { cfg.BackoffMin, cfg.BackoffMax = 0, 0 }, 6*time.Second, 5*time.Second)
+}
+
+func testReconnect(t *testing.T, mod func(*edge.Config), outage, within time.Duration) {
 	c := newCentral(t)
-	r := c.newEdge(t, t.TempDir(), nil, nil)
+	r := c.newEdge(t, t.TempDir(), nil, mod)
 	if _, err := r.e.Pair(context.Background(), c.code(t)); err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +476,7 @@ func TestReconnectAfterCentralRestart(t *testing.T) {
 	// Stop the listener and the hub (it drops every tunnel), as a restart does.
 	c.srv.Listener.Close()
 	c.stopHub()
-	time.Sleep(700 * time.Millisecond) // a few failed attempts while it is down
+	time.Sleep(outage) // failed attempts while it is down
 	for len(r.up) > 0 {
 		<-r.up
 	}
@@ -486,8 +497,8 @@ func TestReconnectAfterCentralRestart(t *testing.T) {
 	defer srv2.Close()
 	select {
 	case <-r.up:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("no reconnect within 5 s; log:\n%s", r.log.String())
+	case <-time.After(within):
+		t.Fatalf("no reconnect within %v; log:\n%s", within, r.log.String())
 	}
 	waitFor(t, "online again", 5*time.Second, online(c))
 	t.Logf("reconnected %v after the listener came back", time.Since(restarted).Round(time.Millisecond))
