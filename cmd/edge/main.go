@@ -17,9 +17,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"storelens/internal/connectors/edge"
 	"storelens/internal/vendors/sunmilan"
@@ -42,6 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ca := fs.String("ca", "", "PEM file of an extra CA that signs the central server's certificate")
 	discTarget := fs.String("discovery-target", "", "where 003's discovery requests go (default 255.255.255.255:10001)")
 	discListen := fs.String("discovery-listen", "", "where discovery answers are received (default 0.0.0.0:10001)")
+	status := fs.String("status", "127.0.0.1:7081", "loopback address of the local status page (JSON); empty: none")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -96,6 +102,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Discovery: sunmilan.DiscoverOptions{Target: *discTarget, Listen: *discListen}})
 	if err != nil {
 		return fail(1, err)
+	}
+	if strings.HasPrefix(*server, "http://") {
+		log.Warn("--server is plain http: the tunnel is not encrypted (use https outside tests)")
+	}
+	if *status != "" {
+		ap, err := netip.ParseAddrPort(*status)
+		if err != nil || !ap.Addr().IsLoopback() {
+			return fail(2, fmt.Errorf("--status %q: a loopback host:port (127.0.0.1:7081)", *status))
+		}
+		ln, err := net.Listen("tcp", ap.String())
+		if err != nil {
+			return fail(1, fmt.Errorf("--status: %w", err))
+		}
+		srv := &http.Server{Handler: e.StatusHandler(), ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		log.Info("status page", "url", "http://"+ln.Addr().String()+"/")
 	}
 	if *pair != "" {
 		rep, err := e.Pair(ctx, *pair)

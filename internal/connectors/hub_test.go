@@ -453,7 +453,9 @@ func TestDefaultRangesNeverLoopback(t *testing.T) {
 	}
 }
 
-func TestReconnectAfterCentralRestart(t *testing.T) { testReconnect(t, nil, 700*time.Millisecond, 5*time.Second) }
+func TestReconnectAfterCentralRestart(t *testing.T) {
+	testReconnect(t, nil, 700*time.Millisecond, 5*time.Second)
+}
 
 // With the production backoff (1 s doubling to 5 s, jittered) after a 6 s
 // outage, the edge is back within the 5 s of the central's return.

@@ -46,7 +46,7 @@ test('add a connector, run the shown command, it turns online; revoke drops it',
   const args = command.split(/\s+/).slice(1);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-e2e-'));
   args[args.indexOf('--data-dir') + 1] = dataDir;
-  args.push('--allow', '127.0.0.2/32');
+  args.push('--allow', '127.0.0.2/32', '--status', '127.0.0.1:0');
   const log: string[] = [];
   edge = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   edge.stdout!.on('data', (b) => log.push(String(b)));
@@ -58,6 +58,12 @@ test('add a connector, run the shown command, it turns online; revoke drops it',
   }).toPass({ timeout: 20_000 });
   expect(log.join('')).toContain('paired: connector');
   await expect(page.getByTestId('connector-version')).toHaveText(/^\d+\.\d+\.\d+/);
+  // The edge's own status page, on loopback, says it is connected.
+  const statusURL = log.join('').match(/"status page" url=(http:\/\/127\.0\.0\.1:\d+\/)/);
+  expect(statusURL).not.toBeNull();
+  const state = await (await fetch(statusURL![1])).json();
+  expect(state.connected).toBe(true);
+  expect(state.allow).toEqual(['127.0.0.2/32']);
   expect(fs.statSync(path.join(dataDir, 'edge.key')).mode & 0o777).toBe(0o600);
 
   await page.getByTestId('connector-revoke').click();

@@ -75,6 +75,12 @@ type Edge struct {
 	log *slog.Logger
 	mu  sync.Mutex
 	ses *yamux.Session
+	// state, for the local status page
+	up       bool
+	since    time.Time
+	lastErr  string
+	shop     uint
+	attempts int
 }
 
 // New loads (or, when absent, makes) the edge's key in its data directory.
@@ -257,6 +263,12 @@ func (e *Edge) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		e.mu.Lock()
+		e.attempts++
+		if err != nil {
+			e.lastErr = err.Error()
+		}
+		e.mu.Unlock()
 		if errors.Is(err, ErrIncompatible) || errors.Is(err, ErrRefused) {
 			e.log.Error("tunnel refused", "err", err)
 			return err
@@ -330,8 +342,13 @@ func (e *Edge) connectOnce(ctx context.Context) (up bool, err error) {
 	}
 	defer sess.Close()
 	e.mu.Lock()
-	e.ses = sess
+	e.ses, e.up, e.since, e.shop = sess, true, time.Now(), res.Shop
 	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.up, e.since = false, time.Now()
+		e.mu.Unlock()
+	}()
 	e.log.Info("tunnel up", "server", e.cfg.Server, "shop", res.Shop)
 	if e.cfg.OnConnect != nil {
 		e.cfg.OnConnect()
@@ -413,4 +430,41 @@ func (e *Edge) dial(ctx context.Context, st *yamux.Stream, req connectors.Reques
 	case <-done:
 	case <-ctx.Done():
 	}
+}
+
+// State is what the local status page shows.
+type State struct {
+	Server    string           `json:"server"`
+	Version   string           `json:"version"`
+	Connected bool             `json:"connected"`
+	Since     time.Time        `json:"since"` // connected or down since
+	Shop      uint             `json:"shop,omitempty"`
+	LastError string           `json:"last_error,omitempty"`
+	Attempts  int              `json:"attempts"`
+	Allow     []string         `json:"allow"`
+	Refused   map[string]int64 `json:"refused"`
+}
+
+// State is the edge's state now.
+func (e *Edge) State() State {
+	e.mu.Lock()
+	st := State{Server: e.cfg.Server, Version: Version, Connected: e.up, Since: e.since, Shop: e.shop,
+		LastError: e.lastErr, Attempts: e.attempts}
+	e.mu.Unlock()
+	for _, p := range e.cfg.Policy.Allow {
+		st.Allow = append(st.Allow, p.String())
+	}
+	st.Refused = e.cfg.Policy.Refused()
+	return st
+}
+
+// StatusHandler serves State as JSON (the local status page; cmd/edge
+// listens for it on loopback only).
+func (e *Edge) StatusHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(e.State())
+	})
 }
