@@ -3,6 +3,7 @@ package connectors_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -17,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"storelens/internal/connectors"
 	"storelens/internal/connectors/edge"
@@ -544,4 +547,33 @@ func TestRotateOnTheSameBox(t *testing.T) {
 	if !bytes.Equal(r3.e.PublicKey(), r2.e.PublicKey()) {
 		t.Fatal("the new key was not saved")
 	}
+}
+
+// An edge of another protocol version that does not notice it itself (an
+// older build) is refused by the central, with a message it can log.
+func TestCentralRefusesOtherProto(t *testing.T) {
+	c := newCentral(t)
+	d := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: c.pool}, HandshakeTimeout: 5 * time.Second}
+	u := "wss" + strings.TrimPrefix(c.srv.URL, "https") + connectors.TunnelPath
+	ws, _, err := d.Dial(u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.Close()
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var hello connectors.Hello
+	if err := ws.ReadJSON(&hello); err != nil || hello.Proto != connectors.Proto || len(hello.Nonce) != 32 {
+		t.Fatalf("hello %+v %v", hello, err)
+	}
+	if err := ws.WriteJSON(connectors.Auth{Proto: connectors.Proto + 7, Version: "9.9.9"}); err != nil {
+		t.Fatal(err)
+	}
+	var res connectors.Result
+	if err := ws.ReadJSON(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.OK || res.Code != "proto" || !strings.Contains(res.Error, "tunnel protocol 8") {
+		t.Fatalf("result %+v", res)
+	}
+	waitFor(t, "central logs it", 5*time.Second, func() bool { return strings.Contains(c.log.String(), "incompatible connector") })
 }
