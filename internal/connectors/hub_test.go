@@ -577,3 +577,63 @@ func TestCentralRefusesOtherProto(t *testing.T) {
 	}
 	waitFor(t, "central logs it", 5*time.Second, func() bool { return strings.Contains(c.log.String(), "incompatible connector") })
 }
+
+// A connector is bound to its shop: shop B has none, so nothing is dialled
+// through shop A's edge for it, and B's LAN is not "paired".
+func TestConnectorBoundToItsShop(t *testing.T) {
+	c := newCentral(t)
+	ctx := context.Background()
+	other := models.Shop{Name: "Shop B", Timezone: "Asia/Shanghai"}
+	if err := c.st.CreateShop(ctx, &other); err != nil {
+		t.Fatal(err)
+	}
+	r := c.newEdge(t, t.TempDir(), nil, nil)
+	if _, err := r.e.Pair(ctx, c.code(t)); err != nil {
+		t.Fatal(err)
+	}
+	r.start(t)
+	r.waitUp(t)
+	waitFor(t, "online", 5*time.Second, online(c))
+	if ok, err := c.hub.Paired(ctx, other.ID); err != nil || ok {
+		t.Fatalf("shop B paired=%v err=%v", ok, err)
+	}
+	if _, err := c.hub.DialContext(ctx, other.ID, "tcp", "127.0.0.2:443"); !errors.Is(err, connectors.ErrOffline) {
+		t.Fatalf("shop B through A's edge: %v", err)
+	}
+	if _, err := c.hub.Discover(ctx, other.ID); !errors.Is(err, connectors.ErrOffline) {
+		t.Fatalf("shop B discovery through A's edge: %v", err)
+	}
+	// Revoking with shop B's id does not touch A's connector.
+	st, err := c.hub.Status(ctx, c.shop.ID)
+	if err != nil || !st.Paired {
+		t.Fatalf("status %+v %v", st, err)
+	}
+	if err := c.hub.Revoke(ctx, models.Actor{}, other.ID, st.Connector.ID); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("revoke through the wrong shop: %v", err)
+	}
+	if !online(c)() {
+		t.Fatal("A's connector dropped by a revoke naming shop B")
+	}
+}
+
+func TestParseAllowAndPorts(t *testing.T) {
+	pf, err := edge.ParseAllow("192.168.1.0/24, 10.0.0.5")
+	if err != nil || len(pf) != 2 || pf[1].String() != "10.0.0.5/32" {
+		t.Fatalf("%v %v", pf, err)
+	}
+	if _, err := edge.ParseAllow("192.168.1.0/24,nonsense"); err == nil {
+		t.Fatal("bad range accepted")
+	}
+	if _, err := edge.ParsePorts("443,70000"); err == nil {
+		t.Fatal("bad port accepted")
+	}
+	p := edge.NewPolicy(pf, true, edge.DefaultPorts)
+	for addr, want := range map[string]string{
+		"192.168.1.20:443": "", "192.168.1.20:10021": "", "192.168.2.1:443": edge.ReasonRange,
+		"10.0.0.5:554": "", "10.0.0.5:8080": edge.ReasonPort, "nonsense": edge.ReasonBadAddr,
+	} {
+		if _, got := p.Resolve(context.Background(), addr); got != want {
+			t.Errorf("%s: %q, want %q", addr, got, want)
+		}
+	}
+}
