@@ -13,6 +13,7 @@ require (
 	github.com/gin-gonic/gin v1.12.0
 	github.com/glebarez/sqlite v1.11.0
 	github.com/gorilla/websocket v1.5.3
+	github.com/hashicorp/yamux v0.1.2
 	github.com/nicksnyder/go-i18n/v2 v2.7.0
 	github.com/pion/rtp v1.8.21
 	golang.org/x/crypto v0.58.0

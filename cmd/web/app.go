@@ -15,6 +15,7 @@ import (
 	"storelens/internal/accounts"
 	"storelens/internal/auth"
 	"storelens/internal/cameras"
+	"storelens/internal/connectors"
 	"storelens/internal/datadir"
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
@@ -207,18 +208,22 @@ type app struct {
 
 // registry is every vendor StoreLens speaks to, fixed before any service
 // is built (vendors.Registry cannot change afterwards).
-func registry(hc *http.Client, guard *netguard.Guard) *vendors.Registry {
-	// A LAN camera's connections (API, certificate check) are dialled by
-	// the guard, allowed to reach only the camera's recorded address.
-	lanDial := func(address string) sunmilan.DialFunc {
-		return guard.DialContext(netguard.LANCamera(0, address))
-	}
+func registry(hc *http.Client, guard *netguard.Guard, hub *connectors.Hub) *vendors.Registry {
 	return vendors.NewRegistry(hc,
 		vendors.Vendor{Name: sunmicloud.Name, Label: sunmicloud.Label, New: sunmicloud.New},
-		vendors.Vendor{Name: sunmilan.Name, Label: sunmilan.Label, New: sunmilan.Factory(lanDial)},
+		vendors.Vendor{Name: sunmilan.Name, Label: sunmilan.Label, New: sunmilan.ShopFactory(lanDial(guard, hub))},
 		vendors.Vendor{Name: senselink.Name, Label: senselink.Label, New: senselink.New},
 		vendors.Vendor{Name: opretail.Name, Label: opretail.Label, New: opretail.New},
 	)
+}
+
+// lanDial is the dialer of a LAN camera of a shop: through the shop's
+// on-site connector when it has one paired (chain mode), otherwise the
+// guard, allowed to reach only the camera's recorded address.
+func lanDial(guard *netguard.Guard, hub *connectors.Hub) func(shop uint, address string) sunmilan.DialFunc {
+	return func(shop uint, address string) sunmilan.DialFunc {
+		return hub.LANDial(shop, guard.DialContext(netguard.LANCamera(shop, address)))
+	}
 }
 
 // build wires every service and handler. It starts no goroutine of its
@@ -233,14 +238,18 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 		return nil, err
 	}
 	st := e.store
-	acc := &accounts.Service{Store: st, Box: e.box, Registry: registry(vendorHTTP, guard),
+	// Chain mode: the shops' on-site connectors (their tunnels end when the
+	// task stops).
+	hub := &connectors.Hub{Store: st, Log: log.With("area", "connectors")}
+	acc := &accounts.Service{Store: st, Box: e.box, Registry: registry(vendorHTTP, guard, hub),
 		Extra: traffic.OpRetailLogins(st, e.box)}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP, Guard: guard, MediaHosts: cfg.MediaHosts}
 	tasks := lifecycle.New(log.With("area", "lifecycle"))
 	tasks.Add(lifecycle.Loop("session sweep", func(ctx context.Context) { sweepSessions(ctx, st, log) }))
+	tasks.Add(lifecycle.Loop("connector tunnels", func(ctx context.Context) { _ = hub.Run(ctx) }))
 
 	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: acc.Registry,
-		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard}
+		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard, connectors: hub}
 	if e.demo != nil {
 		logins, err := demo.Seed(ctx, st, acc, cams, e.hasher, e.demo)
 		if err != nil {
@@ -264,7 +273,8 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 		Store: st, Sessions: sessions, I18n: bundle, Hasher: e.hasher, Throttle: auth.NewStoredThrottle(st, nil),
 		Accounts: acc, Cameras: cams, Registry: acc.Registry, Log: log, TrustedProxies: cfg.TrustedProxies,
 		SecureCookies: cfg.SecureCookies, PublicHTTPS: publicHTTPS, DeviceKey: e.deviceKey, Demo: e.demoOn, VendorTimeout: cfg.VendorTimeout,
-		Faces: areas.faces, Events: areas.events, Traffic: areas.traffic, Video: areas.video, Devices: areas.devices,
+		Connectors: hub,
+		Faces:      areas.faces, Events: areas.events, Traffic: areas.traffic, Video: areas.video, Devices: areas.devices,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: h,

@@ -8,6 +8,7 @@ import (
 	"storelens/internal/accounts"
 	"storelens/internal/auth"
 	"storelens/internal/cameras"
+	"storelens/internal/connectors"
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
 	"storelens/internal/lifecycle"
@@ -34,6 +35,7 @@ type wiring struct {
 	tasks      *lifecycle.Group
 	demoSims   *demo.EventSims // the demo's simulated cameras, once wireEvents made them
 	guard      *netguard.Guard
+	connectors *connectors.Hub // chain mode: the shops' on-site connectors
 }
 
 // areaDeps are the handlers' dependencies of each area.

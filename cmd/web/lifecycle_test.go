@@ -76,7 +76,7 @@ func TestBuildStartsNothing(t *testing.T) {
 			t.Errorf("wiring started a goroutine:\n%s", g)
 		}
 	}
-	want := []string{"session sweep", "camera status", "faces", "traffic sync and backfill", "demo cameras",
+	want := []string{"session sweep", "connector tunnels", "camera status", "faces", "traffic sync and backfill", "demo cameras",
 		"event pipeline and sources", "video sessions", "demo event generators"}
 	if got := a.tasks.Names(); !slices.Equal(got, want) {
 		t.Fatalf("tasks %v, want %v", got, want)

@@ -18,7 +18,8 @@ const statusEvery = 5 * time.Minute
 // services, the periodic camera status check, and, in demo mode, the
 // devices' demo accounts pointed at this run's simulators.
 func (w *wiring) wireDevices() (handlers.DevicesDeps, error) {
-	lan := &devices.LAN{Store: w.store, Accounts: w.accounts, Log: w.log.With("area", "devices")}
+	lan := &devices.LAN{Store: w.store, Accounts: w.accounts, Log: w.log.With("area", "devices"),
+		Remote: w.connectors.RemoteDiscover}
 	sl := &devices.SenseLink{Store: w.store, Accounts: w.accounts}
 	if w.demo != nil {
 		if err := demo.SeedDevices(w.ctx, w.store, w.accounts, lan, w.demo); err != nil {

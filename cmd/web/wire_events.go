@@ -27,7 +27,7 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	}
 	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
 		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,
-		Guard: w.guard,
+		Guard: w.guard, LANDial: lanDial(w.guard, w.connectors),
 		ChannelPort: func(sn string) int {
 			if demoSims == nil {
 				return 0

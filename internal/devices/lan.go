@@ -26,6 +26,10 @@ type LAN struct {
 	// Discover is sunmilan.Discover; tests may shorten its timing through
 	// DiscoverTiming.
 	DiscoverTiming sunmilan.DiscoverOptions
+	// Remote, when set, runs a shop's discovery elsewhere (chain mode: at
+	// the shop's on-site connector); handled false: the shop has none, so
+	// discovery runs here.
+	Remote func(ctx context.Context, shop uint) (found []sunmilan.Found, handled bool, err error)
 }
 
 // Errors of the LAN flows.
@@ -69,7 +73,7 @@ func (s *LAN) client(ctx context.Context, cam models.Camera) (*sunmilan.Client, 
 		return nil, err
 	}
 	id := cam.ID
-	return acc.Camera(cam.Address, cam.CertFingerprint, func(fp string) {
+	return acc.ForShop(cam.ShopID).Camera(cam.Address, cam.CertFingerprint, func(fp string) {
 		cam.CertFingerprint = fp
 		if err := s.Store.UpdateLANCamera(context.WithoutCancel(ctx), &cam); err != nil {
 			s.Log.WarnContext(ctx, "pin camera certificate", "camera", id, "err", err)
@@ -108,16 +112,29 @@ type Found struct {
 
 // Discover asks the LAN (the addresses of DiscoverySettings) which cameras
 // are there: three requests a second apart, answers for five seconds.
-func (s *LAN) Discover(ctx context.Context) ([]Found, error) {
-	ds, err := s.DiscoverySettings(ctx)
-	if err != nil {
-		return nil, err
+func (s *LAN) Discover(ctx context.Context) ([]Found, error) { return s.DiscoverIn(ctx, 0) }
+
+// DiscoverIn is Discover on shop's LAN: through the shop's on-site
+// connector when it has one (Remote), here otherwise.
+func (s *LAN) DiscoverIn(ctx context.Context, shop uint) ([]Found, error) {
+	var list []sunmilan.Found
+	handled := false
+	if s.Remote != nil && shop != 0 {
+		var err error
+		if list, handled, err = s.Remote(ctx, shop); err != nil {
+			return nil, err
+		}
 	}
-	opts := s.DiscoverTiming
-	opts.Target, opts.Listen = ds.Target, ds.Listen
-	list, err := sunmilan.Discover(ctx, opts)
-	if err != nil {
-		return nil, err
+	if !handled {
+		ds, err := s.DiscoverySettings(ctx)
+		if err != nil {
+			return nil, err
+		}
+		opts := s.DiscoverTiming
+		opts.Target, opts.Listen = ds.Target, ds.Listen
+		if list, err = sunmilan.Discover(ctx, opts); err != nil {
+			return nil, err
+		}
 	}
 	out := make([]Found, 0, len(list))
 	for _, f := range list {
@@ -156,6 +173,7 @@ func (s *LAN) Add(ctx context.Context, actor models.Actor, shop models.Shop, in 
 	if err != nil {
 		return models.Camera{}, err
 	}
+	acc = acc.ForShop(shop.ID)
 	fp, err := acc.Fingerprint(ctx, addr)
 	if err != nil {
 		return models.Camera{}, &vendors.Error{Vendor: sunmilan.Name, Op: "tls", Kind: vendors.KindUnavailable, Err: err}
@@ -233,7 +251,7 @@ func (s *LAN) TrustPresented(ctx context.Context, actor models.Actor, cam models
 	if err != nil {
 		return err
 	}
-	now, err := acc.Fingerprint(ctx, cam.Address)
+	now, err := acc.ForShop(cam.ShopID).Fingerprint(ctx, cam.Address)
 	if err != nil {
 		return &vendors.Error{Vendor: sunmilan.Name, Op: "tls", Kind: vendors.KindUnavailable, Err: err}
 	}

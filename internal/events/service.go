@@ -67,7 +67,10 @@ type Config struct {
 	SenseLinkPushURL func(baseURL string) string
 	// Guard is the outbound policy every picture and clip fetch goes
 	// through (nil: one of its own); its refusal counts feed the Health tab.
-	Guard *netguard.Guard
+	// LANDial, when set, dials a LAN camera of a shop (chain mode: through
+	// the shop's on-site connector); nil: Guard's LANCamera policy.
+	LANDial func(shop uint, address string) sunmilan.DialFunc
+	Guard   *netguard.Guard
 	// WebhookWindow is how far a webhook's timestamp may be from our clock
 	// (5 minutes).
 	WebhookWindow time.Duration

@@ -170,6 +170,9 @@ func (m *Sources) hookClient(c SourceConfig) (*sunmilan.Client, error) {
 
 // lanDial is the outbound guard's dialer of the camera at address.
 func (m *Sources) lanDial(c SourceConfig, address string) sunmilan.DialFunc {
+	if m.s.cfg.LANDial != nil {
+		return m.s.cfg.LANDial(c.ShopID, address)
+	}
 	return m.s.cfg.Guard.DialContext(netguard.LANCamera(c.ShopID, address))
 }
 

@@ -111,7 +111,7 @@ func openLANCameras(ctx context.Context, s *Service, shop models.Shop) ([]*libra
 		if !ok {
 			return nil, fmt.Errorf("faces: camera %s: account %d is not a LAN account", cam.SN, *cam.LANAccountID)
 		}
-		c, err := acc.Camera(cam.Address, cam.CertFingerprint, nil)
+		c, err := acc.ForShop(cam.ShopID).Camera(cam.Address, cam.CertFingerprint, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -522,7 +522,7 @@ func (s *Server) DiscoverLAN(c *gin.Context) {
 		return
 	}
 	ctx, cancel := s.vendorCtx(c)
-	found, err := s.Devices.LAN.Discover(ctx)
+	found, err := s.Devices.LAN.DiscoverIn(ctx, sh.ID)
 	cancel()
 	if err != nil {
 		s.logger(c).Warn("LAN discovery failed", "err", err)

@@ -98,6 +98,7 @@ func (s *Server) router() *gin.Engine {
 	s.registerTraffic(rt)
 	s.registerVideo(rt)
 	s.registerDevices(rt)
+	s.registerConnectors(rt)
 	return r
 }
 

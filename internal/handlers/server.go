@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"storelens/internal/connectors"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -49,6 +50,10 @@ type Deps struct {
 	Demo bool
 	// VendorTimeout bounds a vendor call made while a person waits.
 	VendorTimeout time.Duration
+
+	// Connectors is chain mode's hub of on-site connectors (nil: no tab,
+	// no pairing or tunnel endpoints).
+	Connectors *connectors.Hub
 
 	// The product's areas (see register* in router.go).
 	Faces   FacesDeps

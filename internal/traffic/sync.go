@@ -168,7 +168,7 @@ func (s *Service) lanCounter(ctx context.Context, shopID uint, t *vendors.Traffi
 		if !ok {
 			return nil, fmt.Errorf("traffic: camera %s: account %d is not a LAN account", cam.SN, *cam.LANAccountID)
 		}
-		cl, err := acc.Camera(cam.Address, cam.CertFingerprint, nil)
+		cl, err := acc.ForShop(cam.ShopID).Camera(cam.Address, cam.CertFingerprint, nil)
 		if err != nil {
 			return nil, err
 		}

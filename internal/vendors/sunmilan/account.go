@@ -18,6 +18,11 @@ type Account struct {
 	// dialFor is the dialer of the camera at an address (the outbound
 	// guard's); nil: a plain dialer (tests).
 	dialFor func(address string) DialFunc
+	// dialShop, when set, is the dialer of the camera at an address in a
+	// shop (chain mode: a shop with an on-site connector is dialled through
+	// it); shop is the shop ForShop bound (0: none).
+	dialShop func(shop uint, address string) DialFunc
+	shop     uint
 }
 
 var _ vendors.Adapter = (*Account)(nil)
@@ -34,6 +39,27 @@ func Factory(dialFor func(address string) DialFunc) vendors.Factory {
 		ad.(*Account).dialFor = dialFor
 		return ad, nil
 	}
+}
+
+// ShopFactory is Factory with a per-shop dialer: every camera connection
+// is dialled by dialFor(the shop ForShop bound, the camera's address).
+func ShopFactory(dialFor func(shop uint, address string) DialFunc) vendors.Factory {
+	return func(acc vendors.Account, hc *http.Client) (vendors.Adapter, error) {
+		ad, err := NewAccount(acc, hc)
+		if err != nil {
+			return nil, err
+		}
+		ad.(*Account).dialShop = dialFor
+		return ad, nil
+	}
+}
+
+// ForShop is the account dialling the cameras of shop (a LAN account may
+// serve several shops; each shop's LAN is reached its own way).
+func (a *Account) ForShop(shop uint) *Account {
+	b := *a
+	b.shop = shop
+	return &b
 }
 
 // NewAccount is the registry factory without a guard (tests). The installation's HTTP client is not
@@ -78,6 +104,9 @@ func (a *Account) Camera(address, pin string, onFirstUse func(string)) (*Client,
 
 // Dial is the dialer of the camera at address (nil: the default).
 func (a *Account) Dial(address string) DialFunc {
+	if a.dialShop != nil {
+		return a.dialShop(a.shop, address)
+	}
 	if a.dialFor == nil {
 		return nil
 	}

@@ -1,0 +1,621 @@
+package connectors
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/hashicorp/yamux"
+
+	"storelens/internal/models"
+	"storelens/internal/vendors/sunmilan"
+)
+
+// CodeTTL is how long a pairing code may be used.
+const CodeTTL = 24 * time.Hour
+
+// Errors of the central side.
+var (
+	// ErrOffline: the shop has a connector, but its tunnel is not up.
+	ErrOffline = errors.New("connectors: the shop's connector is offline")
+	// ErrNoConnector: the shop has no paired connector.
+	ErrNoConnector = errors.New("connectors: the shop has no connector")
+)
+
+// Refused is a dial the edge refused, with its reason.
+type Refused struct{ Addr, Reason, Message string }
+
+func (r *Refused) Error() string {
+	return fmt.Sprintf("connectors: the on-site connector refused %s: %s", r.Addr, r.Message)
+}
+
+// Hub is the central server's registry of connectors: it pairs them,
+// accepts their tunnels and dials shops' LANs through them. Its HTTP
+// handlers are Pair and Tunnel; Run closes every tunnel when it ends.
+type Hub struct {
+	Store *models.Store
+	Log   *slog.Logger
+	// Keepalive is the heartbeat interval (yamux keepalive and the RTT
+	// ping); 10 s when zero.
+	Keepalive time.Duration
+	// PairLimit attempts per IP per PairWindow (10 per minute when zero).
+	PairLimit  int
+	PairWindow time.Duration
+
+	mu      sync.Mutex
+	live    map[uint]*tunnel // by shop
+	stopped bool
+	tries   map[string][]time.Time
+	// cached "has the shop a connector" answers, dropped on pair/revoke.
+	paired map[uint]bool
+}
+
+type tunnel struct {
+	conn      models.Connector
+	version   string
+	sess      *yamux.Session
+	since     time.Time
+	rtt       atomic.Int64 // ns
+	lastSeen  atomic.Int64 // unix ns
+	bytesIn   atomic.Int64 // from the edge
+	bytesOut  atomic.Int64 // to the edge
+	refused   atomic.Int64
+	lastError atomic.Value // string
+}
+
+func (h *Hub) log() *slog.Logger {
+	if h.Log == nil {
+		return slog.Default()
+	}
+	return h.Log
+}
+
+func (h *Hub) keepalive() time.Duration {
+	if h.Keepalive > 0 {
+		return h.Keepalive
+	}
+	return 10 * time.Second
+}
+
+// HashCode is the stored form of a pairing code.
+func HashCode(code string) string {
+	sum := sha256.Sum256([]byte(normalizeCode(code)))
+	return hex.EncodeToString(sum[:])
+}
+
+func normalizeCode(code string) string {
+	return strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(code), "-", ""))
+}
+
+// codeAlphabet leaves out look-alikes (0/O, 1/I/L).
+const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+func newCode() (string, error) {
+	b := make([]byte, 20)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	var sb strings.Builder
+	for i, x := range b {
+		if i > 0 && i%5 == 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(codeAlphabet[int(x)%len(codeAlphabet)])
+	}
+	return sb.String(), nil // 20 symbols of 31: ~99 bits
+}
+
+// NewCode makes a one-time pairing code for shop (shown once: only its
+// hash is stored) and audits it. A connector already paired keeps working
+// until the new code is used (then it is refused: that is Rotate).
+func (h *Hub) NewCode(ctx context.Context, actor models.Actor, shop uint, rotate bool) (string, time.Time, error) {
+	code, err := newCode()
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	exp := h.Store.Now().Add(CodeTTL)
+	if err := h.Store.CreateConnectorCode(ctx, &models.ConnectorCode{ShopID: shop, CodeHash: HashCode(code),
+		CreatedBy: actor.Username, ExpiresAt: exp}); err != nil {
+		return "", time.Time{}, err
+	}
+	action := "connectors.code"
+	if rotate {
+		action = "connectors.rotate"
+	}
+	if err := h.Store.Audit(ctx, actor.Entry(action, "shop", strconv.FormatUint(uint64(shop), 10),
+		"expires "+exp.UTC().Format(time.RFC3339))); err != nil {
+		return "", time.Time{}, err
+	}
+	return code, exp, nil
+}
+
+// Revoke refuses the shop's connector id from now on and drops its tunnel.
+func (h *Hub) Revoke(ctx context.Context, actor models.Actor, shop, id uint) error {
+	if err := h.Store.RevokeConnector(ctx, shop, id); err != nil {
+		return err
+	}
+	h.forget(shop)
+	h.drop(id)
+	return h.Store.Audit(ctx, actor.Entry("connectors.revoke", "shop", strconv.FormatUint(uint64(shop), 10),
+		"connector "+strconv.FormatUint(uint64(id), 10)))
+}
+
+func (h *Hub) forget(shop uint) {
+	h.mu.Lock()
+	delete(h.paired, shop)
+	h.mu.Unlock()
+}
+
+// drop closes the tunnel of connector id, if it is up.
+func (h *Hub) drop(ids ...uint) {
+	h.mu.Lock()
+	var close []*tunnel
+	for shop, t := range h.live {
+		for _, id := range ids {
+			if t.conn.ID == id {
+				close = append(close, t)
+				delete(h.live, shop)
+			}
+		}
+	}
+	h.mu.Unlock()
+	for _, t := range close {
+		t.sess.Close()
+	}
+}
+
+// Paired reports whether shop has an active connector (then its LAN is
+// dialled through it, never directly).
+func (h *Hub) Paired(ctx context.Context, shop uint) (bool, error) {
+	if shop == 0 {
+		return false, nil
+	}
+	h.mu.Lock()
+	v, ok := h.paired[shop]
+	h.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	_, err := h.Store.ShopConnector(ctx, shop)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		return false, err
+	}
+	v = err == nil
+	h.mu.Lock()
+	if h.paired == nil {
+		h.paired = map[uint]bool{}
+	}
+	h.paired[shop] = v
+	h.mu.Unlock()
+	return v, nil
+}
+
+func (h *Hub) tunnelOf(shop uint) *tunnel {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.live[shop]
+}
+
+// open opens a stream to the shop's edge and sends req; it returns the
+// stream after a positive reply.
+func (h *Hub) open(ctx context.Context, shop uint, req Request) (*yamux.Stream, *tunnel, Reply, error) {
+	t := h.tunnelOf(shop)
+	if t == nil {
+		return nil, nil, Reply{}, ErrOffline
+	}
+	st, err := t.sess.OpenStream()
+	if err != nil {
+		return nil, nil, Reply{}, fmt.Errorf("%w: %v", ErrOffline, err)
+	}
+	dl := time.Now().Add(15 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
+		dl = d
+	}
+	st.SetDeadline(dl)
+	stop := context.AfterFunc(ctx, func() { st.Close() })
+	defer stop()
+	var rep Reply
+	if err := WriteFrame(st, req); err != nil {
+		st.Close()
+		return nil, nil, rep, err
+	}
+	if err := ReadFrame(st, &rep); err != nil {
+		st.Close()
+		if ctx.Err() != nil {
+			return nil, nil, rep, ctx.Err()
+		}
+		return nil, nil, rep, fmt.Errorf("connectors: no answer from the connector: %w", err)
+	}
+	st.SetDeadline(time.Time{})
+	return st, t, rep, nil
+}
+
+// DialContext opens a connection to addr on shop's LAN through the shop's
+// connector (the edge dials it). A refusal is a *Refused.
+func (h *Hub) DialContext(ctx context.Context, shop uint, network, addr string) (net.Conn, error) {
+	if network != "tcp" && network != "tcp4" && network != "tcp6" {
+		return nil, fmt.Errorf("connectors: network %q is not carried", network)
+	}
+	st, t, rep, err := h.open(ctx, shop, Request{Op: OpDial, Network: "tcp", Addr: addr})
+	if err != nil {
+		return nil, err
+	}
+	if !rep.OK {
+		st.Close()
+		if rep.Reason != "" {
+			t.refused.Add(1)
+			h.log().Warn("connector refused a dial", "shop", shop, "addr", addr, "reason", rep.Reason)
+			return nil, &Refused{Addr: addr, Reason: rep.Reason, Message: rep.Error}
+		}
+		return nil, fmt.Errorf("connectors: dial %s through the connector: %s", addr, rep.Error)
+	}
+	return &countConn{Stream: st, t: t}, nil
+}
+
+// Dialer is shop's DialContext.
+func (h *Hub) Dialer(shop uint) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return h.DialContext(ctx, shop, network, addr)
+	}
+}
+
+// Discover asks the shop's edge to run 003's UDP discovery on its LAN.
+func (h *Hub) Discover(ctx context.Context, shop uint) ([]sunmilan.Found, error) {
+	st, _, rep, err := h.open(ctx, shop, Request{Op: OpDiscover})
+	if err != nil {
+		return nil, err
+	}
+	st.Close()
+	if !rep.OK {
+		return nil, fmt.Errorf("connectors: discovery at the connector failed: %s", rep.Error)
+	}
+	var out []sunmilan.Found
+	if err := json.Unmarshal(rep.Found, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type countConn struct {
+	*yamux.Stream
+	t *tunnel
+}
+
+func (c *countConn) Read(p []byte) (int, error) {
+	n, err := c.Stream.Read(p)
+	c.t.bytesIn.Add(int64(n))
+	return n, err
+}
+
+func (c *countConn) Write(p []byte) (int, error) {
+	n, err := c.Stream.Write(p)
+	c.t.bytesOut.Add(int64(n))
+	return n, err
+}
+
+// Status is what the connector page shows.
+type Status struct {
+	Connector      models.Connector
+	Paired         bool
+	Pending        bool // an unused code is waiting
+	Online         bool
+	Version        string
+	Since          time.Time
+	LastSeen       time.Time
+	RTT            time.Duration
+	Refused        int64
+	BytesIn        int64
+	BytesOut       int64
+	LastTunnelFail string
+}
+
+// Status is shop's connector state.
+func (h *Hub) Status(ctx context.Context, shop uint) (Status, error) {
+	var s Status
+	c, err := h.Store.ShopConnector(ctx, shop)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+	case err != nil:
+		return s, err
+	default:
+		s.Connector, s.Paired, s.Version = c, true, c.Version
+		if c.LastSeen != nil {
+			s.LastSeen = *c.LastSeen
+		}
+	}
+	if s.Pending, err = h.Store.PendingConnectorCode(ctx, shop); err != nil {
+		return s, err
+	}
+	if t := h.tunnelOf(shop); t != nil && t.conn.ID == c.ID {
+		s.Online, s.Version, s.Since = true, t.version, t.since
+		s.LastSeen = time.Unix(0, t.lastSeen.Load())
+		s.RTT = time.Duration(t.rtt.Load())
+		s.Refused, s.BytesIn, s.BytesOut = t.refused.Load(), t.bytesIn.Load(), t.bytesOut.Load()
+	}
+	return s, nil
+}
+
+// Run blocks until ctx ends, then closes every tunnel and refuses new ones.
+func (h *Hub) Run(ctx context.Context) error {
+	<-ctx.Done()
+	h.mu.Lock()
+	h.stopped = true
+	live := h.live
+	h.live = nil
+	h.mu.Unlock()
+	for _, t := range live {
+		t.sess.Close()
+	}
+	return nil
+}
+
+// allow is the per-IP rate limit of pairing attempts.
+func (h *Hub) allow(ip string) bool {
+	limit, window := h.PairLimit, h.PairWindow
+	if limit <= 0 {
+		limit = 10
+	}
+	if window <= 0 {
+		window = time.Minute
+	}
+	now := time.Now()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.tries == nil {
+		h.tries = map[string][]time.Time{}
+	}
+	keep := h.tries[ip][:0]
+	for _, t := range h.tries[ip] {
+		if now.Sub(t) < window {
+			keep = append(keep, t)
+		}
+	}
+	if len(h.tries) > 10000 { // bounded: forget the oldest IPs wholesale
+		h.tries = map[string][]time.Time{}
+	}
+	if len(keep) >= limit {
+		h.tries[ip] = keep
+		return false
+	}
+	h.tries[ip] = append(keep, now)
+	return true
+}
+
+func (h *Hub) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Pair is the handler of POST PairPath.
+func (h *Hub) Pair(w http.ResponseWriter, r *http.Request) { h.ServePair(w, r, h.clientIP(r)) }
+
+// ServePair is Pair for a client at ip (the router's trusted-proxy rule).
+func (h *Hub) ServePair(w http.ResponseWriter, r *http.Request, ip string) {
+	if r.Method != http.MethodPost {
+		writeJSON(w, http.StatusMethodNotAllowed, PairReply{Error: "POST only"})
+		return
+	}
+	actor := models.Actor{Username: "", IP: ip}
+	if !h.allow(ip) {
+		_ = h.Store.Audit(r.Context(), actor.Entry("connectors.pair_refused", "connector", "", "rate limited"))
+		w.Header().Set("Retry-After", "60")
+		writeJSON(w, http.StatusTooManyRequests, PairReply{Error: "too many pairing attempts from this address; wait a minute"})
+		return
+	}
+	var req PairRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, PairReply{Error: "bad request body"})
+		return
+	}
+	if len(req.Key) != ed25519.PublicKeySize {
+		writeJSON(w, http.StatusBadRequest, PairReply{Error: "the key is not an ed25519 public key"})
+		return
+	}
+	name := req.Name
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	key := base64.StdEncoding.EncodeToString(req.Key)
+	c, revoked, err := h.Store.PairConnector(r.Context(), HashCode(req.Code), key, name)
+	if err != nil {
+		msg, code := "pairing failed", http.StatusInternalServerError
+		switch {
+		case errors.Is(err, models.ErrCodeUnknown):
+			msg, code = "unknown pairing code", http.StatusForbidden
+		case errors.Is(err, models.ErrCodeUsed):
+			msg, code = "this pairing code was used already; ask for a new one on the shop's On-site connector page", http.StatusForbidden
+		case errors.Is(err, models.ErrCodeExpired):
+			msg, code = "this pairing code expired; ask for a new one on the shop's On-site connector page", http.StatusForbidden
+		default:
+			h.log().Error("pair connector", "err", err)
+		}
+		_ = h.Store.Audit(r.Context(), actor.Entry("connectors.pair_refused", "connector", "", msg))
+		writeJSON(w, code, PairReply{Error: msg})
+		return
+	}
+	h.forget(c.ShopID)
+	h.drop(revoked...)
+	_ = h.Store.Audit(r.Context(), actor.Entry("connectors.pair", "shop", strconv.FormatUint(uint64(c.ShopID), 10),
+		fmt.Sprintf("connector %d %q paired; replaced %v", c.ID, name, revoked)))
+	h.log().Info("connector paired", "shop", c.ShopID, "connector", c.ID, "name", name)
+	writeJSON(w, http.StatusOK, PairReply{Connector: c.ID, Shop: c.ShopID})
+}
+
+var upgrader = websocket.Upgrader{ReadBufferSize: 32 << 10, WriteBufferSize: 32 << 10,
+	// An edge is not a browser: there is no Origin to check; the key is the credential.
+	CheckOrigin: func(*http.Request) bool { return true }}
+
+// Tunnel is the handler of GET TunnelPath: it authenticates the edge and
+// serves its session until either side ends it.
+func (h *Hub) Tunnel(w http.ResponseWriter, r *http.Request) { h.ServeTunnel(w, r, h.clientIP(r)) }
+
+// ServeTunnel is Tunnel for a client at ip.
+func (h *Hub) ServeTunnel(w http.ResponseWriter, r *http.Request, ip string) {
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader answered
+	}
+	defer ws.Close()
+	ws.SetReadLimit(1 << 20)
+	t, err := h.handshake(r.Context(), ws)
+	if err != nil {
+		h.log().Warn("connector tunnel refused", "ip", ip, "err", err)
+		return
+	}
+	conn := NewWSConn(ws)
+	sess, err := yamux.Client(conn, YamuxConfig(h.keepalive()))
+	if err != nil {
+		return
+	}
+	t.sess, t.since = sess, time.Now()
+	t.lastSeen.Store(time.Now().UnixNano())
+	h.mu.Lock()
+	if h.stopped {
+		h.mu.Unlock()
+		sess.Close()
+		return
+	}
+	if h.live == nil {
+		h.live = map[uint]*tunnel{}
+	}
+	old := h.live[t.conn.ShopID]
+	h.live[t.conn.ShopID] = t
+	h.mu.Unlock()
+	if old != nil {
+		old.sess.Close()
+	}
+	_ = h.Store.TouchConnector(context.WithoutCancel(r.Context()), t.conn.ID, t.version)
+	h.log().Info("connector online", "shop", t.conn.ShopID, "connector", t.conn.ID, "version", t.version, "ip", ip)
+	h.heartbeat(t)
+	h.mu.Lock()
+	if h.live[t.conn.ShopID] == t {
+		delete(h.live, t.conn.ShopID)
+	}
+	h.mu.Unlock()
+	sess.Close()
+	_ = h.Store.TouchConnector(context.WithoutCancel(r.Context()), t.conn.ID, t.version)
+	h.log().Info("connector offline", "shop", t.conn.ShopID, "connector", t.conn.ID)
+}
+
+// heartbeat pings the edge every keepalive interval (the RTT shown) until
+// the session ends.
+func (h *Hub) heartbeat(t *tunnel) {
+	tick := time.NewTicker(h.keepalive())
+	defer tick.Stop()
+	ping := func() {
+		if d, err := t.sess.Ping(); err == nil {
+			t.rtt.Store(int64(d))
+			t.lastSeen.Store(time.Now().UnixNano())
+		}
+	}
+	ping()
+	for {
+		select {
+		case <-t.sess.CloseChan():
+			return
+		case <-tick.C:
+			ping()
+		}
+	}
+}
+
+func (h *Hub) handshake(ctx context.Context, ws *websocket.Conn) (*tunnel, error) {
+	ws.SetReadDeadline(time.Now().Add(15 * time.Second))
+	defer ws.SetReadDeadline(time.Time{})
+	nonce := make([]byte, 32)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	if err := ws.WriteJSON(Hello{Proto: Proto, Nonce: nonce, Server: "storelens"}); err != nil {
+		return nil, err
+	}
+	var a Auth
+	if err := ws.ReadJSON(&a); err != nil {
+		return nil, err
+	}
+	refuse := func(code, msg string) (*tunnel, error) {
+		_ = ws.WriteJSON(Result{Error: msg, Code: code})
+		_ = ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, code), time.Now().Add(time.Second))
+		return nil, errors.New(msg)
+	}
+	if a.Error != "" {
+		return nil, fmt.Errorf("the connector refused this server: %s", a.Error)
+	}
+	if a.Proto != Proto {
+		return refuse("proto", fmt.Sprintf("incompatible connector: it speaks tunnel protocol %d, this server speaks %d; install the storelens-edge that matches this server (version %q connected)", a.Proto, Proto, a.Version))
+	}
+	if len(a.Key) != ed25519.PublicKeySize || !ed25519.Verify(a.Key, SignedChallenge(nonce), a.Sig) {
+		return refuse("signature", "the connector's signature does not verify")
+	}
+	c, err := h.Store.ConnectorByKey(ctx, base64.StdEncoding.EncodeToString(a.Key))
+	if errors.Is(err, models.ErrNotFound) {
+		return refuse("unknown", "this connector's key is not paired with this server; pair it again with a new code")
+	} else if err != nil {
+		return refuse("error", "the server could not check the key")
+	}
+	if c.RevokedAt != nil {
+		return refuse("revoked", "this connector was revoked; pair it again with a new code from the shop's On-site connector page")
+	}
+	version := a.Version
+	if len(version) > 40 {
+		version = version[:40]
+	}
+	if err := ws.WriteJSON(Result{OK: true, Shop: c.ShopID}); err != nil {
+		return nil, err
+	}
+	return &tunnel{conn: c, version: version}, nil
+}
+
+// DialFunc is net.Dialer.DialContext's shape (sunmilan.DialFunc).
+type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
+
+// LANDial is the dialer of an address on shop's LAN: through the shop's
+// connector when it has one paired (then never directly, even while it is
+// offline), direct otherwise (the central sits on that LAN).
+func (h *Hub) LANDial(shop uint, direct DialFunc) DialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		paired, err := h.Paired(ctx, shop)
+		if err != nil {
+			return nil, err
+		}
+		if paired {
+			return h.DialContext(ctx, shop, network, addr)
+		}
+		return direct(ctx, network, addr)
+	}
+}
+
+// RemoteDiscover is devices.LAN.Remote: a shop with a connector is
+// discovered at its edge.
+func (h *Hub) RemoteDiscover(ctx context.Context, shop uint) ([]sunmilan.Found, bool, error) {
+	paired, err := h.Paired(ctx, shop)
+	if err != nil || !paired {
+		return nil, false, err
+	}
+	found, err := h.Discover(ctx, shop)
+	return found, true, err
+}

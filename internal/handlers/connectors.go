@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"storelens/internal/connectors"
+	"storelens/internal/models"
+	connview "storelens/web/templates/connectors"
+)
+
+// registerConnectors hangs chain mode's routes (issue 15): the edges'
+// pairing and tunnel endpoints (no sign-in: the code and the key are the
+// credentials) and the shop's "On-site connector" tab.
+func (s *Server) registerConnectors(rt routes) {
+	if s.Connectors == nil {
+		return
+	}
+	hub := s.Connectors
+	rt.engine.POST(connectors.PairPath, func(c *gin.Context) { hub.ServePair(c.Writer, c.Request, c.ClientIP()) })
+	rt.engine.GET(connectors.TunnelPath, func(c *gin.Context) { hub.ServeTunnel(c.Writer, c.Request, c.ClientIP()) })
+	s.shopTabs = append(s.shopTabs, shopTab{Key: "edge.tab", Path: "/connector", Name: "connector"})
+	rt.shop.GET("/connector", s.ShopConnector)
+	rt.shopAdmin.POST("/connector/add", s.AddConnector)
+	rt.shopAdmin.POST("/connector/revoke", s.RevokeConnector)
+}
+
+func (s *Server) connectorView(c *gin.Context, sh *models.Shop) (connview.View, error) {
+	l := loc(c)
+	tz := zone(sh.Timezone)
+	st, err := s.Connectors.Status(c.Request.Context(), sh.ID)
+	if err != nil {
+		return connview.View{}, err
+	}
+	base := shopHref(sh.ID) + "/connector"
+	v := connview.View{Header: s.shopHeader(c, sh, "connector"), Admin: currentUser(c).IsAdmin(),
+		Paired: st.Paired, Pending: st.Pending, Online: st.Online, Name: st.Connector.Name, Version: st.Version,
+		Refused: st.Refused, BytesIn: formatBytes(st.BytesIn), BytesOut: formatBytes(st.BytesOut),
+		AddAction: base + "/add", RevokeAction: base + "/revoke"}
+	if v.Version == "" {
+		v.Version = "—"
+	}
+	v.LastSeen = l.T("edge.never")
+	if !st.LastSeen.IsZero() {
+		v.LastSeen = formatTime(&st.LastSeen, tz)
+	}
+	if st.Online {
+		v.Since = formatTime(&st.Since, tz)
+		v.RTT = st.RTT.Round(100 * time.Microsecond).String()
+	}
+	return v, nil
+}
+
+// ShopConnector shows the shop's connector and its state.
+func (s *Server) ShopConnector(c *gin.Context) {
+	sh := currentShop(c)
+	v, err := s.connectorView(c, sh)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, connview.Page(v))
+}
+
+// AddConnector makes a one-time pairing code and shows it, with the
+// command to run, on this response only (nothing keeps it: only its hash
+// is stored).
+func (s *Server) AddConnector(c *gin.Context) {
+	sh := currentShop(c)
+	code, exp, err := s.Connectors.NewCode(c.Request.Context(), actor(c), sh.ID, text(c, "rotate") == "1")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, err := s.connectorView(c, sh)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v.Code, v.Expires = code, formatTime(&exp, zone(sh.Timezone))
+	v.Command = fmt.Sprintf("storelens-edge --server %s --pair %s --data-dir /var/lib/storelens-edge", s.publicBase(c), code)
+	c.Header("Cache-Control", "no-store")
+	s.render(c, http.StatusOK, connview.Page(v))
+}
+
+// RevokeConnector refuses the shop's connector from now on and drops its tunnel.
+func (s *Server) RevokeConnector(c *gin.Context) {
+	sh := currentShop(c)
+	st, err := s.Connectors.Status(c.Request.Context(), sh.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if !st.Paired {
+		v, verr := s.connectorView(c, sh)
+		if verr != nil {
+			s.fail(c, verr)
+			return
+		}
+		v.Error = loc(c).T("edge.error.not_found")
+		s.render(c, http.StatusOK, connview.Page(v))
+		return
+	}
+	if err := s.Connectors.Revoke(c.Request.Context(), actor(c), sh.ID, st.Connector.ID); err != nil {
+		if errors.Is(err, models.ErrNotFound) {
+			s.flash(c, false, loc(c).T("edge.error.not_found"))
+		} else {
+			s.fail(c, err)
+			return
+		}
+	} else {
+		s.flash(c, true, loc(c).T("edge.revoked"))
+	}
+	redirect(c, shopHref(sh.ID)+"/connector")
+}
+
+// publicBase is this server's URL as the browser reached it.
+func (s *Server) publicBase(c *gin.Context) string {
+	scheme := "http"
+	if c.Request.TLS != nil || s.PublicHTTPS {
+		scheme = "https"
+	}
+	return scheme + "://" + c.Request.Host
+}
+
+// formatBytes is a byte count in B, KB, MB, GB (1024-based).
+func formatBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 3; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "KMGT"[exp])
+}

@@ -1,0 +1,78 @@
+import { test, expect } from '@playwright/test';
+import { execFileSync, spawn, ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { signIn, adminPassword, english } from './helpers';
+
+// Chain mode (issue 15): an admin adds an on-site connector to a shop, runs
+// the command the page shows (storelens-edge, built here from cmd/edge),
+// and the connector turns online on the page.
+test.use(english);
+
+const shop = `Connector e2e ${Date.now()}`;
+const root = path.join(__dirname, '..', '..');
+let edge: ChildProcess | undefined;
+
+test.afterAll(() => {
+  if (edge && edge.exitCode === null) edge.kill('SIGTERM');
+});
+
+test('add a connector, run the shown command, it turns online; revoke drops it', async ({ page }) => {
+  test.setTimeout(120_000);
+  const bin = path.join(os.tmpdir(), `storelens-edge-e2e-${process.pid}`);
+  execFileSync('go', ['build', '-o', bin, './cmd/edge'], { cwd: root, env: { ...process.env, CGO_ENABLED: '0' }, stdio: 'inherit' });
+
+  await signIn(page, 'admin', adminPassword);
+  await page.goto('/shops/new');
+  await page.getByTestId('shop-form').locator('input[name=name]').fill(shop);
+  await page.getByTestId('shop-save').click();
+  await expect(page.getByTestId('shop-name')).toHaveText(shop);
+  await page.getByTestId('shop-tabs').getByRole('link', { name: 'On-site connector' }).click();
+  await expect(page.getByTestId('connector-none')).toBeVisible();
+  await page.getByTestId('connector-add').click();
+  const command = (await page.getByTestId('connector-command').innerText()).trim();
+  expect(command).toMatch(/^storelens-edge --server http:\/\/127\.0\.0\.1:\d+ --pair [0-9A-Z-]+ --data-dir \S+$/);
+  // The code is shown once.
+  const code = (await page.getByTestId('connector-code-value').innerText()).trim();
+  const tab = page.url().replace(/\/add$/, ''); // the POST's page; the tab is a GET
+  expect(tab).toMatch(/\/shops\/\d+\/connector$/);
+  await page.goto(tab);
+  await expect(page.getByTestId('connector-pending')).toBeVisible();
+  await expect(page.locator('body')).not.toContainText(code);
+
+  // Run the command as shown, with a data directory of the test's and the
+  // LAN range set to a loopback address (the network rule).
+  const args = command.split(/\s+/).slice(1);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-e2e-'));
+  args[args.indexOf('--data-dir') + 1] = dataDir;
+  args.push('--allow', '127.0.0.2/32', '--status', '127.0.0.1:0');
+  const log: string[] = [];
+  edge = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  edge.stdout!.on('data', (b) => log.push(String(b)));
+  edge.stderr!.on('data', (b) => log.push(String(b)));
+
+  await expect(async () => {
+    await page.goto(tab);
+    await expect(page.getByTestId('connector-state')).toContainText('Online', { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  expect(log.join('')).toContain('paired: connector');
+  await expect(page.getByTestId('connector-version')).toHaveText(/^\d+\.\d+\.\d+/);
+  // The edge's own status page, on loopback, says it is connected.
+  const statusURL = log.join('').match(/"status page" url=(http:\/\/127\.0\.0\.1:\d+\/)/);
+  expect(statusURL).not.toBeNull();
+  const state = await (await fetch(statusURL![1])).json();
+  expect(state.connected).toBe(true);
+  expect(state.allow).toEqual(['127.0.0.2/32']);
+  expect(fs.statSync(path.join(dataDir, 'edge.key')).mode & 0o777).toBe(0o600);
+
+  await page.getByTestId('connector-revoke').click();
+  await expect(page.getByTestId('flash')).toContainText('The connector was revoked');
+  const exited = await new Promise<number | null>((resolve) => {
+    if (edge!.exitCode !== null) return resolve(edge!.exitCode);
+    const t = setTimeout(() => resolve(null), 10_000);
+    edge!.on('exit', (code) => { clearTimeout(t); resolve(code); });
+  });
+  expect(exited).toBe(1);
+  expect(log.join('')).toContain('revoked');
+});
