@@ -7,7 +7,7 @@ ADDR    ?= 127.0.0.1:8080
 DATA    ?= ./data
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run build generate deps vendor-js test test-go test-browser lint bench chromium clean
+.PHONY: run build edge generate deps vendor-js test test-go test-browser lint bench chromium clean
 
 # Browser libraries served from /static/vendor: installed from the npm
 # registry by web/package-lock.json and copied here (not committed).
@@ -40,6 +40,13 @@ $(VENDOR_JS): web/node_modules/.installed
 
 build: generate vendor-js
 	$(GO) build -o $(BIN) ./cmd/web
+
+## edge: storelens-edge, the on-site connector of chain mode, static for
+## linux/amd64 and linux/arm64 (bin/storelens-edge-linux-*)
+edge:
+	for arch in amd64 arm64; do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -o bin/storelens-edge-linux-$$arch ./cmd/edge || exit 1; \
+	done
 
 ## run: the server in demo mode on an empty data directory (ADDR, DATA to change)
 run: build

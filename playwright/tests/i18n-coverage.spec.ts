@@ -19,7 +19,8 @@ import { adminState, discoverPages, open, ROUTES } from './pages';
 // a Chinese UI; a word is added only when it is one of these, never to make
 // an untranslated label pass:
 const PRODUCTS = [
-  'StoreLens', // ours
+  'StoreLens', 'storelens-edge', // ours: the product and its on-site connector's program
+  'Linux', // the system the connector runs on
   'Sunmi', 'SUNMI', 'SenseTime', 'SenseLink', 'Enterprise', 'SenseKeeper', 'SensePass', 'OpRetail', // vendors and their products
   'English', // the language switch names English in English
 ];

@@ -40,6 +40,7 @@ export const ROUTES = [
   '/shops/:id/wall',
   '/shops/:id/health',
   '/shops/:id/lan',
+  '/shops/:id/connector',
   '/shops/:id/events',
   '/shops/:id/events/settings',
   '/shops/:id/traffic',
