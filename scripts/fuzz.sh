@@ -47,10 +47,20 @@ while read -r dir name; do
     echo "    $(grep -E '^fuzz: elapsed' "$log" | tail -n 1) ($(( $(date +%s) - t0 ))s with the build)"
     continue
   fi
-  cat "$log"
-  failed+=("$name (./$dir)")
   after=$(ls "$corpus" 2>/dev/null | sort || true)
   new=$(comm -13 <(echo "$before") <(echo "$after") | sed '/^$/d')
+  # Go 1.26's fuzz coordinator can fail a target at the end of -fuzztime
+  # with a bare "context deadline exceeded" and no input written (a race
+  # in internal/fuzz, golang/go#75804, fixed in Go 1.27). Only that
+  # failure, and only when replaying the seeds and the committed corpus
+  # passes, counts as the toolchain's, not the parser's.
+  if [ -z "$new" ] && [ "$rc" = 1 ] && grep -qx '    context deadline exceeded' "$log" && ! grep -qE '^\s+--- FAIL: .*#|panic:|Failing input' "$log" &&
+    go test -count=1 -run "^${name}\$" "./$dir" >/dev/null 2>&1; then
+    echo "    $name: the coordinator's end-of-fuzztime race (golang/go#75804), no input written, corpus replay passed"
+    continue
+  fi
+  cat "$log"
+  failed+=("$name (./$dir)")
   if [ -n "$new" ]; then
     for f in $new; do
       echo "=== crashing input: $corpus/$f"
