@@ -50,6 +50,10 @@ type rtspSession struct {
 	token  string
 	name   string
 	played bool
+	// tornDown: the client sent TEARDOWN. The session may still end on a
+	// write error first (the client closes right after its TEARDOWN while
+	// RTP is going out), and the STOP still says TEARDOWN.
+	tornDown bool
 }
 
 type loopStream struct {
@@ -209,6 +213,20 @@ func (r *rtspServer) OnPlay(ctx *gortsplib.ServerHandlerOnPlayCtx) (*base.Respon
 	return &base.Response{StatusCode: base.StatusOK}, nil
 }
 
+var _ gortsplib.ServerHandlerOnRequest = (*rtspServer)(nil)
+
+// OnRequest notes a TEARDOWN before the library acts on it.
+func (r *rtspServer) OnRequest(sc *gortsplib.ServerConn, req *base.Request) {
+	if req.Method != base.Teardown || sc.Session() == nil {
+		return
+	}
+	r.mu.Lock()
+	if s := r.sessions[sc.Session()]; s != nil {
+		s.tornDown = true
+	}
+	r.mu.Unlock()
+}
+
 // OnSessionClose logs the stop (a TEARDOWN, or the connection lost) and
 // ends the token's stream with its last session.
 func (r *rtspServer) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCtx) {
@@ -222,7 +240,7 @@ func (r *rtspServer) OnSessionClose(ctx *gortsplib.ServerHandlerOnSessionCloseCt
 	if s.played {
 		reason := "disconnect"
 		var td liberrors.ErrServerSessionTornDown
-		if errors.As(ctx.Error, &td) {
+		if errors.As(ctx.Error, &td) || s.tornDown {
 			reason = "TEARDOWN"
 		}
 		r.logEvent(RTSPEvent{Op: "STOP", Stream: s.name, Reason: reason, Session: s.n})
