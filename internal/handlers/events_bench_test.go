@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -147,11 +148,32 @@ func BenchmarkEventFanout(b *testing.B) {
 	// behind it. Seen as a p99 of 222 ms in the first second alone.
 	waitUntil("every client caught up", func() bool { return caughtUp.Load() == nClients })
 
-	// A report running at the same time. (The traffic area is built in
-	// parallel; this is a representative read load of our own: an hourly
-	// aggregate over the last day and a history page, five times a second.)
+	// Pages read at the same time, five rounds a second through the router
+	// (session, scope, queries, templates): the home page (traffic
+	// rollups, camera counts), the feed page (the latest 50 cards) and the
+	// history page searching a group. STORELENS_FANOUT_READS=raw runs the
+	// earlier load instead: an hourly aggregate of the last day's raw
+	// events, a query no page makes, whose cost grows with every event
+	// stored (its p99 rose from ~25 to ~55 ms within 20 s). =0: none.
+	readLoad := os.Getenv("STORELENS_FANOUT_READS")
 	var locked, readErrs, reports atomic.Int64
 	stopReads := make(chan struct{})
+	readPage := func(path string) error {
+		req, _ := http.NewRequest(http.MethodGet, a.srv.URL+path, nil)
+		req.Header.Set("Accept", "text/html")
+		res, err := cookie.c.Do(req)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		if _, err := io.Copy(io.Discard, res.Body); err != nil {
+			return err
+		}
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s: %d", path, res.StatusCode)
+		}
+		return nil
+	}
 	go func() {
 		t := time.NewTicker(200 * time.Millisecond)
 		defer t.Stop()
@@ -161,15 +183,27 @@ func BenchmarkEventFanout(b *testing.B) {
 				return
 			case <-t.C:
 			}
-			var rows []struct {
-				ShopID uint
-				Hour   string
-				N      int64
-			}
-			err := a.st.DB().Raw(`SELECT shop_id, substr(occurred_at, 1, 13) AS hour, COUNT(*) AS n FROM events
+			var err error
+			switch readLoad {
+			case "0":
+				continue
+			case "raw":
+				var rows []struct {
+					ShopID uint
+					Hour   string
+					N      int64
+				}
+				err = a.st.DB().Raw(`SELECT shop_id, substr(occurred_at, 1, 13) AS hour, COUNT(*) AS n FROM events
 				WHERE occurred_at >= ? GROUP BY shop_id, hour`, time.Now().Add(-24*time.Hour).UTC()).Scan(&rows).Error
-			if err == nil {
-				_, _, err = a.st.SearchEvents(ctx, models.AllShops(), models.EventFilter{Group: "vip", From: time.Now().Add(-time.Hour)})
+				if err == nil {
+					_, _, err = a.st.SearchEvents(ctx, models.AllShops(), models.EventFilter{Group: "vip", From: time.Now().Add(-time.Hour)})
+				}
+			default:
+				for _, p := range []string{"/", "/events", "/events/history?group=vip"} {
+					if err = readPage(p); err != nil {
+						break
+					}
+				}
 			}
 			switch {
 			case err != nil && strings.Contains(err.Error(), "database is locked"):
