@@ -147,7 +147,7 @@ func openEnv(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 			e.close(log)
 		}
 	}()
-	if e.store, err = models.Open(ctx, filepath.Join(cfg.DataDir, "storelens.db"), models.Options{Logger: log}); err != nil {
+	if e.store, err = models.Open(ctx, filepath.Join(cfg.DataDir, "storelens.db"), models.Options{Logger: log, DatabaseURL: cfg.DatabaseURL}); err != nil {
 		return nil, err
 	}
 	key, err := secrets.LoadKey(filepath.Join(cfg.DataDir, "secret.key"), cfg.SecretKey)

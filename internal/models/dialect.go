@@ -1,0 +1,80 @@
+package models
+
+import (
+	"strconv"
+	"strings"
+
+	"storelens/migrations"
+)
+
+// dialect holds every rule where SQLite and PostgreSQL SQL differ, one
+// method a rule, so the queries say what they mean and this file says how
+// each database spells it. GORM's own queries (Where, Create, OnConflict)
+// are already portable; these are for the raw SQL.
+type dialect struct {
+	name migrations.Dialect
+}
+
+func (d dialect) postgres() bool { return d.name == migrations.Postgres }
+
+// noCase follows a comparison with a case-insensitive text column: SQLite
+// says COLLATE NOCASE; on PostgreSQL those columns are CITEXT, whose = is
+// already case-insensitive (postgres/0001_init.sql).
+func (d dialect) noCase() string {
+	if d.postgres() {
+		return ""
+	}
+	return " COLLATE NOCASE"
+}
+
+// indexedBy pins SQLite's planner to index (its cost model guesses badly on
+// the search's UNION arms); PostgreSQL has no hint and plans from statistics.
+func (d dialect) indexedBy(index string) string {
+	if d.postgres() || index == "" {
+		return ""
+	}
+	return " INDEXED BY " + index
+}
+
+// noIndex spells col so the planner does not use an index on it (SQLite's
+// unary +); PostgreSQL has no such spelling and needs none.
+func (d dialect) noIndex(col string) string {
+	if d.postgres() {
+		return col
+	}
+	return "+" + col
+}
+
+// nameContains is a subquery of the event_names ids whose name holds p,
+// case-insensitively: SQLite's FTS5 trigram table for three characters or
+// more (LIKE over the names below that); PostgreSQL's pg_trgm GIN index
+// serves ILIKE at any length of three or more, and a scan below.
+func (d dialect) nameContains(p string) (string, []any) {
+	if d.postgres() {
+		return `SELECT id FROM event_names WHERE name ILIKE ? ESCAPE '\'`, []any{"%" + escapeLike(p) + "%"}
+	}
+	if len([]rune(p)) >= 3 {
+		return "SELECT rowid FROM event_names_fts WHERE event_names_fts MATCH ?", []any{`"` + strings.ReplaceAll(p, `"`, `""`) + `"`}
+	}
+	return "SELECT id FROM event_names WHERE name LIKE ? ESCAPE '\\'", []any{"%" + escapeLike(p) + "%"}
+}
+
+// rebind turns the ? placeholders of SQL given straight to database/sql
+// (not through GORM, which rebinds itself) into PostgreSQL's $1, $2, ….
+// The SQL it is used on has no ? inside string literals.
+func (d dialect) rebind(q string) string {
+	if !d.postgres() || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
