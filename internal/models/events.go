@@ -207,7 +207,7 @@ func (s *Store) LastEventID(ctx context.Context, set EventSet) (int64, error) {
 func (s *Store) CountEventsAfter(ctx context.Context, set EventSet, after int64, limit int) (n, alerts int64, err error) {
 	var row struct{ N, Alerts int64 }
 	sub := set.apply(s.db.WithContext(ctx).Model(&Event{}).Select("alert").Where("id > ?", after)).Limit(limit)
-	err = s.db.WithContext(ctx).Table("(?) AS e", sub).Select("COUNT(*) AS n, COALESCE(SUM(alert), 0) AS alerts").Scan(&row).Error
+	err = s.db.WithContext(ctx).Table("(?) AS e", sub).Select("COUNT(*) AS n, COALESCE(SUM(CASE WHEN alert THEN 1 ELSE 0 END), 0) AS alerts").Scan(&row).Error
 	return row.N, row.Alerts, err
 }
 
@@ -326,7 +326,7 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 		add("kind = ?", f.Kind)
 	}
 	if f.Alerts {
-		add("alert = 1")
+		add("alert")
 	}
 	if !f.From.IsZero() {
 		add("occurred_at >= ?", f.From.UTC())
@@ -400,7 +400,7 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 			b.WriteString(" AND " + where)
 			all = append(all, args...)
 		}
-		b.WriteString(" ORDER BY " + order + " LIMIT ?)")
+		b.WriteString(" ORDER BY " + order + " LIMIT ?) AS arm" + strconv.Itoa(i))
 		all = append(all, limit)
 	}
 	b.WriteString(" ORDER BY " + order + " LIMIT ?) AS hit JOIN events ON events.id = hit.id ORDER BY ")

@@ -49,7 +49,7 @@ func (s *Store) ListShops(ctx context.Context, sc Scope, f ShopFilter) ([]ShopRo
 	var rows []ShopRow
 	err = db.Table("shops").Where("shops.id IN (?)", page).Select(`shops.*,
 			(SELECT COUNT(*) FROM cameras c WHERE c.shop_id = shops.id) AS cameras,
-			(SELECT COUNT(*) FROM cameras c WHERE c.shop_id = shops.id AND c.online = 0) AS offline`).
+			(SELECT COUNT(*) FROM cameras c WHERE c.shop_id = shops.id AND NOT c.online) AS offline`).
 		Order("shops.name, shops.id").Scan(&rows).Error
 	return rows, total, err
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -208,10 +207,7 @@ func TestSessionStoreSkipsTouches(t *testing.T) {
 func TestCanceledQueryLogsAtDebug(t *testing.T) {
 	var buf safeBuffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := modelstest.Open(t, models.Options{Logger: log})
 	defer st.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())

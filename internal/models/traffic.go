@@ -172,7 +172,7 @@ func (s *Store) SaveTrafficDay(ctx context.Context, day TrafficDay, from, to int
 // already has closed.
 func (s *Store) FinalTrafficDays(ctx context.Context, shopID uint, from, to string) (map[string]bool, error) {
 	var days []string
-	err := s.db.WithContext(ctx).Model(&TrafficDay{}).Where("shop_id = ? AND final = 1 AND day BETWEEN ? AND ?", shopID, from, to).
+	err := s.db.WithContext(ctx).Model(&TrafficDay{}).Where("shop_id = ? AND final AND day BETWEEN ? AND ?", shopID, from, to).
 		Pluck("day", &days).Error
 	out := make(map[string]bool, len(days))
 	for _, d := range days {

@@ -50,8 +50,10 @@ const sumCounters = "SUM(entries), SUM(entries_face), SUM(entries_no_face), SUM(
 
 // rollupMonthSQL rewrites one shop month from its day rows (the same
 // statement as migration 0015's, for one month). Run in the transaction
-// that writes the day, so the month never disagrees with its days.
-var rollupMonthSQL = "INSERT OR REPLACE INTO traffic_months (shop_id, month, days, have, have_any, entries, entries_face, entries_no_face, " +
+// that writes the day, so the month never disagrees with its days. Its
+// callers delete the months first, so a plain INSERT (the same on SQLite and
+// PostgreSQL) never meets a row already there.
+var rollupMonthSQL = "INSERT INTO traffic_months (shop_id, month, days, have, have_any, entries, entries_face, entries_no_face, " +
 	"passers_by, left_count, strangers, regulars, members, uniq_total, uniq_strangers, uniq_regulars, uniq_members) " +
 	"SELECT shop_id, substr(day, 1, 7), SUM(1 << (CAST(substr(day, 9, 2) AS INTEGER) - 1)), " + haveAnd("have") + ", " + haveOr("have") + ", " + sumCounters +
 	" FROM traffic_days WHERE shop_id = ? AND day BETWEEN ? AND ? GROUP BY shop_id, substr(day, 1, 7)"

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/vendors"
 )
 
@@ -30,10 +30,7 @@ func rollupProperty(t *testing.T, seed uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rng := rand.New(rand.NewPCG(seed, 18))
-	st, err := models.Open(ctx, filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler)})
 	defer st.Close()
 	zones := []string{"Asia/Shanghai", "Europe/Berlin", "UTC"}
 	var shops []models.Shop
