@@ -78,3 +78,33 @@ func (d dialect) rebind(q string) string {
 	}
 	return b.String()
 }
+
+// offsetOnly skips the first n rows with no limit on the rest: SQLite has
+// no OFFSET without LIMIT (LIMIT -1 is "no limit"); PostgreSQL refuses a
+// negative LIMIT and takes OFFSET alone.
+func (d dialect) offsetOnly() string {
+	if d.postgres() {
+		return "OFFSET ?"
+	}
+	return "LIMIT -1 OFFSET ?"
+}
+
+// idTable is a FROM item j whose column j.value is each id of one list
+// parameter (given as idList): SQLite's json_each over a JSON array,
+// PostgreSQL's unnest over a bigint[] — one parameter however many shops.
+func (d dialect) idTable() string {
+	if d.postgres() {
+		return "unnest(CAST(? AS bigint[])) AS j(value)"
+	}
+	return "json_each(?) AS j"
+}
+
+// idList is the parameter of idTable: a JSON array, or a PostgreSQL array
+// literal (the same digits between braces).
+func (d dialect) idList(ids []uint) string {
+	l := shopList(ids)
+	if d.postgres() {
+		return "{" + l[1:len(l)-1] + "}"
+	}
+	return l
+}

@@ -46,7 +46,9 @@ func SkipOnPostgres(t testing.TB, why string) {
 // database dropped) when t ends. opt.Logger defaults to a discarding one.
 func Open(t testing.TB, opt models.Options) *models.Store {
 	t.Helper()
-	if opt.Logger == nil {
+	if os.Getenv("STORELENS_TEST_LOG") != "" { // the failing SQL, when chasing a dialect difference
+		opt.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	} else if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
