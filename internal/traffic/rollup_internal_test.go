@@ -226,4 +226,3 @@ func rollupProperty(t *testing.T, seed uint64) {
 		}
 	}
 }
-
