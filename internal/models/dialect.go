@@ -108,3 +108,12 @@ func (d dialect) idList(ids []uint) string {
 	}
 	return l
 }
+
+// like is the case-insensitive LIKE (Latin letters; Chinese has no case):
+// SQLite's LIKE already is, PostgreSQL's is not and has ILIKE.
+func (d dialect) like() string {
+	if d.postgres() {
+		return "ILIKE"
+	}
+	return "LIKE"
+}

@@ -34,7 +34,8 @@ func (s *Store) ListShops(ctx context.Context, sc Scope, f ShopFilter) ([]ShopRo
 	var err error
 	if term := strings.TrimSpace(f.Query); term != "" {
 		like := "%" + escapeLike(term) + "%"
-		q = q.Where("shops.name LIKE ? ESCAPE '\\' OR shops.address LIKE ? ESCAPE '\\' OR shops.city LIKE ? ESCAPE '\\'", like, like, like)
+		l := s.dialect.like()
+		q = q.Where("shops.name "+l+" ? ESCAPE '\\' OR shops.address "+l+" ? ESCAPE '\\' OR shops.city "+l+" ? ESCAPE '\\'", like, like, like)
 		err = q.Count(&total).Error
 	} else {
 		total, err = sc.countAll(db)
