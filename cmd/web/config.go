@@ -58,7 +58,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "address to listen on")
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "directory for the database, key and photos")
 	fs.StringVar(&c.DatabaseURL, "database", env("DATABASE_URL", ""), "empty for the embedded SQLite in the data directory, or a postgres://user:password@host/dbname URL")
-	fs.StringVar(&c.Demo, "demo", env("DEMO", "auto"), "demo mode: auto (on for an empty data directory), on, off")
+	fs.StringVar(&c.Demo, "demo", env("DEMO", "auto"), "demo mode: auto (on for an empty data directory; never with --database), on, off")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json")
 	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed")

@@ -62,6 +62,9 @@ func TestRunDemoOnPostgres(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != "ready" {
 		t.Fatalf("readyz: %d %s", resp.StatusCode, body)
 	}
+	if !strings.Contains(out.String(), "demo mode") {
+		t.Fatalf("--demo on did not say demo mode:\n%s", out.String())
+	}
 	pw := regexp.MustCompile(`user admin  password (\S+)`).FindStringSubmatch(out.String())
 	if pw == nil {
 		t.Fatalf("no admin password printed:\n%s", out.String())
@@ -95,5 +98,27 @@ func TestRunDemoOnPostgres(t *testing.T) {
 		}
 	case <-time.After(40 * time.Second):
 		t.Fatal("did not shut down")
+	}
+
+	// --demo auto (the default) on an empty PostgreSQL database: a chain
+	// being set up, so no demo.
+	fresh, err := modelstest.NewDatabase(t, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	out2 := &syncBuffer{}
+	go func() {
+		done <- run(ctx2, []string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "data"),
+			"--log-level", "warn", "--database", fresh}, func(string) string { return "" }, out2, io.Discard)
+	}()
+	for deadline := time.Now().Add(3 * time.Minute); !strings.Contains(out2.String(), "serving on") && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel2()
+	<-done
+	if !strings.Contains(out2.String(), "serving on") || strings.Contains(out2.String(), "demo mode") {
+		t.Fatalf("--demo auto on an empty PostgreSQL database must serve without the demo:\n%s", out2.String())
 	}
 }
