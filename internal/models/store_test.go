@@ -239,3 +239,47 @@ func (s *safeBuffer) Write(p []byte) (int, error) {
 
 func (s *safeBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 func (s *safeBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }
+
+// TestInstancesStartingTogetherMigrateOnce: three stores opened at once on
+// one empty PostgreSQL database (three instances starting together) all
+// open, and each migration is applied once: the runner's advisory lock.
+func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
+	base := modelstest.PostgresURL()
+	if base == "" {
+		t.Skip("PostgreSQL only (STORELENS_TEST_DATABASE_URL): a SQLite file has one writer anyway")
+	}
+	url, err := modelstest.NewDatabase(t, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stores := make([]*models.Store, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Go(func() {
+			stores[i], errs[i] = models.Open(ctx, "", models.Options{DatabaseURL: url, Logger: slog.New(slog.DiscardHandler)})
+		})
+	}
+	wg.Wait()
+	for i, st := range stores {
+		if errs[i] != nil {
+			t.Fatalf("instance %d: %v", i, errs[i])
+		}
+		defer st.Close()
+	}
+	all, _ := migrations.AllFor(migrations.Postgres)
+	var n, distinct int
+	if err := stores[0].DB().Raw("SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations").Row().Scan(&n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(all) || distinct != len(all) {
+		t.Fatalf("schema_migrations has %d rows (%d versions), want %d once each", n, distinct, len(all))
+	}
+	for i, st := range stores {
+		if err := st.Ready(ctx); err != nil {
+			t.Errorf("instance %d not ready: %v", i, err)
+		}
+	}
+}
