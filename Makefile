@@ -7,7 +7,7 @@ ADDR    ?= 127.0.0.1:8080
 DATA    ?= ./data
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run build edge generate deps vendor-js test test-go test-browser lint bench chromium clean
+.PHONY: run build edge generate deps vendor-js test test-go test-browser test-postgres lint bench chromium clean
 
 # Browser libraries served from /static/vendor: installed from the npm
 # registry by web/package-lock.json and copied here (not committed).
@@ -62,6 +62,10 @@ lint: generate
 
 test-go: lint
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+## test-postgres: the Go suite again on a throwaway PostgreSQL cluster (Debian's postgresql; scripts/pgtest.sh)
+test-postgres: generate
+	scripts/pgtest.sh
 
 test-browser: build chromium playwright/node_modules/.installed
 	cd playwright && CHROMIUM=$(CHROMIUM) npx playwright test

@@ -2,6 +2,7 @@ package migrations
 
 import (
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -18,7 +19,13 @@ var namePattern = regexp.MustCompile(`^([0-9]{4,})_[^/]+\.sql$`)
 // zero-padded names sort as the runner applies them). Gaps are allowed
 // (README.md: 0006 is absent).
 func TestVersionsIncreaseAndAreUnique(t *testing.T) {
-	all, err := All()
+	for _, d := range []Dialect{SQLite, Postgres} {
+		t.Run(string(d), func(t *testing.T) { testVersionsIncrease(t, d) })
+	}
+}
+
+func testVersionsIncrease(t *testing.T, d Dialect) {
+	all, err := AllFor(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +64,13 @@ func TestVersionsIncreaseAndAreUnique(t *testing.T) {
 // files of this directory (a file the embed pattern missed, or a stale
 // embed, would mean a schema the tests never saw).
 func TestEmbeddedSetIsTheFiles(t *testing.T) {
-	dir, err := os.ReadDir(".")
+	for _, d := range []Dialect{SQLite, Postgres} {
+		t.Run(string(d), func(t *testing.T) { testEmbeddedSet(t, d) })
+	}
+}
+
+func testEmbeddedSet(t *testing.T, d Dialect) {
+	dir, err := os.ReadDir(d.dir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +80,7 @@ func TestEmbeddedSetIsTheFiles(t *testing.T) {
 			onDisk[e.Name()] = true
 		}
 	}
-	all, err := All()
+	all, err := AllFor(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +91,7 @@ func TestEmbeddedSetIsTheFiles(t *testing.T) {
 			t.Errorf("%s is embedded but not in the directory", m.Name)
 			continue
 		}
-		b, err := os.ReadFile(m.Name)
+		b, err := os.ReadFile(filepath.Join(d.dir(), m.Name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,5 +123,61 @@ func TestNoSixButNoRenumbering(t *testing.T) {
 	}
 	if !have[5] || !have[7] || have[6] {
 		t.Fatalf("versions 5 and 7 must exist and 6 must not (README.md); have %v", have)
+	}
+}
+
+// TestBothSetsHaveTheSameNumbers: every SQLite migration has a PostgreSQL
+// twin with the same number and name and the other way round, so a version
+// in schema_migrations means the same schema on either database.
+func TestBothSetsHaveTheSameNumbers(t *testing.T) {
+	lite, err := AllFor(SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := AllFor(Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(ms []Migration) map[int]string {
+		out := map[int]string{}
+		for _, m := range ms {
+			out[m.Version] = m.Name
+		}
+		return out
+	}
+	l, p := names(lite), names(pg)
+	for v, n := range l {
+		if p[v] != n {
+			t.Errorf("SQLite %s has no PostgreSQL twin postgres/%s (found %q)", n, n, p[v])
+		}
+	}
+	for v, n := range p {
+		if _, ok := l[v]; !ok {
+			t.Errorf("postgres/%s has no SQLite migration with version %d", n, v)
+		}
+	}
+	if len(lite) != len(pg) {
+		t.Errorf("%d SQLite migrations, %d PostgreSQL", len(lite), len(pg))
+	}
+}
+
+// TestPostgresSetHasNoSQLiteSyntax: the PostgreSQL files never carry the
+// SQLite-only words that would fail there (or, worse, mean something else).
+func TestPostgresSetHasNoSQLiteSyntax(t *testing.T) {
+	pg, err := AllFor(Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := regexp.MustCompile(`(?i)\b(AUTOINCREMENT|WITHOUT ROWID|PRAGMA|COLLATE NOCASE|INSERT OR|DATETIME|BLOB|fts5)\b`)
+	for _, m := range pg {
+		for i, line := range strings.Split(m.SQL, "\n") {
+			code, _, _ := strings.Cut(line, "--")
+			if w := bad.FindString(code); w != "" {
+				t.Errorf("postgres/%s:%d: %q is SQLite syntax", m.Name, i+1, w)
+			}
+		}
+		if strings.HasPrefix(m.SQL, noTxMarker) {
+			t.Errorf("postgres/%s: no-transaction is for SQLite table rebuilds; PostgreSQL has transactional DDL", m.Name)
+		}
 	}
 }

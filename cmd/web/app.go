@@ -147,7 +147,7 @@ func openEnv(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 			e.close(log)
 		}
 	}()
-	if e.store, err = models.Open(ctx, filepath.Join(cfg.DataDir, "storelens.db"), models.Options{Logger: log}); err != nil {
+	if e.store, err = models.Open(ctx, filepath.Join(cfg.DataDir, "storelens.db"), models.Options{Logger: log, DatabaseURL: cfg.DatabaseURL}); err != nil {
 		return nil, err
 	}
 	key, err := secrets.LoadKey(filepath.Join(cfg.DataDir, "secret.key"), cfg.SecretKey)
@@ -168,7 +168,9 @@ func openEnv(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 	if err != nil {
 		return nil, err
 	}
-	if e.demoOn, err = demoMode(ctx, e.store, cfg.Demo, fresh); err != nil {
+	// On PostgreSQL, auto never turns the demo on: an empty shared database
+	// is a new chain being set up, not someone trying StoreLens out.
+	if e.demoOn, err = demoMode(ctx, e.store, cfg.Demo, fresh && cfg.DatabaseURL == ""); err != nil {
 		return nil, err
 	}
 	if pem, err := tlsutil.ReadPEM(cfg.VendorCA); err != nil {

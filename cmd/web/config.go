@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"storelens/internal/models"
 )
 
 // config is everything the server reads at start: flags, with environment
@@ -18,6 +20,7 @@ import (
 type config struct {
 	Addr            string
 	DataDir         string
+	DatabaseURL     string // --database / STORELENS_DATABASE_URL: "" = SQLite in DataDir
 	Demo            string // auto, on, off
 	LogLevel        slog.Level
 	LogFormat       string
@@ -54,7 +57,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.Addr, "addr", env("ADDR", "127.0.0.1:8080"), "address to listen on")
 	fs.StringVar(&c.DataDir, "data-dir", env("DATA_DIR", "./data"), "directory for the database, key and photos")
-	fs.StringVar(&c.Demo, "demo", env("DEMO", "auto"), "demo mode: auto (on for an empty data directory), on, off")
+	fs.StringVar(&c.DatabaseURL, "database", env("DATABASE_URL", ""), "empty for the embedded SQLite in the data directory, or a postgres://user:password@host/dbname URL")
+	fs.StringVar(&c.Demo, "demo", env("DEMO", "auto"), "demo mode: auto (on for an empty data directory; never with --database), on, off")
 	level := fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error")
 	fs.StringVar(&c.LogFormat, "log-format", env("LOG_FORMAT", "text"), "text or json")
 	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed")
@@ -70,6 +74,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, err
 	}
 	var errs []error
+	if c.DatabaseURL != "" && !models.IsPostgresURL(c.DatabaseURL) {
+		errs = append(errs, errors.New("--database: must be empty (the embedded SQLite) or start with postgres:// or postgresql://"))
+	}
 	if *publicURL != "" {
 		u, err := parsePublicURL(*publicURL)
 		if err != nil {

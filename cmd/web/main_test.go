@@ -120,3 +120,32 @@ func TestRunDemo(t *testing.T) {
 		t.Fatalf("second start:\n%s", out2.String())
 	}
 }
+
+// TestConfigDatabase: no --database is the embedded SQLite (today's
+// default, nothing else needed); a postgres URL comes from the flag or
+// STORELENS_DATABASE_URL; anything else is refused without echoing it.
+func TestConfigDatabase(t *testing.T) {
+	none := func(string) string { return "" }
+	c, err := loadConfig(nil, none, io.Discard)
+	if err != nil || c.DatabaseURL != "" {
+		t.Fatalf("default: %q %v, want empty (SQLite)", c.DatabaseURL, err)
+	}
+	const pg = "postgres://u:pw@127.0.0.1:5432/storelens"
+	c, err = loadConfig(nil, func(k string) string {
+		if k == "STORELENS_DATABASE_URL" {
+			return pg
+		}
+		return ""
+	}, io.Discard)
+	if err != nil || c.DatabaseURL != pg {
+		t.Fatalf("from env: %q %v", c.DatabaseURL, err)
+	}
+	c, err = loadConfig([]string{"--database", "postgresql:///x?host=/tmp"}, none, io.Discard)
+	if err != nil || c.DatabaseURL != "postgresql:///x?host=/tmp" {
+		t.Fatalf("from flag: %q %v", c.DatabaseURL, err)
+	}
+	_, err = loadConfig([]string{"--database", "mysql://u:secretpw@h/db"}, none, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "--database") || strings.Contains(err.Error(), "secretpw") {
+		t.Fatalf("bad URL: %v, want a --database error that does not echo the password", err)
+	}
+}

@@ -3,12 +3,12 @@ package auth_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"storelens/internal/auth"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 )
 
 // stores runs a test against both counter stores: memory and the database.
@@ -19,11 +19,7 @@ func stores(t *testing.T, f func(t *testing.T, th *auth.Throttle, now *time.Time
 	})
 	t.Run("database", func(t *testing.T) {
 		now := time.Unix(1_700_000_000, 0)
-		st, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), models.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
+		st := modelstest.Open(t, models.Options{})
 		f(t, auth.NewStoredThrottle(st, func() time.Time { return now }), &now)
 	})
 }

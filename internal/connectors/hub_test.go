@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +23,7 @@ import (
 	"storelens/internal/connectors"
 	"storelens/internal/connectors/edge"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/netguard"
 )
 
@@ -58,11 +58,7 @@ type central struct {
 func newCentral(t *testing.T) *central {
 	t.Helper()
 	ctx := context.Background()
-	st, err := models.Open(ctx, filepath.Join(t.TempDir(), "c.db"), models.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{})
 	sh := models.Shop{Name: "Shop A", Timezone: "Asia/Shanghai"}
 	if err := st.CreateShop(ctx, &sh); err != nil {
 		t.Fatal(err)

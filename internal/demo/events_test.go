@@ -13,6 +13,7 @@ import (
 	"storelens/internal/accounts"
 	"storelens/internal/events"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/secrets"
 	"storelens/internal/tlsutil"
 	"storelens/internal/vendors/senselink"
@@ -39,10 +40,7 @@ func TestDemoSenseLinkPushThroughTheLink(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer env.Close(context.Background())
-	st, err := models.Open(ctx, filepath.Join(dir, "t.db"), models.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := modelstest.Open(t, models.Options{Logger: log})
 	defer st.Close()
 	key, err := secrets.LoadKey(filepath.Join(dir, "secret.key"), "")
 	if err != nil {

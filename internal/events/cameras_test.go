@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -16,6 +15,7 @@ import (
 
 	"storelens/internal/events"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/netguard"
 	"storelens/internal/tlsutil"
 	"storelens/internal/vendors"
@@ -51,11 +51,7 @@ func newCameraFixtureGuard(t *testing.T, guard *netguard.Guard) *cameraFixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := models.Open(ctx, filepath.Join(dir, "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler)})
 	shop := models.Shop{Name: "A"}
 	if err := st.CreateShop(ctx, &shop); err != nil {
 		t.Fatal(err)

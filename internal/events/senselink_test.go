@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 
 	"storelens/internal/events"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/senselink"
 	pushsim "storelens/internal/vendors/senselink/push/sim"
@@ -29,11 +29,7 @@ import (
 func TestSenseLinkPushFollowsLinks(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := models.Open(ctx, filepath.Join(dir, "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler)})
 	const key, sec = "sl-app-key-1", "9f8e7d6c5b4a39281706"
 	sim := pushsim.New(pushsim.Options{AppKey: key, AppSecret: sec, Heartbeat: 200 * time.Millisecond, Logf: t.Logf})
 	srv := httptest.NewServer(sim.Handler())
@@ -175,11 +171,7 @@ func itoa(n uint) string { return strconv.FormatUint(uint64(n), 10) }
 func TestSenseLinkPushThatCannotRunSaysWhy(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := models.Open(ctx, filepath.Join(dir, "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler)})
 	acc := models.VendorAccount{Vendor: senselink.Name, Name: "坏账号", BaseURL: "https://127.0.0.1:1", AppID: "k", SecretEnc: []byte("x")}
 	if err := st.CreateVendorAccount(ctx, &acc); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"storelens/internal/events"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmilan/lanevents"
 	"storelens/internal/vendors/sunmisign"
@@ -76,11 +76,7 @@ const (
 func newFixture(t *testing.T, sources ...events.SourceConfig) *fixture {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := models.Open(context.Background(), filepath.Join(dir, "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler)})
 	f := &fixture{st: st, dir: dir, pub: &recorder{t: t, st: st, check: true}, now: time.Now()}
 	f.shopA = models.Shop{Name: "A"}
 	f.shopB = models.Shop{Name: "B"}

@@ -18,6 +18,7 @@ import (
 	"storelens/internal/accounts"
 	"storelens/internal/faces"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/photos"
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
@@ -50,11 +51,7 @@ func newEnv(t testing.TB, delay time.Duration) *env {
 	ctx := context.Background()
 	dir := t.TempDir()
 	log := slog.New(slog.DiscardHandler)
-	st, err := models.Open(ctx, filepath.Join(dir, "t.db"), models.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: log})
 	s := sim.New(sim.Options{})
 	o := sim.DefaultFaceOptions
 	o.ProcessDelay = delay

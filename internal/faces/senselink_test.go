@@ -13,6 +13,7 @@ import (
 	"storelens/internal/accounts"
 	"storelens/internal/faces"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/photos"
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
@@ -32,11 +33,7 @@ func newSenseLinkEnv(t *testing.T) *slEnv {
 	ctx := context.Background()
 	dir := t.TempDir()
 	log := slog.New(slog.DiscardHandler)
-	st, err := models.Open(ctx, filepath.Join(dir, "t.db"), models.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: log})
 	s := slsim.New("商汤演示", slsim.Options{})
 	s.AddApp("slapp", "slsecret")
 	s.AddGroup(slsim.Group{Name: "员工", Type: 1})

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -189,12 +190,30 @@ func (s *Server) ChangePassword(c *gin.Context) {
 	redirect(c, "/")
 }
 
-// Health answers 200 while the database answers.
+// Health answers 200 while the process serves requests: a liveness check,
+// which reads nothing (a load balancer or supervisor that restarted the
+// process because the shared database is down would only add restarts).
 func (s *Server) Health(c *gin.Context) {
-	if err := s.Store.Ping(c.Request.Context()); err != nil {
-		s.logger(c).Error("health check failed", "err", err)
+	c.Header("Cache-Control", "no-store")
+	c.String(http.StatusOK, "ok")
+}
+
+// Ready answers 200 when the database answers and every migration is
+// applied: a readiness check, for a load balancer to send this instance
+// work. The reason stays in the log; the body says only which part failed.
+func (s *Server) Ready(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Store.Ping(ctx); err != nil {
+		s.logger(c).Error("readiness: database unavailable", "err", err)
 		c.String(http.StatusServiceUnavailable, "database unavailable")
 		return
 	}
-	c.String(http.StatusOK, "ok")
+	if err := s.Store.Ready(ctx); err != nil {
+		s.logger(c).Error("readiness: migrations not applied", "err", err)
+		c.String(http.StatusServiceUnavailable, "migrations not applied")
+		return
+	}
+	c.String(http.StatusOK, "ready")
 }

@@ -20,6 +20,7 @@ import (
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/photos"
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
@@ -35,11 +36,7 @@ func newSenseLinkFacesApp(t *testing.T) (*facesApp, *slsim.Server) {
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	dir := t.TempDir()
-	st, err := models.Open(ctx, filepath.Join(dir, "t.db"), models.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: log})
 	s := slsim.New("商汤演示", slsim.Options{})
 	s.AddApp("slapp", "slsecret")
 	s.AddGroup(slsim.Group{Name: "员工", Type: 1})
@@ -53,6 +50,7 @@ func newSenseLinkFacesApp(t *testing.T) (*facesApp, *slsim.Server) {
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)
 	a := &testApp{t: t, st: st, hasher: hasher}
+	var err error
 	a.account, err = acc.Create(ctx, models.Actor{}, accounts.Input{Vendor: senselink.Name, Name: "SenseLink 演示", BaseURL: simSrv.URL,
 		AppID: "slapp", Secret: "slsecret"})
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/photos"
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
@@ -54,11 +55,7 @@ func newFacesAppWith(t *testing.T, deps func(*handlers.FacesDeps), wrap ...func(
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	dir := t.TempDir()
-	st, err := models.Open(ctx, filepath.Join(dir, "t.db"), models.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: log})
 	s := sim.New(sim.Options{})
 	o := sim.DefaultFaceOptions
 	o.ProcessDelay = 50 * time.Millisecond
@@ -86,6 +83,7 @@ func newFacesAppWith(t *testing.T, deps func(*handlers.FacesDeps), wrap ...func(
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: simSrv.Client()}
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)
 	a := &testApp{t: t, st: st, sim: s, simURL: simSrv.URL + "/openapi", hasher: hasher}
+	var err error
 	a.account, err = acc.Create(ctx, models.Actor{}, accounts.Input{Vendor: sunmicloud.Name, Name: "Sunmi", BaseURL: a.simURL,
 		AppID: testAppID, Secret: testSecret})
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"storelens/internal/i18n"
 	"storelens/internal/live"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
 	"storelens/internal/vendors/sunmicloud"
@@ -55,11 +55,7 @@ func newTestApp(t testing.TB, opts ...func(*testApp, *handlers.Deps)) *testApp {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	st, err := models.Open(ctx, filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: log})
 
 	s := sim.New(sim.Options{})
 	simSrv := httptest.NewTLSServer(s)
@@ -81,6 +77,7 @@ func newTestApp(t testing.TB, opts ...func(*testApp, *handlers.Deps)) *testApp {
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)
 
 	a := &testApp{t: t, st: st, sim: s, simURL: simSrv.URL + "/openapi", hasher: hasher}
+	var err error
 	a.account, err = acc.Create(ctx, models.Actor{}, accounts.Input{Vendor: sunmicloud.Name, Name: "Sunmi", BaseURL: a.simURL,
 		AppID: testAppID, Secret: testSecret, CompanyNo: "560279010300"})
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 )
 
 func isStatic(path string) bool {
-	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/favicon.ico"
+	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" || path == "/favicon.ico"
 }
 
 // router builds every route, grouped by who may use it.
@@ -31,6 +31,7 @@ func (s *Server) router() *gin.Engine {
 	r.GET("/static/*file", serveStatic(static.FS))
 	r.GET("/favicon.ico", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/static/img/icon.svg") })
 	r.GET("/healthz", s.Health)
+	r.GET("/readyz", s.Ready)
 	r.GET("/login", s.LoginForm)
 	r.POST("/login", s.Login)
 	r.POST("/lang", s.SetLanguage)

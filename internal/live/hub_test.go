@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -18,6 +17,7 @@ import (
 
 	"storelens/internal/live"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 )
 
 type rig struct {
@@ -32,11 +32,7 @@ type rig struct {
 
 func newRig(t *testing.T, o live.HubOptions) *rig {
 	t.Helper()
-	st, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler)})
 	r := &rig{t: t, st: st}
 	for _, p := range []*uint{&r.shopA, &r.shopB} {
 		sh := models.Shop{Name: "shop"}

@@ -101,7 +101,7 @@ func (s *Store) CamerasBySN(ctx context.Context, vendor string, sns []string) (m
 func (s *Store) CameraStats(ctx context.Context, sc Scope) (total, offline int64, err error) {
 	var row struct{ Total, Offline int64 }
 	err = sc.shops(s.db.WithContext(ctx).Table("cameras").Joins("JOIN shops ON shops.id = cameras.shop_id")).
-		Select("COUNT(*) AS total, COALESCE(SUM(CASE WHEN cameras.online = 0 THEN 1 ELSE 0 END), 0) AS offline").
+		Select("COUNT(*) AS total, COALESCE(SUM(CASE WHEN cameras.online THEN 0 ELSE 1 END), 0) AS offline").
 		Scan(&row).Error
 	return row.Total, row.Offline, err
 }
@@ -118,7 +118,7 @@ type OfflineCamera struct {
 func (s *Store) OfflineCameras(ctx context.Context, sc Scope, limit int) ([]OfflineCamera, error) {
 	var out []OfflineCamera
 	err := sc.shops(s.db.WithContext(ctx).Table("cameras").Joins("JOIN shops ON shops.id = cameras.shop_id")).
-		Where("cameras.online = 0").
+		Where("NOT cameras.online").
 		Select("cameras.*, shops.name AS shop_name, shops.timezone AS shop_timezone").
 		Order("cameras.last_connect_at IS NULL DESC, cameras.last_connect_at, cameras.id").
 		Limit(limit).Scan(&out).Error
@@ -148,7 +148,7 @@ func (s *Store) CameraCards(ctx context.Context, shopID uint, page, perPage int)
 	var p CameraPage
 	db := s.db.WithContext(ctx)
 	var totals struct{ Total, Offline int64 }
-	if err := db.Raw(`SELECT COUNT(*) AS total, COALESCE(SUM(online = 0), 0) AS offline FROM cameras WHERE shop_id = ?`, shopID).
+	if err := db.Raw(`SELECT COUNT(*) AS total, COALESCE(SUM(CASE WHEN online THEN 0 ELSE 1 END), 0) AS offline FROM cameras WHERE shop_id = ?`, shopID).
 		Scan(&totals).Error; err != nil {
 		return p, err
 	}

@@ -72,6 +72,11 @@ const insertEventSQL = `INSERT INTO events (shop_id, camera_id, camera_name, dev
 // commit. It runs on the event writer's own connection, whose statements
 // stay compiled (events_writer.go).
 func (s *Store) InsertEvents(ctx context.Context, evs []*Event) (stored []bool, err error) {
+	if s.dialect.postgres() {
+		// pgx keeps prepared statements per connection of the pool: no own
+		// connection is needed, and several writers may run at once.
+		return s.insertEventsDB(ctx, evs)
+	}
 	w, err := s.eventWriter()
 	if err != nil {
 		return nil, err
@@ -95,9 +100,9 @@ func (s *Store) eventWriter() (*eventWriter, error) {
 	return s.evw, nil
 }
 
-// insertEventsDB is InsertEvents through database/sql (glebarez compiles
-// the INSERT again for every row), kept as the benchmark's point of
-// comparison.
+// insertEventsDB is InsertEvents through database/sql: the path on
+// PostgreSQL, and on SQLite (where glebarez compiles the INSERT again for
+// every row) the benchmark's point of comparison.
 func (s *Store) insertEventsDB(ctx context.Context, evs []*Event) (stored []bool, err error) {
 	sqlDB, err := s.db.DB()
 	if err != nil {
@@ -108,7 +113,7 @@ func (s *Store) insertEventsDB(ctx context.Context, evs []*Event) (stored []bool
 		return nil, fmt.Errorf("models: insert events: %w", err)
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, insertEventSQL)
+	ins, err := tx.PrepareContext(ctx, s.dialect.rebind(insertEventSQL))
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +130,7 @@ func (s *Store) insertEventsDB(ctx context.Context, evs []*Event) (stored []bool
 			stored[i] = true
 		case errors.Is(err, sql.ErrNoRows):
 			if existing == nil {
-				if existing, err = tx.PrepareContext(ctx, `SELECT id FROM events WHERE dedupe_key = ?`); err != nil {
+				if existing, err = tx.PrepareContext(ctx, s.dialect.rebind(`SELECT id FROM events WHERE dedupe_key = ?`)); err != nil {
 					return nil, err
 				}
 				defer existing.Close()
@@ -202,7 +207,7 @@ func (s *Store) LastEventID(ctx context.Context, set EventSet) (int64, error) {
 func (s *Store) CountEventsAfter(ctx context.Context, set EventSet, after int64, limit int) (n, alerts int64, err error) {
 	var row struct{ N, Alerts int64 }
 	sub := set.apply(s.db.WithContext(ctx).Model(&Event{}).Select("alert").Where("id > ?", after)).Limit(limit)
-	err = s.db.WithContext(ctx).Table("(?) AS e", sub).Select("COUNT(*) AS n, COALESCE(SUM(alert), 0) AS alerts").Scan(&row).Error
+	err = s.db.WithContext(ctx).Table("(?) AS e", sub).Select("COUNT(*) AS n, COALESCE(SUM(CASE WHEN alert THEN 1 ELSE 0 END), 0) AS alerts").Scan(&row).Error
 	return row.N, row.Alerts, err
 }
 
@@ -321,7 +326,7 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 		add("kind = ?", f.Kind)
 	}
 	if f.Alerts {
-		add("alert = 1")
+		add("alert")
 	}
 	if !f.From.IsZero() {
 		add("occurred_at >= ?", f.From.UTC())
@@ -345,7 +350,7 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 	group := strings.TrimSpace(f.Group)
 	if p := strings.TrimSpace(f.Person); p != "" {
 		if utf8.RuneCountInString(p) >= MinNameQuery {
-			match, margs := nameMatch(p)
+			match, margs := s.dialect.nameContains(p)
 			var names []string
 			err := s.db.WithContext(ctx).Raw("SELECT name FROM event_names WHERE id IN ("+match+") ORDER BY name LIMIT ?",
 				append(margs, MaxNameArms+1)...).Scan(&names).Error
@@ -354,7 +359,7 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 			}
 			if len(names) > MaxNameArms {
 				// A frequent part of a name: walk the events in time order.
-				arms = append(arms, arm{"", "person_name <> '' AND +person_name IN (SELECT name FROM event_names WHERE id IN (" + match + "))", margs})
+				arms = append(arms, arm{"", "person_name <> '' AND " + s.dialect.noIndex("person_name") + " IN (SELECT name FROM event_names WHERE id IN (" + match + "))", margs})
 			} else {
 				for _, n := range names {
 					arms = append(arms, arm{"events_person_name_idx", "person_name = ? AND person_name <> ''", []any{n}})
@@ -365,10 +370,10 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 		arms = append(arms, arm{"events_person_id_idx", "person_id = ? AND person_id <> ''", []any{p}},
 			arm{"events_cloud_person_idx", "cloud_person_id = ? AND cloud_person_id <> ''", []any{p}})
 		if group != "" { // the person arms are narrower: the group rides along
-			add("(group_name = ? COLLATE NOCASE OR group_kind = ?)", group, strings.ToLower(group))
+			add("(group_name = ?"+s.dialect.noCase()+" OR group_kind = ?)", group, strings.ToLower(group))
 		}
 	} else if group != "" {
-		arms = append(arms, arm{"events_group_name_idx", "group_name = ? COLLATE NOCASE AND group_name <> ''", []any{group}},
+		arms = append(arms, arm{"events_group_name_idx", "group_name = ?" + s.dialect.noCase() + " AND group_name <> ''", []any{group}},
 			arm{"events_group_kind_idx", "group_kind = ? AND group_kind <> ''", []any{strings.ToLower(group)}})
 	}
 
@@ -376,7 +381,7 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 	where := strings.Join(conds, " AND ")
 	if len(arms) == 0 {
 		if where == "" {
-			where = "1"
+			where = "1 = 1"
 		}
 		return sqlQuery{"SELECT * FROM events WHERE " + where + " ORDER BY " + order + " LIMIT ?", append(args, limit)}, nil
 	}
@@ -388,32 +393,20 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 			b.WriteString(" UNION ")
 		}
 		b.WriteString("SELECT * FROM (SELECT id, occurred_at FROM events")
-		if a.index != "" {
-			b.WriteString(" INDEXED BY " + a.index)
-		}
+		b.WriteString(s.dialect.indexedBy(a.index))
 		b.WriteString(" WHERE " + a.cond)
 		all = append(all, a.args...)
 		if where != "" {
 			b.WriteString(" AND " + where)
 			all = append(all, args...)
 		}
-		b.WriteString(" ORDER BY " + order + " LIMIT ?)")
+		b.WriteString(" ORDER BY " + order + " LIMIT ?) AS arm" + strconv.Itoa(i))
 		all = append(all, limit)
 	}
 	b.WriteString(" ORDER BY " + order + " LIMIT ?) AS hit JOIN events ON events.id = hit.id ORDER BY ")
 	all = append(all, limit)
 	b.WriteString(strings.NewReplacer("occurred_at", "hit.occurred_at", "id", "hit.id").Replace(order))
 	return sqlQuery{b.String(), all}, nil
-}
-
-// nameMatch is a subquery of the event_names ids whose name holds p, case
-// insensitively (Latin letters): from the trigram index for 3 characters
-// or more, by LIKE over the names (one row per name) for fewer.
-func nameMatch(p string) (string, []any) {
-	if utf8.RuneCountInString(p) >= 3 {
-		return "SELECT rowid FROM event_names_fts WHERE event_names_fts MATCH ?", []any{`"` + strings.ReplaceAll(p, `"`, `""`) + `"`}
-	}
-	return "SELECT id FROM event_names WHERE name LIKE ? ESCAPE '\\'", []any{"%" + escapeLike(p) + "%"}
 }
 
 // EventInScope returns event id if its shop is in scope.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 )
 
 // InsertEvents in one batch: new events get ascending ids in batch order,
@@ -160,6 +161,7 @@ func rawCommits(b *testing.B, st *models.Store) {
 // path did: same stored text for times, NULL camera, booleans and every
 // other column, so searches and reads see no difference.
 func TestInsertEventsStoresLikeDatabaseSQL(t *testing.T) {
+	modelstest.SkipOnPostgres(t, "compares SQLite's own event writer with the database/sql path, which is the only path on PostgreSQL")
 	st := openStore(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

@@ -9,7 +9,7 @@ func (s *Store) EventSearchSQL(ctx context.Context, sc Scope, f EventFilter) (st
 }
 
 // NameMatchSQL is the subquery of the names holding p.
-func NameMatchSQL(p string) (string, []any) { return nameMatch(p) }
+func NameMatchSQL(p string) (string, []any) { return dialect{}.nameContains(p) }
 
 // InsertEventsDB is the database/sql form of InsertEvents, for the benchmark.
 func (s *Store) InsertEventsDB(ctx context.Context, evs []*Event) ([]bool, error) {

@@ -245,7 +245,7 @@ func (s *Store) Faces(ctx context.Context, f FaceFilter) ([]Face, int64, error) 
 		q = q.Where("group_id = ?", f.GroupID)
 	}
 	if term := strings.TrimSpace(f.Query); term != "" {
-		q = q.Where("name LIKE ? ESCAPE '\\'", "%"+escapeLike(term)+"%")
+		q = q.Where("name "+s.dialect.like()+" ? ESCAPE '\\'", "%"+escapeLike(term)+"%")
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {

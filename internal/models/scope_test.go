@@ -102,3 +102,22 @@ func TestLastAdminCannotBeDisabled(t *testing.T) {
 		t.Fatalf("SetPassword version %d (was %d) err %v", v, v0, err)
 	}
 }
+
+// TestListShopsSearchIgnoresCase: the shop search finds Latin names
+// whatever their case on either database (SQLite's LIKE ignores ASCII case,
+// PostgreSQL's needs ILIKE: dialect.like).
+func TestListShopsSearchIgnoresCase(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	for _, n := range []string{"Nanjing Road", "上海 徐家汇店"} {
+		if err := st.CreateShop(ctx, &models.Shop{Name: n}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, q := range []string{"nanjing", "NANJING ROAD", "Road"} {
+		rows, total, err := st.ListShops(ctx, models.AllShops(), models.ShopFilter{Query: q})
+		if err != nil || total != 1 || len(rows) != 1 || rows[0].Name != "Nanjing Road" {
+			t.Errorf("search %q: %v total %d %v", q, rows, total, err)
+		}
+	}
+}

@@ -34,7 +34,8 @@ func (s *Store) ListShops(ctx context.Context, sc Scope, f ShopFilter) ([]ShopRo
 	var err error
 	if term := strings.TrimSpace(f.Query); term != "" {
 		like := "%" + escapeLike(term) + "%"
-		q = q.Where("shops.name LIKE ? ESCAPE '\\' OR shops.address LIKE ? ESCAPE '\\' OR shops.city LIKE ? ESCAPE '\\'", like, like, like)
+		l := s.dialect.like()
+		q = q.Where("shops.name "+l+" ? ESCAPE '\\' OR shops.address "+l+" ? ESCAPE '\\' OR shops.city "+l+" ? ESCAPE '\\'", like, like, like)
 		err = q.Count(&total).Error
 	} else {
 		total, err = sc.countAll(db)
@@ -49,7 +50,7 @@ func (s *Store) ListShops(ctx context.Context, sc Scope, f ShopFilter) ([]ShopRo
 	var rows []ShopRow
 	err = db.Table("shops").Where("shops.id IN (?)", page).Select(`shops.*,
 			(SELECT COUNT(*) FROM cameras c WHERE c.shop_id = shops.id) AS cameras,
-			(SELECT COUNT(*) FROM cameras c WHERE c.shop_id = shops.id AND c.online = 0) AS offline`).
+			(SELECT COUNT(*) FROM cameras c WHERE c.shop_id = shops.id AND NOT c.online) AS offline`).
 		Order("shops.name, shops.id").Scan(&rows).Error
 	return rows, total, err
 }

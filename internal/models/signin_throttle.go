@@ -83,7 +83,7 @@ func (s *Store) SigninSweep(ctx context.Context, now time.Time, window time.Dura
 		return 0, err
 	}
 	if err := db.Exec(`DELETE FROM signin_throttle WHERE key IN
-		(SELECT key FROM signin_throttle ORDER BY last_at DESC LIMIT -1 OFFSET ?)`, keep).Error; err != nil {
+		(SELECT key FROM signin_throttle ORDER BY last_at DESC `+s.dialect.offsetOnly()+`)`, keep).Error; err != nil {
 		return 0, err
 	}
 	var n int64

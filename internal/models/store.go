@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -33,21 +34,37 @@ type Store struct {
 	sessionsOnce sync.Once
 	sessions     *SessionStore
 
-	path   string       // the database file, for the event writer's connection
-	evMu   sync.Mutex   // guards evw
-	evw    *eventWriter // opened by the first InsertEvents
-	closed bool
+	dialect dialect
+	path    string       // the database file, for the event writer's connection (SQLite)
+	evMu    sync.Mutex   // guards evw
+	evw     *eventWriter // opened by the first InsertEvents
+	closed  bool
 }
 
 // Options tune Open; the zero value is fine.
 type Options struct {
 	Now    func() time.Time // clock for created/updated stamps; time.Now if nil
 	Logger *slog.Logger
+	// DatabaseURL, when set, is a postgres:// (or postgresql://) URL: the
+	// store then runs on that PostgreSQL database and path is not used.
+	// Empty means the SQLite file at path.
+	DatabaseURL string
+	// MaxConns bounds the PostgreSQL pool (default 16); SQLite's stays 8.
+	MaxConns int
 }
 
-// Open opens (creating if needed) the SQLite database at path, checks its
-// pragmas and applies the pending migrations.
+// IsPostgresURL reports whether url names a PostgreSQL database.
+func IsPostgresURL(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// Open opens the store: the SQLite database at path (created if needed,
+// its pragmas checked) or, when opt.DatabaseURL is set, that PostgreSQL
+// database; then it applies the pending migrations of that dialect.
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.DatabaseURL != "" {
+		return openPostgres(ctx, opt)
+	}
 	now := opt.Now
 	if now == nil {
 		now = time.Now
@@ -71,7 +88,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	// WAL lets readers run beside the one writer; a small pool is enough.
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
-	s := &Store{db: db, now: now, path: path}
+	s := &Store{db: db, now: now, path: path, dialect: dialect{name: migrations.SQLite}}
 	if err := s.checkPragmas(ctx); err != nil {
 		sqlDB.Close()
 		return nil, err
@@ -83,6 +100,75 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		log.Info("database migrated", "applied", n)
 	}
 	return s, nil
+}
+
+func openPostgres(ctx context.Context, opt Options) (*Store, error) {
+	if !IsPostgresURL(opt.DatabaseURL) {
+		// Never echo the URL: it may carry a password.
+		return nil, errors.New("models: the database URL must start with postgres:// or postgresql:// (empty means the embedded SQLite)")
+	}
+	now := opt.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: opt.DatabaseURL}), &gorm.Config{
+		TranslateError: true,
+		NowFunc:        func() time.Time { return now().UTC() },
+		Logger:         newGormLogger(log),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("models: open postgresql: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	n := opt.MaxConns
+	if n <= 0 {
+		n = 16
+	}
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("models: open postgresql: %w", err)
+	}
+	s := &Store{db: db, now: now, dialect: dialect{name: migrations.Postgres}}
+	if n, err := migrations.UpDialect(ctx, sqlDB, migrations.Postgres); err != nil {
+		sqlDB.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("database migrated", "applied", n, "database", "postgresql")
+	}
+	return s, nil
+}
+
+// Dialect is the store's database: migrations.SQLite or migrations.Postgres.
+func (s *Store) Dialect() migrations.Dialect { return s.dialect.name }
+
+// Ready reports whether the database answers and every migration of its
+// dialect is applied, for /readyz.
+func (s *Store) Ready(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return err
+	}
+	n, err := migrations.Pending(ctx, sqlDB, s.dialect.name)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("models: %d migrations not applied", n)
+	}
+	return nil
 }
 
 func (s *Store) checkPragmas(ctx context.Context) error {
@@ -156,7 +242,9 @@ func translate(err error) error {
 	case errors.Is(err, gorm.ErrForeignKeyViolated),
 		// A RESTRICT on delete surfaces as SQLITE_CONSTRAINT_TRIGGER (1811),
 		// which the dialector does not translate.
-		strings.Contains(err.Error(), "FOREIGN KEY constraint failed"):
+		strings.Contains(err.Error(), "FOREIGN KEY constraint failed"),
+		// PostgreSQL: foreign_key_violation, whatever the dialector made of it.
+		strings.Contains(err.Error(), "SQLSTATE 23503"):
 		return fmt.Errorf("%w: %v", ErrInUse, err)
 	}
 	return err

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,20 +14,18 @@ import (
 	"gorm.io/gorm/schema"
 
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/migrations"
 )
 
 func openStore(t testing.TB) *models.Store {
 	t.Helper()
-	st, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return modelstest.Open(t, models.Options{})
 }
 
-// The migrated schema must have a column for every field of every model.
+// TestSchemaMatchesModels: the migrated schema (SQLite, or PostgreSQL when
+// STORELENS_TEST_DATABASE_URL is set) has every model's table, a column for
+// every field, and a column type the field's Go type is read and written as.
 func TestSchemaMatchesModels(t *testing.T) {
 	st := openStore(t)
 	m := st.DB().Migrator()
@@ -40,25 +38,73 @@ func TestSchemaMatchesModels(t *testing.T) {
 			t.Errorf("table %s missing", sch.Table)
 			continue
 		}
+		cols, err := m.ColumnTypes(model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		types := map[string]string{}
+		for _, c := range cols {
+			types[c.Name()] = strings.ToUpper(c.DatabaseTypeName())
+		}
 		for _, f := range sch.Fields {
 			if f.DBName == "" {
 				continue // relations
 			}
-			if !m.HasColumn(model, f.DBName) {
+			dbType, ok := types[f.DBName]
+			if !ok {
 				t.Errorf("%s.%s (field %s) has no column", sch.Table, f.DBName, f.Name)
+				continue
+			}
+			if want := compatibleTypes(st.Dialect(), f.DataType); want != nil && !slices.Contains(want, dbType) {
+				t.Errorf("%s.%s (field %s, %s): column is %s, want one of %v", sch.Table, f.DBName, f.Name, f.DataType, dbType, want)
 			}
 		}
 	}
 }
 
+// compatibleTypes are the column types (as the driver names them) a field
+// of GORM data type dt may have on d; nil accepts any (custom types).
+func compatibleTypes(d migrations.Dialect, dt schema.DataType) []string {
+	if d == migrations.Postgres {
+		switch dt {
+		case schema.Bool:
+			return []string{"BOOL"}
+		case schema.Int, schema.Uint:
+			return []string{"INT8", "INT4", "INT2"}
+		case schema.Float:
+			return []string{"FLOAT8", "FLOAT4", "NUMERIC"}
+		case schema.String:
+			return []string{"TEXT", "CITEXT", "VARCHAR"}
+		case schema.Time:
+			return []string{"TIMESTAMPTZ"}
+		case schema.Bytes:
+			return []string{"BYTEA"}
+		}
+		return nil
+	}
+	switch dt {
+	case schema.Bool, schema.Int, schema.Uint:
+		return []string{"INTEGER"}
+	case schema.Float:
+		return []string{"REAL", "NUMERIC"}
+	case schema.String:
+		return []string{"TEXT"}
+	case schema.Time:
+		return []string{"DATETIME"}
+	case schema.Bytes:
+		return []string{"BLOB"}
+	}
+	return nil
+}
+
 func TestMigrationsIdempotent(t *testing.T) {
 	st := openStore(t)
 	sqlDB, _ := st.DB().DB()
-	n, err := migrations.Up(context.Background(), sqlDB)
+	n, err := migrations.UpDialect(context.Background(), sqlDB, st.Dialect())
 	if err != nil || n != 0 {
 		t.Fatalf("second Up applied %d, err %v; want 0, nil", n, err)
 	}
-	all, _ := migrations.All()
+	all, _ := migrations.AllFor(st.Dialect())
 	var v int
 	sqlDB.QueryRow("SELECT MAX(version) FROM schema_migrations").Scan(&v)
 	if v != all[len(all)-1].Version {
@@ -161,10 +207,7 @@ func TestSessionStoreSkipsTouches(t *testing.T) {
 func TestCanceledQueryLogsAtDebug(t *testing.T) {
 	var buf safeBuffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := modelstest.Open(t, models.Options{Logger: log})
 	defer st.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -196,3 +239,47 @@ func (s *safeBuffer) Write(p []byte) (int, error) {
 
 func (s *safeBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 func (s *safeBuffer) Reset()         { s.mu.Lock(); defer s.mu.Unlock(); s.b.Reset() }
+
+// TestInstancesStartingTogetherMigrateOnce: three stores opened at once on
+// one empty PostgreSQL database (three instances starting together) all
+// open, and each migration is applied once: the runner's advisory lock.
+func TestInstancesStartingTogetherMigrateOnce(t *testing.T) {
+	base := modelstest.PostgresURL()
+	if base == "" {
+		t.Skip("PostgreSQL only (STORELENS_TEST_DATABASE_URL): a SQLite file has one writer anyway")
+	}
+	url, err := modelstest.NewDatabase(t, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stores := make([]*models.Store, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Go(func() {
+			stores[i], errs[i] = models.Open(ctx, "", models.Options{DatabaseURL: url, Logger: slog.New(slog.DiscardHandler)})
+		})
+	}
+	wg.Wait()
+	for i, st := range stores {
+		if errs[i] != nil {
+			t.Fatalf("instance %d: %v", i, errs[i])
+		}
+		defer st.Close()
+	}
+	all, _ := migrations.AllFor(migrations.Postgres)
+	var n, distinct int
+	if err := stores[0].DB().Raw("SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations").Row().Scan(&n, &distinct); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(all) || distinct != len(all) {
+		t.Fatalf("schema_migrations has %d rows (%d versions), want %d once each", n, distinct, len(all))
+	}
+	for i, st := range stores {
+		if err := st.Ready(ctx); err != nil {
+			t.Errorf("instance %d not ready: %v", i, err)
+		}
+	}
+}

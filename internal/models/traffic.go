@@ -172,7 +172,7 @@ func (s *Store) SaveTrafficDay(ctx context.Context, day TrafficDay, from, to int
 // already has closed.
 func (s *Store) FinalTrafficDays(ctx context.Context, shopID uint, from, to string) (map[string]bool, error) {
 	var days []string
-	err := s.db.WithContext(ctx).Model(&TrafficDay{}).Where("shop_id = ? AND final = 1 AND day BETWEEN ? AND ?", shopID, from, to).
+	err := s.db.WithContext(ctx).Model(&TrafficDay{}).Where("shop_id = ? AND final AND day BETWEEN ? AND ?", shopID, from, to).
 		Pluck("day", &days).Error
 	out := make(map[string]bool, len(days))
 	for _, d := range days {
@@ -197,7 +197,7 @@ func (s *Store) TrafficDayRows(ctx context.Context, shopIDs []uint, from, to str
 	}
 	q := "SELECT " + dayColumns + " FROM traffic_days WHERE day BETWEEN ? AND ? AND shop_id IN (" + placeholders(len(shopIDs)) + ") ORDER BY day, shop_id"
 	args := append([]any{from, to}, idArgs(shopIDs)...)
-	rows, err := db.QueryContext(ctx, q, args...)
+	rows, err := db.QueryContext(ctx, s.dialect.rebind(q), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -235,7 +235,7 @@ func (s *Store) TrafficHourRows(ctx context.Context, shopIDs []uint, from, to in
 		return nil, err
 	}
 	q := "SELECT " + hourColumns + " FROM traffic_hours WHERE shop_id IN (" + placeholders(len(shopIDs)) + ") AND hour_start >= ? AND hour_start < ? ORDER BY hour_start, shop_id"
-	rows, err := db.QueryContext(ctx, q, append(idArgs(shopIDs), from, to)...)
+	rows, err := db.QueryContext(ctx, s.dialect.rebind(q), append(idArgs(shopIDs), from, to)...)
 	if err != nil {
 		return nil, err
 	}
@@ -268,8 +268,8 @@ func (s *Store) TrafficTotals(ctx context.Context, shopIDs []uint, from, to stri
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, "SELECT shop_id, SUM(entries), SUM(passers_by), SUM(left_count), SUM(strangers), SUM(regulars), COUNT(*) "+
-		"FROM traffic_days WHERE day BETWEEN ? AND ? AND shop_id IN ("+placeholders(len(shopIDs))+") GROUP BY shop_id",
+	rows, err := db.QueryContext(ctx, s.dialect.rebind("SELECT shop_id, SUM(entries), SUM(passers_by), SUM(left_count), SUM(strangers), SUM(regulars), COUNT(*) "+
+		"FROM traffic_days WHERE day BETWEEN ? AND ? AND shop_id IN ("+placeholders(len(shopIDs))+") GROUP BY shop_id"),
 		append([]any{from, to}, idArgs(shopIDs)...)...)
 	if err != nil {
 		return nil, err
@@ -501,7 +501,7 @@ func (s *Store) HourChunkPacked(ctx context.Context, buf []TrafficHour, shopID u
 	if err != nil {
 		return buf, err
 	}
-	rows, err := db.QueryContext(ctx, packedHours, shopID, after, to, limit)
+	rows, err := db.QueryContext(ctx, s.dialect.rebind(packedHours), shopID, after, to, limit)
 	if err != nil {
 		return buf, err
 	}

@@ -50,8 +50,10 @@ const sumCounters = "SUM(entries), SUM(entries_face), SUM(entries_no_face), SUM(
 
 // rollupMonthSQL rewrites one shop month from its day rows (the same
 // statement as migration 0015's, for one month). Run in the transaction
-// that writes the day, so the month never disagrees with its days.
-var rollupMonthSQL = "INSERT OR REPLACE INTO traffic_months (shop_id, month, days, have, have_any, entries, entries_face, entries_no_face, " +
+// that writes the day, so the month never disagrees with its days. Its
+// callers delete the months first, so a plain INSERT (the same on SQLite and
+// PostgreSQL) never meets a row already there.
+var rollupMonthSQL = "INSERT INTO traffic_months (shop_id, month, days, have, have_any, entries, entries_face, entries_no_face, " +
 	"passers_by, left_count, strangers, regulars, members, uniq_total, uniq_strangers, uniq_regulars, uniq_members) " +
 	"SELECT shop_id, substr(day, 1, 7), SUM(1 << (CAST(substr(day, 9, 2) AS INTEGER) - 1)), " + haveAnd("have") + ", " + haveOr("have") + ", " + sumCounters +
 	" FROM traffic_days WHERE shop_id = ? AND day BETWEEN ? AND ? GROUP BY shop_id, substr(day, 1, 7)"
@@ -102,7 +104,7 @@ func scanSums(ctx context.Context, s *Store, q string, args []any) ([]TrafficSum
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, q, args...)
+	rows, err := db.QueryContext(ctx, s.dialect.rebind(q), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -150,9 +152,9 @@ func (s *Store) TrafficDaySums(ctx context.Context, shopIDs []uint, from, to str
 	if len(shopIDs) == 0 {
 		return nil, nil
 	}
-	q := "SELECT d.day, d.have, 0, " + sumCounters + " FROM json_each(?) AS j CROSS JOIN traffic_days AS d " +
+	q := "SELECT d.day, d.have, 0, " + sumCounters + " FROM " + s.dialect.idTable() + " CROSS JOIN traffic_days AS d " +
 		"WHERE d.shop_id = j.value AND d.day BETWEEN ? AND ? GROUP BY d.day, d.have ORDER BY d.day"
-	return scanSums(ctx, s, q, []any{shopList(shopIDs), from, to})
+	return scanSums(ctx, s, q, []any{s.dialect.idList(shopIDs), from, to})
 }
 
 // TrafficMonthSums sums the shops' month rollups fromMonth..toMonth
@@ -161,9 +163,9 @@ func (s *Store) TrafficMonthSums(ctx context.Context, shopIDs []uint, fromMonth,
 	if len(shopIDs) == 0 {
 		return nil, nil
 	}
-	q := "SELECT m.month, m.have, m.days, " + sumCounters + " FROM json_each(?) AS j CROSS JOIN traffic_months AS m " +
+	q := "SELECT m.month, m.have, m.days, " + sumCounters + " FROM " + s.dialect.idTable() + " CROSS JOIN traffic_months AS m " +
 		"WHERE m.shop_id = j.value AND m.month BETWEEN ? AND ? GROUP BY m.month, m.have, m.days ORDER BY m.month"
-	return scanSums(ctx, s, q, []any{shopList(shopIDs), fromMonth, toMonth})
+	return scanSums(ctx, s, q, []any{s.dialect.idList(shopIDs), fromMonth, toMonth})
 }
 
 // TrafficSpanSum sums the shops' day rows from..to, which lie in one
@@ -184,10 +186,10 @@ func (s *Store) TrafficSpanSum(ctx context.Context, shopIDs []uint, from, to str
 		return out, err
 	}
 	q := "SELECT COUNT(*), COALESCE(" + haveAnd("d.have") + ", 0), COALESCE(SUM(DISTINCT 1 << (CAST(substr(d.day, 9, 2) AS INTEGER) - 1)), 0), " +
-		coalesced(sumCounters) + " FROM json_each(?) AS j CROSS JOIN traffic_days AS d WHERE d.shop_id = j.value AND d.day BETWEEN ? AND ?"
+		coalesced(sumCounters) + " FROM " + s.dialect.idTable() + " CROSS JOIN traffic_days AS d WHERE d.shop_id = j.value AND d.day BETWEEN ? AND ?"
 	var n int
 	c := &out.TrafficCounters
-	err = db.QueryRowContext(ctx, q, shopList(shopIDs), from, to).Scan(&n, &out.Have, &out.Days, &c.Entries, &c.EntriesFace, &c.EntriesNoFace,
+	err = db.QueryRowContext(ctx, s.dialect.rebind(q), s.dialect.idList(shopIDs), from, to).Scan(&n, &out.Have, &out.Days, &c.Entries, &c.EntriesFace, &c.EntriesNoFace,
 		&c.PassersBy, &c.LeftCount, &c.Strangers, &c.Regulars, &c.Members, &c.UniqTotal, &c.UniqStrangers, &c.UniqRegulars, &c.UniqMembers)
 	return out, err
 }
@@ -220,9 +222,9 @@ func (s *Store) TrafficMonthGroups(ctx context.Context, shopIDs []uint, month st
 	if err != nil {
 		return nil, err
 	}
-	q := "SELECT m.have, m.have_any, m.days & ?, " + sumCounters + " FROM json_each(?) AS j CROSS JOIN traffic_months AS m " +
-		"WHERE m.shop_id = j.value AND m.month = ? GROUP BY m.have, m.have_any, m.days & ?"
-	rows, err := db.QueryContext(ctx, q, keep, shopList(shopIDs), month, keep)
+	q := "SELECT m.have, m.have_any, m.days & ?, " + sumCounters + " FROM " + s.dialect.idTable() + " CROSS JOIN traffic_months AS m " +
+		"WHERE m.shop_id = j.value AND m.month = ? GROUP BY 1, 2, 3" // by position: PostgreSQL sees "m.days & $1" and "& $4" as two expressions
+	rows, err := db.QueryContext(ctx, s.dialect.rebind(q), keep, s.dialect.idList(shopIDs), month)
 	if err != nil {
 		return nil, err
 	}

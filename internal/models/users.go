@@ -31,7 +31,7 @@ func setUserShops(tx *gorm.DB, userID uint, shopIDs []uint) error {
 		return err
 	}
 	for _, id := range shopIDs {
-		if err := tx.Exec("INSERT OR IGNORE INTO user_shops (user_id, shop_id) SELECT ?, id FROM shops WHERE id = ?", userID, id).Error; err != nil {
+		if err := tx.Exec("INSERT INTO user_shops (user_id, shop_id) SELECT ?, id FROM shops WHERE id = ? ON CONFLICT DO NOTHING", userID, id).Error; err != nil {
 			return err
 		}
 	}
@@ -84,7 +84,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *User, shopIDs []uint) error {
 		}
 		if old.Role == RoleAdmin && !old.Disabled && (u.Role != RoleAdmin || u.Disabled) {
 			var admins int64
-			if err := tx.Model(&User{}).Where("role = ? AND disabled = 0 AND id <> ?", RoleAdmin, u.ID).Count(&admins).Error; err != nil {
+			if err := tx.Model(&User{}).Where("role = ? AND NOT disabled AND id <> ?", RoleAdmin, u.ID).Count(&admins).Error; err != nil {
 				return err
 			}
 			if admins == 0 {

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/vendors"
 )
 
@@ -20,10 +20,7 @@ var testFormat = CSVFormat{Percent: Percent{Suffix: "%"}, NotCounted: "not count
 // the plain row) for every counter and every mix of what the vendor counted.
 func TestExportMatchesReportCells(t *testing.T) {
 	ctx := context.Background()
-	st, err := models.Open(ctx, filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler)})
 	defer st.Close()
 	sh := models.Shop{Name: "x", Timezone: "UTC"}
 	if err := st.CreateShop(ctx, &sh); err != nil {

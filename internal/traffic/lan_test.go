@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"storelens/internal/accounts"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/secrets"
 	"storelens/internal/traffic"
 	"storelens/internal/vendors"
@@ -23,10 +23,7 @@ func TestLANCameraShop(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 1, 10, 2, 30, 0, 0, time.UTC)}
 	shanghai := load(t, "Asia/Shanghai")
-	st, err := models.Open(ctx, filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler), Now: clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler), Now: clk.now})
 	defer st.Close()
 	cam, err := lansim.New(lansim.Options{SN: "C201D8BS00401", Model: "FM020", MAC: "0C25766F5401", AppID: "LANAPP", Secret: "LANSECRET",
 		ActivationCode: "ACT", Activated: true, Now: clk.now, MaxSkew: -1})

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/vendors"
 )
 
@@ -30,10 +30,7 @@ func rollupProperty(t *testing.T, seed uint64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rng := rand.New(rand.NewPCG(seed, 18))
-	st, err := models.Open(ctx, filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler)})
 	defer st.Close()
 	zones := []string{"Asia/Shanghai", "Europe/Berlin", "UTC"}
 	var shops []models.Shop
@@ -112,7 +109,7 @@ func rollupProperty(t *testing.T, seed uint64) {
 			}
 		}
 	}
-	db, _ := st.DB().DB()
+	db := st.DB().WithContext(ctx) // GORM: it spells the placeholders for either database
 	// 1. Each day row's visits are its hours' sums.
 	for _, sh := range shops {
 		loc := Zone(sh.Timezone)
@@ -126,10 +123,10 @@ func rollupProperty(t *testing.T, seed uint64) {
 		for _, d := range rows {
 			date, _ := vendors.ParseDate(d.Day)
 			var c models.TrafficCounters
-			err := db.QueryRowContext(ctx, `SELECT COALESCE(SUM(entries),0), COALESCE(SUM(entries_face),0), COALESCE(SUM(entries_no_face),0),
+			err := db.Raw(`SELECT COALESCE(SUM(entries),0), COALESCE(SUM(entries_face),0), COALESCE(SUM(entries_no_face),0),
 				COALESCE(SUM(passers_by),0), COALESCE(SUM(left_count),0), COALESCE(SUM(strangers),0), COALESCE(SUM(regulars),0), COALESCE(SUM(members),0)
 				FROM traffic_hours WHERE shop_id = ? AND hour_start >= ? AND hour_start < ?`, sh.ID, date.Start(loc).Unix(), date.AddDays(1).Start(loc).Unix()).
-				Scan(&c.Entries, &c.EntriesFace, &c.EntriesNoFace, &c.PassersBy, &c.LeftCount, &c.Strangers, &c.Regulars, &c.Members)
+				Row().Scan(&c.Entries, &c.EntriesFace, &c.EntriesNoFace, &c.PassersBy, &c.LeftCount, &c.Strangers, &c.Regulars, &c.Members)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -222,21 +219,10 @@ func rollupProperty(t *testing.T, seed uint64) {
 		}
 		// 4. The month report's days with data are the days any shop has.
 		var n int
-		err = db.QueryRowContext(ctx, "SELECT COUNT(DISTINCT day) FROM traffic_days WHERE day BETWEEN ? AND ? AND shop_id IN (SELECT value FROM json_each(?))",
-			from.String(), to.String(), shopList(ids)).Scan(&n)
+		err = db.Raw("SELECT COUNT(DISTINCT day) FROM traffic_days WHERE day BETWEEN ? AND ? AND shop_id IN ?",
+			from.String(), to.String(), ids).Row().Scan(&n)
 		if err != nil || n != byMonth.DaysWithData {
 			t.Fatalf("%v..%v: %d days with data, the days table has %d (%v)", from, to, byMonth.DaysWithData, n, err)
 		}
 	}
-}
-
-func shopList(ids []uint) string {
-	s := "["
-	for i, id := range ids {
-		if i > 0 {
-			s += ","
-		}
-		s += fmt.Sprint(id)
-	}
-	return s + "]"
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 
 	"storelens/internal/accounts"
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/secrets"
 	"storelens/internal/traffic"
 	"storelens/internal/vendors"
@@ -69,11 +69,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{clk: &clock{t: time.Date(2026, 1, 10, 2, 30, 0, 0, time.UTC)}, shanghi: load(t, "Asia/Shanghai"), berlin: load(t, "Europe/Berlin")}
-	st, err := models.Open(ctx, filepath.Join(t.TempDir(), "t.db"), models.Options{Logger: slog.New(slog.DiscardHandler), Now: f.clk.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler), Now: f.clk.now})
 	f.st = st
 	f.sim = sim.New(sim.Options{Now: f.clk.now})
 	f.sim.AddApp(appID, secret)

@@ -1,0 +1,3 @@
+-- 0017_audit_filters on PostgreSQL: folded into postgres/0001_init.sql (PostgreSQL support starts
+-- at 0023; no PostgreSQL database was ever at an earlier version).
+SELECT 1;

@@ -1,0 +1,3 @@
+-- 0020_traffic_months_have_any on PostgreSQL: folded into postgres/0001_init.sql (PostgreSQL support starts
+-- at 0023; no PostgreSQL database was ever at an earlier version).
+SELECT 1;

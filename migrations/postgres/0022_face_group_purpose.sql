@@ -1,0 +1,3 @@
+-- 0022_face_group_purpose on PostgreSQL: folded into postgres/0001_init.sql (PostgreSQL support starts
+-- at 0023; no PostgreSQL database was ever at an earlier version).
+SELECT 1;
