@@ -32,6 +32,9 @@ type Connector struct {
 	RevokedAt *time.Time
 	LastSeen  *time.Time
 	Version   string
+	// HookURL is the edge's webhook receiver on the shop's LAN, as it last
+	// reported it (migration 0024).
+	HookURL string
 }
 
 // Pairing errors.
@@ -135,6 +138,11 @@ func (s *Store) RevokeConnector(ctx context.Context, shop, id uint) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// SetConnectorHook records connector id's webhook receiver.
+func (s *Store) SetConnectorHook(ctx context.Context, id uint, hook string) error {
+	return s.db.WithContext(ctx).Model(&Connector{}).Where("id = ?", id).Update("hook_url", hook).Error
 }
 
 // TouchConnector records that the connector was connected now, running version.

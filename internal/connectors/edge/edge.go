@@ -66,6 +66,12 @@ type Config struct {
 	Proto int
 	// OnConnect is called each time the tunnel is up (tests).
 	OnConnect func()
+	// Queue is the durable outbox of the cameras' webhook posts (hooks.go);
+	// HookURL is where the cameras reach HookHandler on the LAN (sent to
+	// the central: its cameras' hook/add callback). Both empty: no
+	// receiver.
+	Queue   *Queue
+	HookURL string
 }
 
 // Edge is a running connector.
@@ -81,6 +87,8 @@ type Edge struct {
 	lastErr  string
 	shop     uint
 	attempts int
+	hooks    hookStats
+	wake     chan struct{} // a post was queued
 }
 
 // New loads (or, when absent, makes) the edge's key in its data directory.
@@ -111,7 +119,7 @@ func New(cfg Config) (*Edge, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Edge{cfg: cfg, key: key, log: cfg.Log}, nil
+	return &Edge{cfg: cfg, key: key, log: cfg.Log, wake: make(chan struct{}, 1)}, nil
 }
 
 // PublicKey is the edge's public key.
@@ -319,7 +327,7 @@ func (e *Edge) connectOnce(ctx context.Context) (up bool, err error) {
 	}
 	key := e.signer()
 	if err := ws.WriteJSON(connectors.Auth{Proto: e.cfg.Proto, Version: Version, Key: key.Public().(ed25519.PublicKey),
-		Sig: ed25519.Sign(key, connectors.SignedChallenge(hello.Nonce))}); err != nil {
+		Sig: ed25519.Sign(key, connectors.SignedChallenge(hello.Nonce)), Hook: e.cfg.HookURL}); err != nil {
 		return false, err
 	}
 	var res connectors.Result
@@ -355,6 +363,13 @@ func (e *Edge) connectOnce(ctx context.Context) (up bool, err error) {
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	if e.cfg.Queue != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.forward(ctx, sess)
+		}()
+	}
 	for {
 		st, err := sess.AcceptStream()
 		if err != nil {
@@ -443,6 +458,16 @@ type State struct {
 	Attempts  int              `json:"attempts"`
 	Allow     []string         `json:"allow"`
 	Refused   map[string]int64 `json:"refused"`
+	// The webhook receiver: where cameras post, the queue's depth and
+	// bound, posts received, forwarded, refused with a full queue, and
+	// refused by the central for good.
+	Hook       string `json:"hook,omitempty"`
+	QueueDepth int    `json:"queue_depth"`
+	QueueMax   int    `json:"queue_max"`
+	Received   int64  `json:"received"`
+	Forwarded  int64  `json:"forwarded"`
+	QueueFull  int64  `json:"queue_full"`
+	HookDrops  int64  `json:"central_refused"`
 }
 
 // State is the edge's state now.
@@ -455,6 +480,12 @@ func (e *Edge) State() State {
 		st.Allow = append(st.Allow, p.String())
 	}
 	st.Refused = e.cfg.Policy.Refused()
+	st.Hook = e.cfg.HookURL
+	if e.cfg.Queue != nil {
+		st.QueueDepth, st.QueueMax = e.cfg.Queue.Depth(), e.cfg.Queue.Max()
+	}
+	st.Received, st.Forwarded = e.hooks.received.Load(), e.hooks.forwarded.Load()
+	st.QueueFull, st.HookDrops = e.hooks.full.Load(), e.hooks.refused.Load()
 	return st
 }
 
