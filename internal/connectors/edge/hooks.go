@@ -230,6 +230,11 @@ func (e *Edge) forwardOnce(ctx context.Context, sess *yamux.Session) error {
 					return err
 				}
 				e.hooks.forwarded.Add(1)
+				if len(inflight) == 0 { // drained: the central sees it at once
+					if err := send(e.header(0), nil); err != nil {
+						return err
+					}
+				}
 			default:
 				return errors.New("the central could not store a post now: " + a.Error)
 			}
