@@ -104,33 +104,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *queueMax < 1 {
 		return fail(2, fmt.Errorf("--queue-max %d: at least 1", *queueMax))
 	}
-	var hookLn net.Listener
-	var queue *edge.Queue
-	if *hookListen != "" {
-		if hookLn, err = net.Listen("tcp", *hookListen); err != nil {
-			return fail(1, fmt.Errorf("--hook-listen: %w", err))
-		}
-		defer hookLn.Close()
-		if *hookURL == "" {
-			if *hookURL, err = edge.HookURL(hookLn.Addr(), policy); err != nil {
-				return fail(1, fmt.Errorf("--hook-listen: %w; give --hook-url", err))
-			}
-		}
-		if queue, err = edge.OpenQueue(*dataDir, *queueMax); err != nil {
-			return fail(1, err)
-		}
-		defer queue.Close()
-	}
 	e, err := edge.New(edge.Config{Server: *server, DataDir: *dataDir, Policy: policy, RootCAs: pool, Log: log,
-		Discovery: sunmilan.DiscoverOptions{Target: *discTarget, Listen: *discListen}, Queue: queue, HookURL: *hookURL})
+		Discovery: sunmilan.DiscoverOptions{Target: *discTarget, Listen: *discListen}})
 	if err != nil {
 		return fail(1, err)
-	}
-	if hookLn != nil {
-		srv := &http.Server{Handler: e.HookHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
-		go func() { _ = srv.Serve(hookLn) }()
-		defer srv.Close()
-		log.Info("webhook receiver", "listen", hookLn.Addr().String(), "callback", *hookURL, "queued", queue.Depth(), "queue_max", queue.Max())
 	}
 	if strings.HasPrefix(*server, "http://") {
 		log.Warn("--server is plain http: the tunnel is not encrypted (use https outside tests)")
@@ -155,6 +132,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(1, err)
 		}
 		fmt.Fprintf(stdout, "paired: connector %d of shop %d; the key stays in %s\n", rep.Connector, rep.Shop, *dataDir)
+	}
+	var hookLn net.Listener
+	var queue *edge.Queue
+	if *hookListen != "" {
+		if hookLn, err = net.Listen("tcp", *hookListen); err != nil {
+			return fail(1, fmt.Errorf("--hook-listen: %w", err))
+		}
+		defer hookLn.Close()
+		if *hookURL == "" {
+			if *hookURL, err = edge.HookURL(hookLn.Addr(), policy); err != nil {
+				return fail(1, fmt.Errorf("--hook-listen: %w; give --hook-url", err))
+			}
+		}
+		if queue, err = edge.OpenQueue(*dataDir, *queueMax); err != nil {
+			return fail(1, err)
+		}
+		defer queue.Close()
+	}
+	if queue != nil {
+		e.UseQueue(queue, *hookURL)
+	}
+	if hookLn != nil {
+		srv := &http.Server{Handler: e.HookHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+		go func() { _ = srv.Serve(hookLn) }()
+		defer srv.Close()
+		log.Info("webhook receiver", "listen", hookLn.Addr().String(), "callback", *hookURL, "queued", queue.Depth(), "queue_max", queue.Max())
 	}
 	if err := e.Run(ctx); err != nil {
 		return fail(1, err)

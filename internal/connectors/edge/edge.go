@@ -475,14 +475,15 @@ func (e *Edge) State() State {
 	e.mu.Lock()
 	st := State{Server: e.cfg.Server, Version: Version, Connected: e.up, Since: e.since, Shop: e.shop,
 		LastError: e.lastErr, Attempts: e.attempts}
+	queue, hook := e.cfg.Queue, e.cfg.HookURL
 	e.mu.Unlock()
 	for _, p := range e.cfg.Policy.Allow {
 		st.Allow = append(st.Allow, p.String())
 	}
 	st.Refused = e.cfg.Policy.Refused()
-	st.Hook = e.cfg.HookURL
-	if e.cfg.Queue != nil {
-		st.QueueDepth, st.QueueMax = e.cfg.Queue.Depth(), e.cfg.Queue.Max()
+	st.Hook = hook
+	if queue != nil {
+		st.QueueDepth, st.QueueMax = queue.Depth(), queue.Max()
 	}
 	st.Received, st.Forwarded = e.hooks.received.Load(), e.hooks.forwarded.Load()
 	st.QueueFull, st.HookDrops = e.hooks.full.Load(), e.hooks.refused.Load()

@@ -107,6 +107,14 @@ func (e *Edge) HookHandler() http.Handler {
 	})
 }
 
+// UseQueue makes the edge the cameras' webhook receiver with q as its
+// outbox, reachable at hookURL on the LAN (before Run).
+func (e *Edge) UseQueue(q *Queue, hookURL string) {
+	e.mu.Lock()
+	e.cfg.Queue, e.cfg.HookURL = q, hookURL
+	e.mu.Unlock()
+}
+
 func (e *Edge) header(id int64) connectors.HookHeader {
 	h := connectors.HookHeader{ID: id, Full: e.hooks.full.Load(), FullAt: e.hooks.fullAt.Load()}
 	if e.cfg.Queue != nil {
