@@ -371,6 +371,16 @@ func TestConnectorWebhookOutage(t *testing.T) {
 	if got := len(cs.storedIDs(t)); got != 1 {
 		t.Fatalf("%d events stored while the uplink was down", got)
 	}
+	// The home page counts the offline connector; the Health tab shows it
+	// with the queue it last reported (before the cut: empty).
+	home := cs.get("/")
+	if m := regexp.MustCompile(`data-testid="stat-connectors-offline"><b>(\d+)<`).FindStringSubmatch(home); m == nil || m[1] != "1" {
+		t.Fatalf("home page's offline connectors: %v", m)
+	}
+	health := cs.get(shopPath + "/health")
+	if !strings.Contains(health, `data-testid="health-connector"`) || !regexp.MustCompile(`data-testid="health-connector-state">\s*<span class="badge badge-warn"`).MatchString(health) {
+		t.Fatalf("Health tab without the offline connector:\n%s", health)
+	}
 
 	// SIGKILL-equivalent with every post queued, then a restart on the same data directory.
 	ed.kill(t)
@@ -404,6 +414,14 @@ func TestConnectorWebhookOutage(t *testing.T) {
 	}
 	if ids[len(ids)-1] != last {
 		t.Fatalf("last stored %d, want %d", ids[len(ids)-1], last)
+	}
+	health = cs.get(shopPath + "/health")
+	if !regexp.MustCompile(`data-testid="health-connector-state">\s*<span class="badge badge-ok"`).MatchString(health) ||
+		!regexp.MustCompile(`data-testid="health-connector-queue">\s*0 `).MatchString(health) {
+		t.Fatalf("Health tab after the drain:\n%s", health)
+	}
+	if m := regexp.MustCompile(`data-testid="stat-connectors-offline"><b>(\d+)<`).FindStringSubmatch(cs.get("/")); m == nil || m[1] != "0" {
+		t.Fatalf("home page's offline connectors after the drain: %v", m)
 	}
 	// The tab shows the queue drained.
 	page := cs.get(shopPath + "/connector")

@@ -117,6 +117,29 @@ func (h *Hub) Queue(shop uint) (QueueReport, bool) {
 	return q, ok
 }
 
+// OfflineAfter is how long a connector may be offline before the home
+// page flags it as it flags an offline camera (the one rule: Flagged).
+const OfflineAfter = 5 * time.Minute
+
+// Online reports whether connector id of shop has its tunnel up.
+func (h *Hub) Online(shop, id uint) bool {
+	t := h.tunnelOf(shop)
+	return t != nil && t.conn.ID == id
+}
+
+// Flagged reports whether a connector offline since lastSeen (nil: never
+// connected; then since it was paired) is flagged at now.
+func Flagged(online bool, lastSeen *time.Time, paired, now time.Time) bool {
+	if online {
+		return false
+	}
+	since := paired
+	if lastSeen != nil {
+		since = *lastSeen
+	}
+	return now.Sub(since) > OfflineAfter
+}
+
 // HookCallback is the webhook callback for a camera of shop: the paired
 // edge's receiver on the shop's LAN (via true), as it last reported it.
 // via false: the shop has no connector (the central's own callback).

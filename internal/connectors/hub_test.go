@@ -745,3 +745,26 @@ func TestHookQueueOrderRetryAndFull(t *testing.T) {
 		t.Fatalf("edge state %+v", st)
 	}
 }
+
+// A connector offline longer than OfflineAfter is flagged (as an offline
+// camera is on the home page); never connected counts from its pairing.
+func TestFlagged(t *testing.T) {
+	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	recent, old := now.Add(-4*time.Minute), now.Add(-6*time.Minute)
+	for _, c := range []struct {
+		online bool
+		seen   *time.Time
+		paired time.Time
+		want   bool
+	}{
+		{true, &old, old, false},
+		{false, &recent, old, false},
+		{false, &old, recent, true},
+		{false, nil, recent, false},
+		{false, nil, old, true},
+	} {
+		if got := connectors.Flagged(c.online, c.seen, c.paired, now); got != c.want {
+			t.Errorf("Flagged(%v, %v, %v) = %v, want %v", c.online, c.seen, c.paired, got, c.want)
+		}
+	}
+}
