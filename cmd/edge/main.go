@@ -126,7 +126,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer srv.Close()
 		log.Info("status page", "url", "http://"+ln.Addr().String()+"/")
 	}
-	if *pair != "" {
+	if *pair != "" && edge.PairedWith(*dataDir, *pair) {
+		log.Info("--pair: this code was used by this box already; connecting with its key")
+	} else if *pair != "" {
 		rep, err := e.Pair(ctx, *pair)
 		if err != nil {
 			return fail(1, err)

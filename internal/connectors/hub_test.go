@@ -185,6 +185,10 @@ func TestPairCodeSingleUseAndKeyFile(t *testing.T) {
 	if err != nil || fi != 0o600 {
 		t.Fatalf("key file mode %v (%v), want 0600", fi, err)
 	}
+	// The same --pair again (a service restarted) is recognised and skipped.
+	if !edge.PairedWith(dir, strings.ToLower(code)) || edge.PairedWith(dir, "OTHER-CODE") || edge.PairedWith(t.TempDir(), code) {
+		t.Fatal("PairedWith does not recognise the code this box paired with, or only it")
+	}
 	// A second edge (another key) with the same code is refused.
 	r2 := c.newEdge(t, t.TempDir(), nil, nil)
 	if _, err := r2.e.Pair(context.Background(), code); err == nil || !strings.Contains(err.Error(), "used already") {

@@ -247,7 +247,20 @@ func (e *Edge) Pair(ctx context.Context, code string) (connectors.PairReply, err
 	e.mu.Lock()
 	e.key = priv
 	e.mu.Unlock()
+	// Remember the code (its hash): a service started again with the same
+	// --pair connects instead of failing on a used code.
+	_ = os.WriteFile(filepath.Join(e.cfg.DataDir, PairedFile), []byte(connectors.HashCode(code)+"\n"), 0o600)
 	return rep, nil
+}
+
+// PairedFile holds the hash of the code this box paired with last.
+const PairedFile = "paired"
+
+// PairedWith reports whether the box with data directory dir paired with
+// code last (so --pair code again is skipped).
+func PairedWith(dir, code string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, PairedFile))
+	return err == nil && strings.TrimSpace(string(b)) == connectors.HashCode(code)
 }
 
 func (e *Edge) tunnelURL() string {
