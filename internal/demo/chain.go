@@ -14,8 +14,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strings"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 

@@ -37,12 +37,12 @@ const (
 // camera on "the LAN" (HTTPS and UDP discovery, both on 127.0.0.1) and a
 // SenseLink server.
 type DevicesEnv struct {
-	LAN                                *lansim.Camera
-	LANFaces                           *lansim.Camera // in a shop, activated, with faces (faces_lan.go)
+	LAN      *lansim.Camera
+	LANFaces *lansim.Camera // in a shop, activated, with faces (faces_lan.go)
 	// Chain is the chain shop's camera on 127.0.0.2, reached only through
 	// its connector (chain.go); nil when 127.0.0.2 is not available.
-	Chain          *lansim.Camera
-	chainDiscovery *lansim.Responder
+	Chain                              *lansim.Camera
+	chainDiscovery                     *lansim.Responder
 	Discovery                          *lansim.Responder
 	LANAppID, LANSecret, LANActivation string
 	SenseLink                          *slsim.Server
