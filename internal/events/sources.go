@@ -462,9 +462,6 @@ func (m *Sources) ReceiveWebhook(ctx context.Context, p lanevents.WebhookPost) (
 // camera of another shop.
 var ErrWebhookWrongShop = errors.New("events: webhook forwarded by another shop's connector")
 
-// ErrWebhookFuture: a forwarded post says it was received later than now.
-var ErrWebhookFuture = errors.New("events: a forwarded post received in the future")
-
 // ReceiveForwarded is ReceiveWebhook for a post shop's on-site connector
 // queued at received (chain mode): its timestamp window is checked
 // against the time the edge took it from the camera, not now (it may have
@@ -472,8 +469,8 @@ var ErrWebhookFuture = errors.New("events: a forwarded post received in the futu
 // rest is as for a direct post: verified, then stored once (the store's
 // dedupe; a post seen again is no error, stored false).
 func (m *Sources) ReceiveForwarded(ctx context.Context, shop uint, received time.Time, p lanevents.WebhookPost) (stored bool, err error) {
-	if received.After(m.s.cfg.Now().Add(m.s.cfg.WebhookWindow)) {
-		return false, ErrWebhookFuture
+	if now := m.s.cfg.Now(); received.After(now) {
+		received = now // an edge's clock ahead of ours: never refuse for it
 	}
 	stored, err = m.receiveWebhook(ctx, p, received, shop)
 	if errors.Is(err, lanevents.ErrReplay) {
@@ -496,7 +493,7 @@ func (m *Sources) ReceiveForwardedPost(ctx context.Context, shop uint, received 
 // (the edge drops the post) rather than "try again".
 func WebhookFinal(err error) bool {
 	for _, e := range []error{lanevents.ErrSignature, lanevents.ErrStale, lanevents.ErrPayload, lanevents.ErrWebhookForm, lanevents.ErrTooLarge,
-		ErrWebhookUnknownApp, ErrWebhookUnknownSN, ErrWebhookWrongShop, ErrWebhookFuture} {
+		ErrWebhookUnknownApp, ErrWebhookUnknownSN, ErrWebhookWrongShop} {
 		if errors.Is(err, e) {
 			return true
 		}

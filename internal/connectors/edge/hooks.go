@@ -81,7 +81,10 @@ func (e *Edge) HookHandler() http.Handler {
 			return
 		}
 		ct := r.Header.Get("Content-Type")
-		if _, err := lanevents.ParseWebhook(ct, bytes.NewReader(body)); err != nil {
+		if _, err := lanevents.ParseWebhook(ct, bytes.NewReader(body)); errors.Is(err, lanevents.ErrTooLarge) {
+			answer(http.StatusRequestEntityTooLarge, 2, "body too large")
+			return
+		} else if err != nil {
 			answer(http.StatusBadRequest, 2, "not a notification post")
 			return
 		}
@@ -162,6 +165,8 @@ func (e *Edge) forwardOnce(ctx context.Context, sess *yamux.Session) error {
 	st.SetDeadline(time.Time{})
 	acks := make(chan connectors.HookAck, hookWindow)
 	readErr := make(chan error, 1)
+	done := make(chan struct{})
+	defer close(done)
 	go func() {
 		defer close(acks)
 		for {
@@ -170,7 +175,11 @@ func (e *Edge) forwardOnce(ctx context.Context, sess *yamux.Session) error {
 				readErr <- err
 				return
 			}
-			acks <- a
+			select {
+			case acks <- a:
+			case <-done:
+				return
+			}
 		}
 	}()
 	send := func(h connectors.HookHeader, body []byte) error {
