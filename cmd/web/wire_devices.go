@@ -26,7 +26,12 @@ func (w *wiring) wireDevices() (handlers.DevicesDeps, error) {
 			return handlers.DevicesDeps{}, err
 		}
 		// The chain shop's connector, dialling this server once it listens.
-		if task, ok := demo.ChainEdge(w.demo, func() string { return "http://" + w.listen.Load() }, w.log.With("area", "demo-edge")); ok {
+		if task, ok := demo.ChainEdge(w.demo, func() string {
+			if a := w.listen.Load(); a != "" {
+				return "http://" + a
+			}
+			return ""
+		}, w.log.With("area", "demo-edge")); ok {
 			w.tasks.Add(task)
 		}
 	}

@@ -186,7 +186,8 @@ func chainShopID(ctx context.Context, st *models.Store) (uint, error) {
 // ChainEdge is the chain shop's on-site connector as a task of the
 // server's life cycle: its webhook receiver on 127.0.0.2 and its queue in
 // the demo directory, its tunnel to server() (the central's own address,
-// known once it listens), and the camera's event generator. A demo
+// known once it listens; "" leaves it off), and the camera's event
+// generator. A demo
 // without the chain camera has none (ok false).
 func ChainEdge(env *Env, server func() string, log *slog.Logger) (lifecycle.Task, bool) {
 	if env == nil || env.Devices == nil || env.Devices.Chain == nil {
@@ -200,6 +201,11 @@ func ChainEdge(env *Env, server func() string, log *slog.Logger) (lifecycle.Task
 		q      *edge.Queue
 	)
 	start := func(ctx context.Context) error {
+		url := server()
+		if url == "" {
+			log.Warn("demo connector: the server's address is not known; not started")
+			return nil
+		}
 		ports := append([]int(nil), edge.DefaultPorts...)
 		for _, a := range []string{d.Chain.Addr(), d.Chain.RTSPAddr()} {
 			if _, p, err := net.SplitHostPort(a); err == nil {
@@ -233,7 +239,7 @@ func ChainEdge(env *Env, server func() string, log *slog.Logger) (lifecycle.Task
 			ln.Close()
 			return err
 		}
-		e, err := edge.New(edge.Config{Server: server(), DataDir: d.edgeDir(), Policy: policy, Log: log, Queue: q, HookURL: hook,
+		e, err := edge.New(edge.Config{Server: url, DataDir: d.edgeDir(), Policy: policy, Log: log, Queue: q, HookURL: hook,
 			Discovery: sunmilan.DiscoverOptions{Target: d.chainDiscovery.Addr(), Listen: "127.0.0.2:0", Requests: 2,
 				Interval: 200 * time.Millisecond, Window: time.Second}})
 		if err != nil {
