@@ -351,6 +351,9 @@ func TestConnectorWebhookOutage(t *testing.T) {
 	// One event through a working link.
 	first := cs.cam.Emit(lansim.Spec{Motion: lansim.MotionPicture})
 	waitUntil(t, 15*time.Second, "the first event stored", func() bool { return len(cs.storedIDs(t)) == 1 })
+	// and deleted at the edge once the central's answer arrived (a cut
+	// before that answer leaves it queued: it is sent again and stored once)
+	waitUntil(t, 10*time.Second, "the first post deleted at the edge", func() bool { return ed.q.Depth() == 0 })
 
 	// The uplink goes down; the camera sends n events, all acknowledged by the edge.
 	cs.wan.cut()
