@@ -48,6 +48,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	discTarget := fs.String("discovery-target", "", "where 003's discovery requests go (default 255.255.255.255:10001)")
 	discListen := fs.String("discovery-listen", "", "where discovery answers are received (default 0.0.0.0:10001)")
 	status := fs.String("status", "127.0.0.1:7081", "loopback address of the local status page (JSON); empty: none")
+	hookListen := fs.String("hook-listen", ":7082", "where the shop's cameras post their webhooks (the edge's LAN side); empty: no receiver")
+	hookURL := fs.String("hook-url", "", "the callback cameras are given (default: http://<this box's LAN address>:<port of --hook-listen>/hooks/sunmi-ipc)")
+	queueMax := fs.Int("queue-max", edge.DefaultQueueMax, "most webhook posts kept while the central server is unreachable (then posts are refused and the central alerted)")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -98,6 +101,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return fail(2, fmt.Errorf("--ca: %s holds no PEM certificate", *ca))
 		}
 	}
+	if *queueMax < 1 {
+		return fail(2, fmt.Errorf("--queue-max %d: at least 1", *queueMax))
+	}
 	e, err := edge.New(edge.Config{Server: *server, DataDir: *dataDir, Policy: policy, RootCAs: pool, Log: log,
 		Discovery: sunmilan.DiscoverOptions{Target: *discTarget, Listen: *discListen}})
 	if err != nil {
@@ -120,12 +126,40 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer srv.Close()
 		log.Info("status page", "url", "http://"+ln.Addr().String()+"/")
 	}
-	if *pair != "" {
+	if *pair != "" && edge.PairedWith(*dataDir, *pair) {
+		log.Info("--pair: this code was used by this box already; connecting with its key")
+	} else if *pair != "" {
 		rep, err := e.Pair(ctx, *pair)
 		if err != nil {
 			return fail(1, err)
 		}
 		fmt.Fprintf(stdout, "paired: connector %d of shop %d; the key stays in %s\n", rep.Connector, rep.Shop, *dataDir)
+	}
+	var hookLn net.Listener
+	var queue *edge.Queue
+	if *hookListen != "" {
+		if hookLn, err = net.Listen("tcp", *hookListen); err != nil {
+			return fail(1, fmt.Errorf("--hook-listen: %w", err))
+		}
+		defer hookLn.Close()
+		if *hookURL == "" {
+			if *hookURL, err = edge.HookURL(hookLn.Addr(), policy); err != nil {
+				return fail(1, fmt.Errorf("--hook-listen: %w; give --hook-url", err))
+			}
+		}
+		if queue, err = edge.OpenQueue(*dataDir, *queueMax); err != nil {
+			return fail(1, err)
+		}
+		defer queue.Close()
+	}
+	if queue != nil {
+		e.UseQueue(queue, *hookURL)
+	}
+	if hookLn != nil {
+		srv := &http.Server{Handler: e.HookHandler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+		go func() { _ = srv.Serve(hookLn) }()
+		defer srv.Close()
+		log.Info("webhook receiver", "listen", hookLn.Addr().String(), "callback", *hookURL, "queued", queue.Depth(), "queue_max", queue.Max())
 	}
 	if err := e.Run(ctx); err != nil {
 		return fail(1, err)

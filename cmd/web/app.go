@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"storelens/internal/accounts"
@@ -86,6 +87,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 	if err != nil {
 		return err
 	}
+	a.listen.Store(ln.Addr().String())
 	if err := a.tasks.Start(ctx); err != nil {
 		ln.Close()
 		return err
@@ -204,9 +206,20 @@ func (e *env) close(log *slog.Logger) {
 // app is the wired server: its HTTP server and its background work, which
 // has not started yet.
 type app struct {
-	srv   *http.Server
-	tasks *lifecycle.Group
+	srv    *http.Server
+	tasks  *lifecycle.Group
+	listen *listenAddr
 }
+
+// listenAddr is the server's listening address, known once it listens.
+type listenAddr struct {
+	mu   sync.Mutex
+	addr string
+}
+
+func (l *listenAddr) Store(a string) { l.mu.Lock(); l.addr = a; l.mu.Unlock() }
+
+func (l *listenAddr) Load() string { l.mu.Lock(); defer l.mu.Unlock(); return l.addr }
 
 // registry is every vendor StoreLens speaks to, fixed before any service
 // is built (vendors.Registry cannot change afterwards).
@@ -251,7 +264,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 	tasks.Add(lifecycle.Loop("connector tunnels", func(ctx context.Context) { _ = hub.Run(ctx) }))
 
 	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: acc.Registry,
-		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard, connectors: hub}
+		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard, connectors: hub, listen: &listenAddr{}}
 	if e.demo != nil {
 		logins, err := demo.Seed(ctx, st, acc, cams, e.hasher, e.demo)
 		if err != nil {
@@ -285,7 +298,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 		WriteTimeout: cfg.VendorTimeout + 40*time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return &app{srv: srv, tasks: tasks}, nil
+	return &app{srv: srv, tasks: tasks, listen: w.listen}, nil
 }
 
 // vendorClient is the one HTTP client for vendor APIs: bounded, with the

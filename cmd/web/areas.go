@@ -36,6 +36,9 @@ type wiring struct {
 	demoSims   *demo.EventSims // the demo's simulated cameras, once wireEvents made them
 	guard      *netguard.Guard
 	connectors *connectors.Hub // chain mode: the shops' on-site connectors
+	// listen is the address the server listens on, set before the tasks
+	// start (serve); the demo's connector dials it.
+	listen *listenAddr
 }
 
 // areaDeps are the handlers' dependencies of each area.

@@ -78,6 +78,9 @@ func TestBuildStartsNothing(t *testing.T) {
 	}
 	want := []string{"session sweep", "connector tunnels", "camera status", "faces", "traffic sync and backfill", "demo cameras",
 		"event pipeline and sources", "video sessions", "demo event generators"}
+	if e.demo.Devices.Chain != nil { // the chain shop's connector (127.0.0.2 is here)
+		want = slices.Insert(want, 2, "demo on-site connector")
+	}
 	if got := a.tasks.Names(); !slices.Equal(got, want) {
 		t.Fatalf("tasks %v, want %v", got, want)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"storelens/internal/demo"
 	"strings"
 	"sync"
 	"testing"
@@ -93,6 +94,29 @@ func TestRunDemo(t *testing.T) {
 	for _, shop := range []string{"南京西路店", "徐家汇店", "西湖银泰店"} {
 		if !strings.Contains(string(body), shop) {
 			t.Errorf("demo shop %s missing", shop)
+		}
+	}
+	// The chain shop: its camera on 127.0.0.2 is reached only through the
+	// demo's connector, which comes online and is the camera's webhook
+	// receiver (its callback is the edge's).
+	if m := regexp.MustCompile(`href="(/shops/\d+)">` + regexp.QuoteMeta(demo.DemoChainShop) + `<`).FindStringSubmatch(string(body)); m == nil {
+		t.Errorf("demo chain shop %s missing", demo.DemoChainShop)
+	} else {
+		get := func(p string) string {
+			resp, err := c.Get(base + p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return string(b)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for page := get(m[1] + "/connector"); !strings.Contains(page, "badge-ok") || !strings.Contains(page, "127.0.0.2:"); page = get(m[1] + "/connector") {
+			if time.Now().After(deadline) {
+				t.Fatalf("the demo connector is not online with its hook on 127.0.0.2:\n%s", page)
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 	}
 	cancel()

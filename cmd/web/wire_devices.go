@@ -25,6 +25,15 @@ func (w *wiring) wireDevices() (handlers.DevicesDeps, error) {
 		if err := demo.SeedDevices(w.ctx, w.store, w.accounts, lan, w.demo); err != nil {
 			return handlers.DevicesDeps{}, err
 		}
+		// The chain shop's connector, dialling this server once it listens.
+		if task, ok := demo.ChainEdge(w.demo, func() string {
+			if a := w.listen.Load(); a != "" {
+				return "http://" + a
+			}
+			return ""
+		}, w.log.With("area", "demo-edge")); ok {
+			w.tasks.Add(task)
+		}
 	}
 	status := &devices.Status{Store: w.store, Accounts: w.accounts, LAN: lan, Log: lan.Log}
 	w.tasks.Add(lifecycle.Loop("camera status", func(ctx context.Context) { status.Run(ctx, statusEvery) }))

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"storelens/internal/connectors"
 	"storelens/internal/demo"
 	"storelens/internal/events"
 	"storelens/internal/handlers"
@@ -27,13 +29,22 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	}
 	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
 		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,
-		Guard: w.guard, LANDial: lanDial(w.guard, w.connectors),
+		Guard: w.guard, LANDial: lanDial(w.guard, w.connectors), ShopCallback: w.connectors.HookCallback,
 		ChannelPort: func(sn string) int {
 			if demoSims == nil {
 				return 0
 			}
 			return demoSims.ChannelPort(sn)
 		}})
+	// Chain mode: the posts an on-site connector queued reach the same
+	// receiver (verified, stored once); a final refusal drops it there.
+	w.connectors.Webhook = func(ctx context.Context, shop uint, received time.Time, ct string, body []byte) (bool, error) {
+		stored, err := svc.Sources().ReceiveForwardedPost(ctx, shop, received, ct, body)
+		if err != nil && events.WebhookFinal(err) {
+			return false, fmt.Errorf("%w: %v", connectors.ErrHookRefused, err)
+		}
+		return stored, err
+	}
 	var sources []events.SourceConfig
 	deps := handlers.EventsDeps{Service: svc, Hub: hub}
 	if w.demo != nil {

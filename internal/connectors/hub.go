@@ -63,6 +63,30 @@ type Hub struct {
 	tries   map[string][]time.Time
 	// cached "has the shop a connector" answers, dropped on pair/revoke.
 	paired map[uint]bool
+	// the last queue report of each shop's edge (kept while it is offline)
+	queues map[uint]QueueReport
+
+	// Webhook stores one post an edge forwarded from its queue (the
+	// central's webhook receiver, verified against received, the time the
+	// edge stored it). stored=false with no error is a duplicate. An error
+	// wrapping ErrHookRefused is final (the post is dropped at the edge);
+	// any other is "try again". Nil: the edge's posts wait in its queue.
+	Webhook func(ctx context.Context, shop uint, received time.Time, contentType string, body []byte) (stored bool, err error)
+}
+
+// ErrHookRefused marks a forwarded post the central will never store.
+var ErrHookRefused = errors.New("connectors: post refused")
+
+// QueueReport is an edge's webhook queue as it last reported it.
+type QueueReport struct {
+	At       time.Time
+	Depth    int
+	Max      int
+	Full     int64     // posts the edge refused with a full queue since it started
+	FullAt   time.Time // the last one
+	Stored   int64     // posts stored through this central since it started
+	Refused  int64     // posts the central refused for good
+	Failures int64     // "try again" answers
 }
 
 type tunnel struct {
@@ -76,6 +100,7 @@ type tunnel struct {
 	bytesOut  atomic.Int64 // to the edge
 	refused   atomic.Int64
 	lastError atomic.Value // string
+	hook      string       // the edge's webhook receiver on the LAN
 }
 
 func (h *Hub) log() *slog.Logger {
@@ -322,6 +347,11 @@ type Status struct {
 	BytesIn        int64
 	BytesOut       int64
 	LastTunnelFail string
+	// The edge's webhook receiver and queue (its last report; HasQueue
+	// false: none yet).
+	Hook     string
+	HasQueue bool
+	Queue    QueueReport
 }
 
 // Status is shop's connector state.
@@ -337,12 +367,14 @@ func (h *Hub) Status(ctx context.Context, shop uint) (Status, error) {
 		if c.LastSeen != nil {
 			s.LastSeen = *c.LastSeen
 		}
+		s.Hook = c.HookURL
+		s.Queue, s.HasQueue = h.Queue(shop)
 	}
 	if s.Pending, err = h.Store.PendingConnectorCode(ctx, shop); err != nil {
 		return s, err
 	}
 	if t := h.tunnelOf(shop); t != nil && t.conn.ID == c.ID {
-		s.Online, s.Version, s.Since = true, t.version, t.since
+		s.Online, s.Version, s.Since, s.Hook = true, t.version, t.since, t.hook
 		s.LastSeen = time.Unix(0, t.lastSeen.Load())
 		s.RTT = time.Duration(t.rtt.Load())
 		s.Refused, s.BytesIn, s.BytesOut = t.refused.Load(), t.bytesIn.Load(), t.bytesOut.Load()
@@ -509,6 +541,10 @@ func (h *Hub) ServeTunnel(w http.ResponseWriter, r *http.Request, ip string) {
 		old.sess.Close()
 	}
 	_ = h.Store.TouchConnector(context.WithoutCancel(r.Context()), t.conn.ID, t.version)
+	if err := h.Store.SetConnectorHook(context.WithoutCancel(r.Context()), t.conn.ID, t.hook); err != nil {
+		h.log().Warn("record the connector's hook address", "err", err)
+	}
+	go h.accept(r.Context(), t)
 	h.log().Info("connector online", "shop", t.conn.ShopID, "connector", t.conn.ID, "version", t.version, "ip", ip)
 	h.heartbeat(t)
 	h.mu.Lock()
@@ -587,7 +623,11 @@ func (h *Hub) handshake(ctx context.Context, ws *websocket.Conn) (*tunnel, error
 	if err := ws.WriteJSON(Result{OK: true, Shop: c.ShopID}); err != nil {
 		return nil, err
 	}
-	return &tunnel{conn: c, version: version}, nil
+	hook := a.Hook
+	if len(hook) > 200 || (hook != "" && !strings.HasPrefix(hook, "http://") && !strings.HasPrefix(hook, "https://")) {
+		hook = ""
+	}
+	return &tunnel{conn: c, version: version, hook: hook}, nil
 }
 
 // DialFunc is net.Dialer.DialContext's shape (sunmilan.DialFunc).

@@ -7,12 +7,16 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -176,6 +180,10 @@ func TestPairCodeSingleUseAndKeyFile(t *testing.T) {
 	fi, err := statKey(dir)
 	if err != nil || fi != 0o600 {
 		t.Fatalf("key file mode %v (%v), want 0600", fi, err)
+	}
+	// The same --pair again (a service restarted) is recognised and skipped.
+	if !edge.PairedWith(dir, strings.ToLower(code)) || edge.PairedWith(dir, "OTHER-CODE") || edge.PairedWith(t.TempDir(), code) {
+		t.Fatal("PairedWith does not recognise the code this box paired with, or only it")
 	}
 	// A second edge (another key) with the same code is refused.
 	r2 := c.newEdge(t, t.TempDir(), nil, nil)
@@ -630,6 +638,133 @@ func TestParseAllowAndPorts(t *testing.T) {
 	} {
 		if _, got := p.Resolve(context.Background(), addr); got != want {
 			t.Errorf("%s: %q, want %q", addr, got, want)
+		}
+	}
+}
+
+// hookPost is a notification post's shape (003 §1.3): the edge checks the
+// form, not the signature (the central does).
+func hookPost(t *testing.T, url string, id int) *http.Response {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for _, kv := range [][2]string{{"app_id", "a"}, {"random", "123456"}, {"timestamp", strconv.FormatInt(time.Now().Unix(), 10)},
+		{"sign", "00"}, {"payload", fmt.Sprintf(`{"event_id":%d}`, id)}} {
+		_ = mw.WriteField(kv[0], kv[1])
+	}
+	_ = mw.Close()
+	res, err := http.Post(url, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res
+}
+
+// The edge's queue with a fake central receiver: posts arrive in order,
+// a "try again" keeps the post and everything after it (resent in order),
+// a full queue refuses the camera's post with 503 and the central learns
+// it (the tab's alert), and a stray body is refused without being queued.
+func TestHookQueueOrderRetryAndFull(t *testing.T) {
+	c := newCentral(t)
+	var mu sync.Mutex
+	var got []int
+	failOnce := 3 // the third post fails once
+	c.hub.Webhook = func(ctx context.Context, shop uint, received time.Time, ct string, body []byte) (bool, error) {
+		if shop != c.shop.ID {
+			return false, fmt.Errorf("%w: shop %d", connectors.ErrHookRefused, shop)
+		}
+		m := regexp.MustCompile(`"event_id":(\d+)`).FindSubmatch(body)
+		id := atoi(string(m[1]))
+		mu.Lock()
+		defer mu.Unlock()
+		if id == failOnce {
+			failOnce = 0
+			return false, errors.New("database is locked")
+		}
+		got = append(got, id)
+		return true, nil
+	}
+	dir := t.TempDir()
+	q, err := edge.OpenQueue(dir, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	r := c.newEdge(t, dir, nil, func(cfg *edge.Config) { cfg.Queue, cfg.HookURL = q, "http://127.0.0.2:7082/hooks/sunmi-ipc" })
+	recv := httptest.NewServer(r.e.HookHandler())
+	defer recv.Close()
+	// Not paired yet (no tunnel): five posts fill the queue, the sixth is refused.
+	for i := 1; i <= 5; i++ {
+		if res := hookPost(t, recv.URL, i); res.StatusCode != http.StatusOK {
+			t.Fatalf("post %d: %s", i, res.Status)
+		}
+	}
+	if res := hookPost(t, recv.URL, 6); res.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("post to a full queue: %s, want 503", res.Status)
+	}
+	res, err := http.Post(recv.URL, "text/plain", strings.NewReader("hello"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusBadRequest || q.Depth() != 5 {
+		t.Fatalf("a stray post: %s, depth %d", res.Status, q.Depth())
+	}
+	if _, err := r.e.Pair(context.Background(), c.code(t)); err != nil {
+		t.Fatal(err)
+	}
+	r.start(t)
+	r.waitUp(t)
+	waitFor(t, "the queue drained", 15*time.Second, func() bool { return q.Depth() == 0 })
+	mu.Lock()
+	if fmt.Sprint(got) != "[1 2 3 4 5]" {
+		t.Fatalf("central got %v, want [1 2 3 4 5] (in order, 3 after its retry, once each)", got)
+	}
+	mu.Unlock()
+	waitFor(t, "the report of a drained queue", 5*time.Second, func() bool {
+		s, _ := c.hub.Status(context.Background(), c.shop.ID)
+		return s.HasQueue && s.Queue.Depth == 0
+	})
+	s, err := c.hub.Status(context.Background(), c.shop.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Queue.Full != 1 || s.Queue.FullAt.IsZero() || s.Queue.Max != 5 || s.Queue.Stored != 5 || s.Queue.Failures != 1 {
+		t.Fatalf("queue report %+v: want 1 refused as full, max 5, 5 stored, 1 failure", s.Queue)
+	}
+	if s.Hook != "http://127.0.0.2:7082/hooks/sunmi-ipc" {
+		t.Fatalf("hook %q", s.Hook)
+	}
+	cb, via, err := c.hub.HookCallback(context.Background(), c.shop.ID)
+	if err != nil || !via || cb != s.Hook {
+		t.Fatalf("HookCallback %q %v %v", cb, via, err)
+	}
+	if st := r.e.State(); st.QueueFull != 1 || st.Forwarded != 5 || st.Received != 5 {
+		t.Fatalf("edge state %+v", st)
+	}
+}
+
+// A connector offline longer than OfflineAfter is flagged (as an offline
+// camera is on the home page); never connected counts from its pairing.
+func TestFlagged(t *testing.T) {
+	now := time.Date(2026, 12, 7, 8, 0, 0, 0, time.UTC)
+	recent, old := now.Add(-4*time.Minute), now.Add(-6*time.Minute)
+	for _, c := range []struct {
+		online bool
+		seen   *time.Time
+		paired time.Time
+		want   bool
+	}{
+		{true, &old, old, false},
+		{false, &recent, old, false},
+		{false, &old, recent, true},
+		{false, nil, recent, false},
+		{false, nil, old, true},
+	} {
+		if got := connectors.Flagged(c.online, c.seen, c.paired, now); got != c.want {
+			t.Errorf("Flagged(%v, %v, %v) = %v, want %v", c.online, c.seen, c.paired, got, c.want)
 		}
 	}
 }

@@ -54,6 +54,9 @@ type Auth struct {
 	Key     []byte `json:"key"` // ed25519 public key
 	Sig     []byte `json:"sig"`
 	Error   string `json:"error,omitempty"` // the edge refuses the server
+	// Hook is the edge's webhook receiver on the shop's LAN (the callback
+	// the central gives its cameras' hook/add); "" when it runs none.
+	Hook string `json:"hook,omitempty"`
 }
 
 // Result is the server's verdict on Auth.
@@ -88,7 +91,49 @@ func SignedChallenge(nonce []byte) []byte {
 const (
 	OpDial     = "dial"
 	OpDiscover = "discover"
+	// OpHooks is a stream the EDGE opens: its queued camera posts, in
+	// order (HookHeader + body each), answered one HookAck each, in order.
+	OpHooks = "hooks"
 )
+
+// HookHeader precedes each queued post on an OpHooks stream (Len raw
+// body bytes follow). ID 0 is a status report only (no body). Every
+// header carries the queue's state.
+type HookHeader struct {
+	ID          int64  `json:"id"`
+	Received    int64  `json:"received,omitempty"` // unix ns the edge stored it
+	ContentType string `json:"ct,omitempty"`
+	Len         int    `json:"len,omitempty"`
+	Depth       int    `json:"depth"`
+	Max         int    `json:"max"`
+	// Full is how many posts the edge refused with a full queue since it
+	// started; FullAt the last time (unix ns).
+	Full   int64 `json:"full,omitempty"`
+	FullAt int64 `json:"full_at,omitempty"`
+}
+
+// Hook results.
+const (
+	HookStored = "stored" // stored, or stored before (the dedupe): delete it
+	// HookRefused: the central will never store it (bad signature, not a
+	// post, unknown camera): delete it; the central logged and counted it.
+	HookRefused = "refused"
+	// HookRetry: not stored now (the database failed): keep it; the
+	// central ends the stream after this answer, the edge sends again
+	// from its oldest post.
+	HookRetry = "retry"
+)
+
+// HookAck answers one post.
+type HookAck struct {
+	ID     int64  `json:"id"`
+	Result string `json:"result"`
+	Error  string `json:"error,omitempty"`
+}
+
+// MaxHookBody bounds a forwarded post's body (003's at most 64 KiB, with
+// the multipart framing).
+const MaxHookBody = 72 << 10
 
 // Request opens a stream.
 type Request struct {

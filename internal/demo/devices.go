@@ -37,8 +37,12 @@ const (
 // camera on "the LAN" (HTTPS and UDP discovery, both on 127.0.0.1) and a
 // SenseLink server.
 type DevicesEnv struct {
-	LAN                                *lansim.Camera
-	LANFaces                           *lansim.Camera // in a shop, activated, with faces (faces_lan.go)
+	LAN      *lansim.Camera
+	LANFaces *lansim.Camera // in a shop, activated, with faces (faces_lan.go)
+	// Chain is the chain shop's camera on 127.0.0.2, reached only through
+	// its connector (chain.go); nil when 127.0.0.2 is not available.
+	Chain                              *lansim.Camera
+	chainDiscovery                     *lansim.Responder
 	Discovery                          *lansim.Responder
 	LANAppID, LANSecret, LANActivation string
 	SenseLink                          *slsim.Server
@@ -106,6 +110,9 @@ func startDevices(e *Env, cert tls.Certificate) (*DevicesEnv, error) {
 	d.LAN = cam
 	d.stop = append(d.stop, cam.Close)
 	if err := startLANFaces(e, d, camCert); err != nil {
+		return nil, err
+	}
+	if err := startChain(e, d, camCert); err != nil {
 		return nil, err
 	}
 	if d.Discovery, err = lansim.ListenDiscovery("127.0.0.1:0", cam); err != nil {
@@ -188,6 +195,9 @@ func (d *DevicesEnv) save() error {
 	if err := d.saveLANFaces(); err != nil {
 		return err
 	}
+	if err := d.saveChain(); err != nil {
+		return err
+	}
 	b, err := json.Marshal(d.LAN.State())
 	if err != nil {
 		return err
@@ -263,6 +273,9 @@ func SeedDevices(ctx context.Context, st *models.Store, acc *accounts.Service, l
 	}
 	if err := seedLANFacesCamera(ctx, st, d); err != nil {
 		return fmt.Errorf("demo: LAN faces camera: %w", err)
+	}
+	if err := seedChain(ctx, st, d); err != nil {
+		return fmt.Errorf("demo: chain shop: %w", err)
 	}
 	if cam, err := st.CameraBySN(ctx, sunmilan.Name, DemoLANSN); err == nil {
 		cam.Address = d.LAN.Addr()

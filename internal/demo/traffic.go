@@ -189,6 +189,9 @@ func seedTrafficDatabase(ctx context.Context, st *models.Store, acc *accounts.Se
 		if !sh.HasTrafficSource() {
 			continue
 		}
+		if _, err := st.ShopConnector(ctx, sh.ID); err == nil {
+			continue // the chain shop: reached through its connector, not up yet; the minutely sync counts it
+		}
 		if r := svc.SyncShop(sctx, sh.ID); r.Err != nil {
 			return r.Err
 		}

@@ -33,8 +33,11 @@ var (
 	ErrNotLANCamera = errors.New("events: not a LAN camera")
 	ErrNoLANAccount = errors.New("events: the camera has no LAN account")
 	ErrNoCallback   = errors.New("events: this server's webhook address is not known")
-	ErrNoPin        = sunmilan.ErrNoPin
-	ErrBadAddress   = errors.New("events: the camera's address is not host or host:port")
+	// ErrNoConnectorHook: the shop's on-site connector has not reported
+	// its webhook receiver (it never connected, or runs without one).
+	ErrNoConnectorHook = errors.New("events: the shop's on-site connector has not reported its webhook receiver; start storelens-edge with --hook-listen")
+	ErrNoPin           = sunmilan.ErrNoPin
+	ErrBadAddress      = errors.New("events: the camera's address is not host or host:port")
 )
 
 // cameraRun is the running source of one camera record.
@@ -79,6 +82,19 @@ func (m *Sources) cameraSource(ctx context.Context, cam models.Camera) (SourceCo
 		Pin: cam.CertFingerprint, CameraID: cam.ID, clientCert: acc.ClientCert()}
 	switch cam.EventDelivery {
 	case DeliveryWebhook:
+		if m.s.cfg.ShopCallback != nil {
+			cb, via, err := m.s.cfg.ShopCallback(ctx, cam.ShopID)
+			if err != nil {
+				return SourceConfig{}, err
+			}
+			if via {
+				if cb == "" {
+					return SourceConfig{}, ErrNoConnectorHook
+				}
+				c.Kind, c.APIURL, c.Callback = KindSunmiWebhook, "https://"+api, cb
+				break
+			}
+		}
 		if m.s.cfg.Callback == "" {
 			return SourceConfig{}, ErrNoCallback
 		}

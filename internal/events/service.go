@@ -70,7 +70,12 @@ type Config struct {
 	// LANDial, when set, dials a LAN camera of a shop (chain mode: through
 	// the shop's on-site connector); nil: Guard's LANCamera policy.
 	LANDial func(shop uint, address string) sunmilan.DialFunc
-	Guard   *netguard.Guard
+	// ShopCallback, when set, is the webhook callback for a camera of shop
+	// in chain mode: via true when the shop has an on-site connector (then
+	// its receiver on the LAN, "" while it has never reported one), via
+	// false for Callback.
+	ShopCallback func(ctx context.Context, shop uint) (callback string, via bool, err error)
+	Guard        *netguard.Guard
 	// WebhookWindow is how far a webhook's timestamp may be from our clock
 	// (5 minutes).
 	WebhookWindow time.Duration

@@ -336,3 +336,37 @@ func TestPicturesKeptOnceAndRetention(t *testing.T) {
 		t.Fatalf("%d events left", n)
 	}
 }
+
+// A post an on-site connector queued (chain mode) is verified against the
+// time the edge stored it, not now: one that waited out an hour's outage
+// is stored; its camera must be of the connector's shop; sent again (the
+// edge lost the answer), it is no error and stored once.
+func TestReceiveForwarded(t *testing.T) {
+	f := newFixture(t, events.SourceConfig{Kind: events.KindSunmiWebhook, SN: "C201D8BS00104", AppID: appID, Secret: secret})
+	srcs := f.svc.Sources()
+	ctx := context.Background()
+	hourAgo := time.Now().Add(-time.Hour)
+	payload := `{"event_id":9,"event_type":"dynamic_detect_event","detect_type":0,"sn":"C201D8BS00104","report_time":` +
+		strconv.FormatInt(hourAgo.Unix(), 10) + `,"video_url":"https://10.0.0.9/mnt/sd-card/sunmi_video/video_detect/1.flv"}`
+	ct, body := post(t, payload, secret, hourAgo, "f1b2c3d4")
+	if err := receive(t, f, ct, body); !errors.Is(err, lanevents.ErrStale) {
+		t.Fatalf("an hour-old post sent directly: %v, want stale", err)
+	}
+	if _, err := srcs.ReceiveForwardedPost(ctx, f.shopB.ID, hourAgo.Add(time.Second), ct, body); !errors.Is(err, events.ErrWebhookWrongShop) || !events.WebhookFinal(err) {
+		t.Fatalf("forwarded by another shop's connector: %v", err)
+	}
+	stored, err := srcs.ReceiveForwardedPost(ctx, f.shopA.ID, hourAgo.Add(time.Second), ct, body)
+	if err != nil || !stored {
+		t.Fatalf("forwarded after an hour in the edge's queue: stored %v, %v", stored, err)
+	}
+	stored, err = srcs.ReceiveForwardedPost(ctx, f.shopA.ID, hourAgo.Add(time.Second), ct, body)
+	if err != nil || stored {
+		t.Fatalf("sent again: stored %v, %v; want not stored, no error", stored, err)
+	}
+	if n := f.count(t); n != 1 {
+		t.Fatalf("%d events stored, want 1", n)
+	}
+	if _, err := srcs.ReceiveForwardedPost(ctx, f.shopA.ID, time.Now(), "text/plain", []byte("x")); !events.WebhookFinal(err) {
+		t.Fatalf("not a post: %v, want a final refusal", err)
+	}
+}

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/pem"
@@ -454,6 +455,53 @@ var (
 // §1.3): the signature with the app's secret, a fresh timestamp, not seen
 // before; only then is its event stored. Any refusal stores nothing.
 func (m *Sources) ReceiveWebhook(ctx context.Context, p lanevents.WebhookPost) (stored bool, err error) {
+	return m.receiveWebhook(ctx, p, m.s.cfg.Now(), 0)
+}
+
+// ErrWebhookWrongShop: a post forwarded by one shop's connector names a
+// camera of another shop.
+var ErrWebhookWrongShop = errors.New("events: webhook forwarded by another shop's connector")
+
+// ReceiveForwarded is ReceiveWebhook for a post shop's on-site connector
+// queued at received (chain mode): its timestamp window is checked
+// against the time the edge took it from the camera, not now (it may have
+// waited out a WAN outage), and its camera must be of that shop. The
+// rest is as for a direct post: verified, then stored once (the store's
+// dedupe; a post seen again is no error, stored false).
+func (m *Sources) ReceiveForwarded(ctx context.Context, shop uint, received time.Time, p lanevents.WebhookPost) (stored bool, err error) {
+	if now := m.s.cfg.Now(); received.After(now) {
+		received = now // an edge's clock ahead of ours: never refuse for it
+	}
+	stored, err = m.receiveWebhook(ctx, p, received, shop)
+	if errors.Is(err, lanevents.ErrReplay) {
+		return false, nil // the edge sent it again: stored before
+	}
+	return stored, err
+}
+
+// ReceiveForwardedPost is ReceiveForwarded of a raw post (its body and
+// Content-Type, as the camera sent it to the edge).
+func (m *Sources) ReceiveForwardedPost(ctx context.Context, shop uint, received time.Time, contentType string, body []byte) (bool, error) {
+	p, err := lanevents.ParseWebhook(contentType, bytes.NewReader(body))
+	if err != nil {
+		return false, err
+	}
+	return m.ReceiveForwarded(ctx, shop, received, p)
+}
+
+// WebhookFinal reports whether a refusal of ReceiveForwarded is for good
+// (the edge drops the post) rather than "try again".
+func WebhookFinal(err error) bool {
+	for _, e := range []error{lanevents.ErrSignature, lanevents.ErrStale, lanevents.ErrPayload, lanevents.ErrWebhookForm, lanevents.ErrTooLarge,
+		ErrWebhookUnknownApp, ErrWebhookUnknownSN, ErrWebhookWrongShop} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Sources) receiveWebhook(ctx context.Context, p lanevents.WebhookPost, at time.Time, shop uint) (stored bool, err error) {
 	now := m.s.cfg.Now()
 	m.mu.Lock()
 	secret, ok := m.hookApps[p.AppID]
@@ -461,7 +509,7 @@ func (m *Sources) ReceiveWebhook(ctx context.Context, p lanevents.WebhookPost) (
 	if !ok {
 		return false, ErrWebhookUnknownApp
 	}
-	if err := p.Verify(secret, now, m.s.cfg.WebhookWindow); err != nil {
+	if err := p.Verify(secret, at, m.s.cfg.WebhookWindow); err != nil {
 		return false, err
 	}
 	ts, _ := p.Time()
@@ -480,6 +528,10 @@ func (m *Sources) ReceiveWebhook(ctx context.Context, p lanevents.WebhookPost) (
 	if !ok || c.AppID != p.AppID {
 		m.replay.Forget(key)
 		return false, ErrWebhookUnknownSN
+	}
+	if shop != 0 && c.ShopID != shop {
+		m.replay.Forget(key)
+		return false, ErrWebhookWrongShop
 	}
 	res, err := m.s.Submit(ctx, c.origin(), ev)
 	if err != nil {

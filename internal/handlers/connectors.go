@@ -49,6 +49,15 @@ func (s *Server) connectorView(c *gin.Context, sh *models.Shop) (connview.View, 
 	if !st.LastSeen.IsZero() {
 		v.LastSeen = formatTime(&st.LastSeen, tz)
 	}
+	v.Hook, v.HasQueue = st.Hook, st.HasQueue
+	if st.HasQueue {
+		q := st.Queue
+		v.QueueDepth, v.QueueMax, v.QueueFull, v.QueueRefused = q.Depth, q.Max, q.Full, q.Refused
+		v.QueueAge = formatTime(&q.At, tz)
+		if !q.FullAt.IsZero() {
+			v.QueueFullAt = formatTime(&q.FullAt, tz)
+		}
+	}
 	if st.Online {
 		v.Since = formatTime(&st.Since, tz)
 		v.RTT = st.RTT.Round(100 * time.Microsecond).String()

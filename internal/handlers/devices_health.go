@@ -76,6 +76,10 @@ func (s *Server) ShopHealth(c *gin.Context) {
 		v.Longest = humanDuration(l, longest)
 	}
 	v.Refused, v.RefusedTotal = s.refusals(c, sh.ID, tz)
+	if v.Connector, err = s.connectorHealth(c, sh); err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.render(c, http.StatusOK, devview.Health(v))
 }
 

@@ -86,6 +86,8 @@ func deliveryMessage(l *i18n.Localizer, err error) (string, bool) {
 		return l.T("events.delivery_err.no_account"), true
 	case errors.Is(err, events.ErrLoopbackCallback):
 		return l.T("eventsources.err.loopback_callback"), true
+	case errors.Is(err, events.ErrNoConnectorHook):
+		return l.T("edge2.no_hook"), true
 	case errors.Is(err, events.ErrNoCallback):
 		return l.T("events.delivery_err.no_callback"), true
 	case errors.Is(err, events.ErrNotLANCamera):

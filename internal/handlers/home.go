@@ -43,6 +43,10 @@ func (s *Server) Home(c *gin.Context) {
 			LastSeen: formatTime(oc.LastConnectAt, zone(oc.ShopTimezone)),
 		})
 	}
+	if err := s.homeConnectors(c, sc, &v); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if s.Traffic.Service != nil && shops > 0 {
 		if err := s.dashboard(c, &v); err != nil {
 			s.fail(c, err)

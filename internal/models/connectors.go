@@ -32,6 +32,9 @@ type Connector struct {
 	RevokedAt *time.Time
 	LastSeen  *time.Time
 	Version   string
+	// HookURL is the edge's webhook receiver on the shop's LAN, as it last
+	// reported it (migration 0024).
+	HookURL string
 }
 
 // Pairing errors.
@@ -135,6 +138,28 @@ func (s *Store) RevokeConnector(ctx context.Context, shop, id uint) error {
 		return ErrNotFound
 	}
 	return nil
+}
+
+// ConnectorShop is an active connector with its shop.
+type ConnectorShop struct {
+	Connector
+	ShopName     string
+	ShopTimezone string
+}
+
+// ActiveConnectors lists the connectors not revoked of the shops in scope.
+func (s *Store) ActiveConnectors(ctx context.Context, sc Scope) ([]ConnectorShop, error) {
+	var out []ConnectorShop
+	err := sc.shops(s.db.WithContext(ctx).Table("connectors").Joins("JOIN shops ON shops.id = connectors.shop_id")).
+		Where("connectors.revoked_at IS NULL").
+		Select("connectors.*, shops.name AS shop_name, shops.timezone AS shop_timezone").
+		Order("connectors.last_seen IS NULL DESC, connectors.last_seen, connectors.id").Scan(&out).Error
+	return out, err
+}
+
+// SetConnectorHook records connector id's webhook receiver.
+func (s *Store) SetConnectorHook(ctx context.Context, id uint, hook string) error {
+	return s.db.WithContext(ctx).Model(&Connector{}).Where("id = ?", id).Update("hook_url", hook).Error
 }
 
 // TouchConnector records that the connector was connected now, running version.

@@ -46,7 +46,7 @@ test('add a connector, run the shown command, it turns online; revoke drops it',
   const args = command.split(/\s+/).slice(1);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edge-e2e-'));
   args[args.indexOf('--data-dir') + 1] = dataDir;
-  args.push('--allow', '127.0.0.2/32', '--status', '127.0.0.1:0');
+  args.push('--allow', '127.0.0.2/32', '--status', '127.0.0.1:0', '--hook-listen', '127.0.0.2:0');
   const log: string[] = [];
   edge = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   edge.stdout!.on('data', (b) => log.push(String(b)));
@@ -65,6 +65,32 @@ test('add a connector, run the shown command, it turns online; revoke drops it',
   expect(state.connected).toBe(true);
   expect(state.allow).toEqual(['127.0.0.2/32']);
   expect(fs.statSync(path.join(dataDir, 'edge.key')).mode & 0o777).toBe(0o600);
+
+  // The cameras' webhook receiver: the tab names the callback the edge
+  // reported and its queue (empty); a post the central cannot verify is
+  // dropped at the edge and counted on the tab, not queued for ever.
+  const hook = log.join('').match(/callback=(http:\/\/127\.0\.0\.2:\d+\/hooks\/sunmi-ipc)/);
+  expect(hook).not.toBeNull();
+  await page.goto(tab);
+  await expect(page.getByTestId('connector-hook')).toHaveText(hook![1]);
+  await expect(page.getByTestId('connector-queue')).toContainText(/^0 of at most 100000/);
+  const form = new FormData();
+  for (const [k, v] of [['app_id', 'nobody'], ['random', '123456'], ['timestamp', String(Math.floor(Date.now() / 1000))], ['sign', '00'], ['payload', '{"event_id":1}']]) form.append(k, v);
+  const res = await fetch(hook![1], { method: 'POST', body: form });
+  expect(res.status).toBe(200); // stored at the edge before the answer
+  await expect(async () => {
+    await page.goto(tab);
+    await expect(page.getByTestId('connector-queue-refused')).toHaveText('1', { timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
+  await expect(page.getByTestId('connector-queue')).toContainText(/^0 of/);
+  const after = await (await fetch(statusURL![1])).json();
+  expect(after.received).toBe(1);
+  expect(after.queue_depth).toBe(0);
+  // The shop's Health tab shows the connector too.
+  await page.getByTestId('shop-tabs').getByRole('link', { name: 'Health' }).click();
+  await expect(page.getByTestId('health-connector-state')).toContainText('Online');
+  await expect(page.getByTestId('health-connector-queue')).toContainText(/^0 of at most/);
+  await page.goto(tab);
 
   await page.getByTestId('connector-revoke').click();
   await expect(page.getByTestId('flash')).toContainText('The connector was revoked');

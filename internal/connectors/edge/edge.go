@@ -66,6 +66,12 @@ type Config struct {
 	Proto int
 	// OnConnect is called each time the tunnel is up (tests).
 	OnConnect func()
+	// Queue is the durable outbox of the cameras' webhook posts (hooks.go);
+	// HookURL is where the cameras reach HookHandler on the LAN (sent to
+	// the central: its cameras' hook/add callback). Both empty: no
+	// receiver.
+	Queue   *Queue
+	HookURL string
 }
 
 // Edge is a running connector.
@@ -81,6 +87,8 @@ type Edge struct {
 	lastErr  string
 	shop     uint
 	attempts int
+	hooks    hookStats
+	wake     chan struct{} // a post was queued
 }
 
 // New loads (or, when absent, makes) the edge's key in its data directory.
@@ -111,7 +119,7 @@ func New(cfg Config) (*Edge, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Edge{cfg: cfg, key: key, log: cfg.Log}, nil
+	return &Edge{cfg: cfg, key: key, log: cfg.Log, wake: make(chan struct{}, 1)}, nil
 }
 
 // PublicKey is the edge's public key.
@@ -239,7 +247,20 @@ func (e *Edge) Pair(ctx context.Context, code string) (connectors.PairReply, err
 	e.mu.Lock()
 	e.key = priv
 	e.mu.Unlock()
+	// Remember the code (its hash): a service started again with the same
+	// --pair connects instead of failing on a used code.
+	_ = os.WriteFile(filepath.Join(e.cfg.DataDir, PairedFile), []byte(connectors.HashCode(code)+"\n"), 0o600)
 	return rep, nil
+}
+
+// PairedFile holds the hash of the code this box paired with last.
+const PairedFile = "paired"
+
+// PairedWith reports whether the box with data directory dir paired with
+// code last (so --pair code again is skipped).
+func PairedWith(dir, code string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, PairedFile))
+	return err == nil && strings.TrimSpace(string(b)) == connectors.HashCode(code)
 }
 
 func (e *Edge) tunnelURL() string {
@@ -319,7 +340,7 @@ func (e *Edge) connectOnce(ctx context.Context) (up bool, err error) {
 	}
 	key := e.signer()
 	if err := ws.WriteJSON(connectors.Auth{Proto: e.cfg.Proto, Version: Version, Key: key.Public().(ed25519.PublicKey),
-		Sig: ed25519.Sign(key, connectors.SignedChallenge(hello.Nonce))}); err != nil {
+		Sig: ed25519.Sign(key, connectors.SignedChallenge(hello.Nonce)), Hook: e.cfg.HookURL}); err != nil {
 		return false, err
 	}
 	var res connectors.Result
@@ -355,6 +376,13 @@ func (e *Edge) connectOnce(ctx context.Context) (up bool, err error) {
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	if e.cfg.Queue != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			e.forward(ctx, sess)
+		}()
+	}
 	for {
 		st, err := sess.AcceptStream()
 		if err != nil {
@@ -443,6 +471,16 @@ type State struct {
 	Attempts  int              `json:"attempts"`
 	Allow     []string         `json:"allow"`
 	Refused   map[string]int64 `json:"refused"`
+	// The webhook receiver: where cameras post, the queue's depth and
+	// bound, posts received, forwarded, refused with a full queue, and
+	// refused by the central for good.
+	Hook       string `json:"hook,omitempty"`
+	QueueDepth int    `json:"queue_depth"`
+	QueueMax   int    `json:"queue_max"`
+	Received   int64  `json:"received"`
+	Forwarded  int64  `json:"forwarded"`
+	QueueFull  int64  `json:"queue_full"`
+	HookDrops  int64  `json:"central_refused"`
 }
 
 // State is the edge's state now.
@@ -450,11 +488,18 @@ func (e *Edge) State() State {
 	e.mu.Lock()
 	st := State{Server: e.cfg.Server, Version: Version, Connected: e.up, Since: e.since, Shop: e.shop,
 		LastError: e.lastErr, Attempts: e.attempts}
+	queue, hook := e.cfg.Queue, e.cfg.HookURL
 	e.mu.Unlock()
 	for _, p := range e.cfg.Policy.Allow {
 		st.Allow = append(st.Allow, p.String())
 	}
 	st.Refused = e.cfg.Policy.Refused()
+	st.Hook = hook
+	if queue != nil {
+		st.QueueDepth, st.QueueMax = queue.Depth(), queue.Max()
+	}
+	st.Received, st.Forwarded = e.hooks.received.Load(), e.hooks.forwarded.Load()
+	st.QueueFull, st.HookDrops = e.hooks.full.Load(), e.hooks.refused.Load()
 	return st
 }
 
