@@ -151,8 +151,13 @@ func dayLabel(l *i18n.Localizer, day time.Time) string {
 // daySpans joins back-to-back recordings into spans of the timeline.
 func daySpans(d video.Day, day time.Time, tz *time.Location) []videoview.Span {
 	var out []videoview.Span
+	// A calendar day of the shop: 23 or 25 hours when the clocks change.
+	length := day.AddDate(0, 0, 1).Unix() - day.Unix()
 	for _, r := range d.Recordings {
-		from, to := max(r.Start.Unix()-day.Unix(), 0), min(r.End.Unix()-day.Unix(), 86400)
+		from, to := max(r.Start.Unix()-day.Unix(), 0), min(r.End.Unix()-day.Unix(), length)
+		if from >= to {
+			continue // touches the day only at its edge (a vendor's range is inclusive): another day's
+		}
 		if n := len(out); n > 0 && out[n-1].To >= from {
 			out[n-1].To = max(out[n-1].To, to)
 			out[n-1].Label = clock(day, out[n-1].From, tz) + "–" + clock(day, out[n-1].To, tz)
