@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -182,8 +183,19 @@ func TestChannelFaults(t *testing.T) {
 			}
 		}},
 		{"out of order", sim.EventFaults{OutOfOrder: 3}, false, func(t *testing.T, st *store) {
-			if st.order[0] != "2" || st.order[1] != "1" {
-				t.Errorf("order %v: the first pair was not swapped", st.order[:4])
+			// The camera swaps a pair within one send: which pair depends
+			// on how the 20 events fall into sends (the first may go
+			// alone), so count the swapped pairs, not where they are.
+			swapped := 0
+			for i := 0; i+1 < len(st.order); i++ {
+				a, _ := strconv.Atoi(st.order[i])
+				b, _ := strconv.Atoi(st.order[i+1])
+				if a > b {
+					swapped++
+				}
+			}
+			if swapped == 0 || swapped > 3 {
+				t.Errorf("order %v: %d pairs swapped, want 1 to 3", st.order, swapped)
 			}
 		}},
 		{"stall longer than three keep-alives", sim.EventFaults{Stall: 1500 * time.Millisecond}, true, nil},
