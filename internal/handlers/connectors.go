@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"storelens/internal/connectors"
+	"storelens/internal/i18n"
 	"storelens/internal/models"
 	connview "storelens/web/templates/connectors"
 )
@@ -39,16 +40,10 @@ func (s *Server) connectorView(c *gin.Context, sh *models.Shop) (connview.View, 
 	}
 	base := shopHref(sh.ID) + "/connector"
 	v := connview.View{Header: s.shopHeader(c, sh, "connector"), Admin: currentUser(c).IsAdmin(),
-		Paired: st.Paired, Pending: st.Pending, Online: st.Online, Name: st.Connector.Name, Version: st.Version,
-		Refused: st.Refused, BytesIn: formatBytes(st.BytesIn), BytesOut: formatBytes(st.BytesOut),
+		Paired: st.Paired, Pending: st.Pending, Online: st.Online, Name: st.Connector.Name, Refused: st.Refused,
 		AddAction: base + "/add", RevokeAction: base + "/revoke"}
-	if v.Version == "" {
-		v.Version = "—"
-	}
-	v.LastSeen = l.T("edge.never")
-	if !st.LastSeen.IsZero() {
-		v.LastSeen = formatTime(&st.LastSeen, tz)
-	}
+	w := wordConnector(l, tz, st)
+	v.Version, v.LastSeen, v.RTT, v.BytesIn, v.BytesOut = w.version, w.lastSeen, w.rtt, w.bytesIn, w.bytesOut
 	v.Hook, v.HasQueue = st.Hook, st.HasQueue
 	if st.HasQueue {
 		q := st.Queue
@@ -60,9 +55,26 @@ func (s *Server) connectorView(c *gin.Context, sh *models.Shop) (connview.View, 
 	}
 	if st.Online {
 		v.Since = formatTime(&st.Since, tz)
-		v.RTT = st.RTT.Round(100 * time.Microsecond).String()
 	}
 	return v, nil
+}
+
+// connectorWords are the facts the connector tab and the Health tab both
+// show, worded once.
+type connectorWords struct{ version, lastSeen, rtt, bytesIn, bytesOut string }
+
+func wordConnector(l *i18n.Localizer, tz *time.Location, st connectors.Status) connectorWords {
+	w := connectorWords{version: st.Version, lastSeen: l.T("edge.never"), bytesIn: formatBytes(st.BytesIn), bytesOut: formatBytes(st.BytesOut)}
+	if w.version == "" {
+		w.version = "—"
+	}
+	if !st.LastSeen.IsZero() {
+		w.lastSeen = formatTime(&st.LastSeen, tz)
+	}
+	if st.Online {
+		w.rtt = st.RTT.Round(100 * time.Microsecond).String()
+	}
+	return w
 }
 
 // ShopConnector shows the shop's connector and its state.

@@ -53,20 +53,14 @@ func (s *Server) connectorHealth(c *gin.Context, sh *models.Shop) (*devview.Conn
 		return nil, err
 	}
 	l, tz := loc(c), zone(sh.Timezone)
-	h := &devview.ConnectorHealth{Href: shopHref(sh.ID) + "/connector", Online: st.Online, Version: st.Version,
-		Refused: st.Refused, BytesIn: formatBytes(st.BytesIn), BytesOut: formatBytes(st.BytesOut), LastSeen: l.T("edge.never")}
-	if h.Version == "" {
-		h.Version = "—"
-	}
+	w := wordConnector(l, tz, st)
+	h := &devview.ConnectorHealth{Href: shopHref(sh.ID) + "/connector", Online: st.Online, Refused: st.Refused,
+		Version: w.version, LastSeen: w.lastSeen, RTT: w.rtt, BytesIn: w.bytesIn, BytesOut: w.bytesOut}
 	var seen *time.Time
 	if !st.LastSeen.IsZero() {
 		seen = &st.LastSeen
-		h.LastSeen = formatTime(seen, tz)
 	}
 	h.Flagged = connectors.Flagged(st.Online, seen, st.Connector.CreatedAt, s.Store.Now())
-	if st.Online {
-		h.RTT = st.RTT.Round(100 * time.Microsecond).String()
-	}
 	if st.HasQueue {
 		h.Queue = l.Tf("edge2.queue_value", map[string]any{"N": st.Queue.Depth, "Max": st.Queue.Max, "At": formatTime(&st.Queue.At, tz)})
 		h.QueueFull = st.Queue.Full
