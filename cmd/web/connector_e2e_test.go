@@ -48,6 +48,10 @@ func TestConnectorEndToEnd(t *testing.T) {
 		t.Skipf("no 127.0.0.2 here: %v", err)
 	}
 	defer cam.Close()
+	rtspAddr, err := cam.StartRTSP("127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	disc, err := lansim.ListenDiscovery("127.0.0.2:0", cam)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +147,9 @@ func TestConnectorEndToEnd(t *testing.T) {
 	// discovery aimed at the simulator's responder.
 	_, camPort, _ := net.SplitHostPort(camAddr)
 	port, _ := strconv.Atoi(camPort)
-	policy := edge.NewPolicy([]netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}, true, append(edge.DefaultPorts, port))
+	_, rtspPortS, _ := net.SplitHostPort(rtspAddr)
+	rtspPort, _ := strconv.Atoi(rtspPortS)
+	policy := edge.NewPolicy([]netip.Prefix{netip.MustParsePrefix("127.0.0.2/32")}, true, append(edge.DefaultPorts, port, rtspPort))
 	up := make(chan struct{}, 4)
 	ed, err := edge.New(edge.Config{Server: m[1], DataDir: t.TempDir(), Policy: policy, RootCAs: pool,
 		Log:       slog.New(slog.DiscardHandler),
@@ -210,6 +216,41 @@ func TestConnectorEndToEnd(t *testing.T) {
 	if cam.CallsTo("/device/activate") == 0 {
 		t.Fatal("no activation call reached the camera")
 	}
+	// Live video through the edge: two viewers, one RTSP session at the
+	// camera, the video's bytes counted on the camera's share of the uplink.
+	camBase := strings.TrimSuffix(camPath, "/lan")
+	before := wanBytesIn(t, get(shopPath+"/connector"))
+	post(camBase+"/live/1/start", nil)
+	var segBytes int
+	for _, viewer := range []string{"viewer-0001", "viewer-0002"} {
+		pl := get(camBase + "/live/1/hls/" + viewer + "/index.m3u8")
+		if !strings.Contains(pl, "r/") || strings.Contains(pl, "rtsp") {
+			t.Fatalf("%s playlist:\n%s", viewer, pl)
+		}
+		mp := get(camBase + "/live/1/hls/" + viewer + "/" + lastLine(pl))
+		resp, err := web.Get(srv.URL + camBase + "/live/1/hls/" + viewer + "/r/" + lastLine(mp))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seg, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "video/mp2t" || len(seg) == 0 {
+			t.Fatalf("%s segment: %s %q, %d bytes", viewer, resp.Status, resp.Header.Get("Content-Type"), len(seg))
+		}
+		segBytes = len(seg)
+	}
+	if n := cam.RTSPPlaying(); n != 1 {
+		t.Fatalf("%d RTSP sessions at the camera for two viewers, want 1", n)
+	}
+	page = get(shopPath + "/connector")
+	if grown := wanBytesIn(t, page) - before; grown < int64(segBytes)/2 {
+
+		t.Fatalf("the camera's uplink share grew by %d bytes for a %d-byte segment: the RTSP session did not cross the tunnel", grown, segBytes)
+	}
+	if !strings.Contains(page, `data-testid="connector-wan-rate">`) || strings.Contains(page, `data-testid="connector-rate">0 bit/s`) {
+		t.Fatalf("no bitrate on the connector page:\n%s", page)
+	}
+
 	// The bytes went through the tunnel: the page counts them.
 	page = get(shopPath + "/connector")
 	bm := regexp.MustCompile(`data-testid="connector-bytes">([^<]*)<`).FindStringSubmatch(page)
@@ -230,4 +271,33 @@ func TestConnectorEndToEnd(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("revoked edge still connected")
 	}
+}
+
+// wanBytesIn reads the bytes from the shop of the connector page's row for
+// 127.0.0.2 (the camera): the first figure of its traffic cell (the page's
+// language puts "from the shop" first in both).
+func wanBytesIn(t *testing.T, page string) int64 {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<td translate="no">127\.0\.0\.2</td><td data-testid="connector-wan-rate">[^<]*</td><td>[^0-9<]*([0-9.]+) ([KMG]?)B`).FindStringSubmatch(page)
+	if m == nil {
+		return 0
+	}
+	v, err := strconv.ParseFloat(m[1], 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch m[2] {
+	case "K":
+		v *= 1 << 10
+	case "M":
+		v *= 1 << 20
+	case "G":
+		v *= 1 << 30
+	}
+	return int64(v)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }

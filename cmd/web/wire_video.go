@@ -19,7 +19,8 @@ import (
 // wireVideo builds the video area: the live stream manager (closed at
 // shutdown, which stops every vendor stream) and the video service.
 func (w *wiring) wireVideo() (handlers.VideoDeps, error) {
-	mgr := live.NewManager(live.Options{HTTP: streamClient(w.vendorHTTP), Log: w.log, Linger: 5 * time.Second, Guard: w.guard})
+	mgr := live.NewManager(live.Options{HTTP: streamClient(w.vendorHTTP), Log: w.log, Linger: 5 * time.Second, Guard: w.guard,
+		LANDial: w.connectors.LANDial})
 	// Close ends every session, which stops the streams at the vendor.
 	w.tasks.Add(lifecycle.Task{Name: "video sessions", Start: func(context.Context) error { mgr.Start(); return nil }, Stop: mgr.Close})
 	lan := &devices.LAN{Store: w.store, Accounts: w.accounts, Log: w.log.With("area", "video")}

@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,6 +58,9 @@ type Hub struct {
 	// PairLimit attempts per IP per PairWindow (10 per minute when zero).
 	PairLimit  int
 	PairWindow time.Duration
+	// RateEvery is the window of the WAN bitrates the page shows (Run
+	// samples the byte counts this often); 5 s when zero.
+	RateEvery time.Duration
 
 	mu      sync.Mutex
 	live    map[uint]*tunnel // by shop
@@ -101,6 +106,78 @@ type tunnel struct {
 	refused   atomic.Int64
 	lastError atomic.Value // string
 	hook      string       // the edge's webhook receiver on the LAN
+	total     *flow        // every dial's bytes, for the total bitrate
+
+	flowMu sync.Mutex
+	flows  map[string]*flow // by LAN host: a camera's HTTPS, RTSP and channel
+}
+
+// flowOf is the counter of the LAN host addr names.
+func (t *tunnel) flowOf(addr string) *flow {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	t.flowMu.Lock()
+	defer t.flowMu.Unlock()
+	if t.flows == nil {
+		t.flows = map[string]*flow{}
+	}
+	f := t.flows[host]
+	if f == nil {
+		f = newFlow(time.Now())
+		t.flows[host] = f
+	}
+	return f
+}
+
+// flow counts the bytes of the dials to one LAN host and keeps its last
+// two samples: the bitrate shown is the rate since the older one (one to
+// two sample periods; since the flow began before the first sample).
+type flow struct {
+	in, out atomic.Int64 // from and to the edge
+
+	mu         sync.Mutex
+	prev, last rateSample
+}
+
+type rateSample struct {
+	at      time.Time
+	in, out int64
+}
+
+func newFlow(now time.Time) *flow {
+	f := &flow{}
+	f.prev.at, f.last.at = now, now
+	return f
+}
+
+func (f *flow) sample(now time.Time) {
+	f.mu.Lock()
+	f.prev, f.last = f.last, rateSample{at: now, in: f.in.Load(), out: f.out.Load()}
+	f.mu.Unlock()
+}
+
+// rates are bits a second since the older sample.
+func (f *flow) rates(now time.Time) (in, out int64) {
+	f.mu.Lock()
+	base := f.prev
+	f.mu.Unlock()
+	d := now.Sub(base.at)
+	if base.at.IsZero() || d < 100*time.Millisecond {
+		return 0, 0
+	}
+	return (f.in.Load() - base.in) * 8 * int64(time.Second) / int64(d), (f.out.Load() - base.out) * 8 * int64(time.Second) / int64(d)
+}
+
+// sample takes one sample of the tunnel's every flow.
+func (t *tunnel) sample(now time.Time) {
+	t.total.sample(now)
+	t.flowMu.Lock()
+	defer t.flowMu.Unlock()
+	for _, f := range t.flows {
+		f.sample(now)
+	}
 }
 
 func (h *Hub) log() *slog.Logger {
@@ -289,7 +366,7 @@ func (h *Hub) DialContext(ctx context.Context, shop uint, network, addr string) 
 		}
 		return nil, fmt.Errorf("connectors: dial %s through the connector: %s", addr, rep.Error)
 	}
-	return &countConn{Stream: st, t: t}, nil
+	return &countConn{Stream: st, t: t, f: t.flowOf(addr)}, nil
 }
 
 // Dialer is shop's DialContext.
@@ -319,34 +396,51 @@ func (h *Hub) Discover(ctx context.Context, shop uint) ([]sunmilan.Found, error)
 type countConn struct {
 	*yamux.Stream
 	t *tunnel
+	f *flow
 }
 
 func (c *countConn) Read(p []byte) (int, error) {
 	n, err := c.Stream.Read(p)
 	c.t.bytesIn.Add(int64(n))
+	c.t.total.in.Add(int64(n))
+	c.f.in.Add(int64(n))
 	return n, err
 }
 
 func (c *countConn) Write(p []byte) (int, error) {
 	n, err := c.Stream.Write(p)
 	c.t.bytesOut.Add(int64(n))
+	c.t.total.out.Add(int64(n))
+	c.f.out.Add(int64(n))
 	return n, err
+}
+
+// Flow is what crossed the shop's uplink to one LAN host: bytes since the
+// tunnel opened, and bits a second over the last RateEvery.
+type Flow struct {
+	Host              string
+	BytesIn, BytesOut int64
+	RateIn, RateOut   int64
 }
 
 // Status is what the connector page shows.
 type Status struct {
-	Connector      models.Connector
-	Paired         bool
-	Pending        bool // an unused code is waiting
-	Online         bool
-	Version        string
-	Since          time.Time
-	LastSeen       time.Time
-	RTT            time.Duration
-	Refused        int64
-	BytesIn        int64
-	BytesOut       int64
-	LastTunnelFail string
+	Connector models.Connector
+	Paired    bool
+	Pending   bool // an unused code is waiting
+	Online    bool
+	Version   string
+	Since     time.Time
+	LastSeen  time.Time
+	RTT       time.Duration
+	Refused   int64
+	BytesIn   int64
+	BytesOut  int64
+	// The WAN bitrate in total and per LAN host (by host), bits a second
+	// from and to the edge.
+	RateIn, RateOut int64
+	Flows           []Flow
+	LastTunnelFail  string
 	// The edge's webhook receiver and queue (its last report; HasQueue
 	// false: none yet).
 	Hook     string
@@ -378,13 +472,47 @@ func (h *Hub) Status(ctx context.Context, shop uint) (Status, error) {
 		s.LastSeen = time.Unix(0, t.lastSeen.Load())
 		s.RTT = time.Duration(t.rtt.Load())
 		s.Refused, s.BytesIn, s.BytesOut = t.refused.Load(), t.bytesIn.Load(), t.bytesOut.Load()
+		now := time.Now()
+		s.RateIn, s.RateOut = t.total.rates(now)
+		s.Flows = t.flowList(now)
 	}
 	return s, nil
 }
 
-// Run blocks until ctx ends, then closes every tunnel and refuses new ones.
+func (t *tunnel) flowList(now time.Time) []Flow {
+	t.flowMu.Lock()
+	defer t.flowMu.Unlock()
+	out := make([]Flow, 0, len(t.flows))
+	for host, f := range t.flows {
+		fl := Flow{Host: host, BytesIn: f.in.Load(), BytesOut: f.out.Load()}
+		fl.RateIn, fl.RateOut = f.rates(now)
+		out = append(out, fl)
+	}
+	slices.SortFunc(out, func(a, b Flow) int { return strings.Compare(a.Host, b.Host) })
+	return out
+}
+
+// Run samples the tunnels' byte counts every RateEvery (the bitrates) until
+// ctx ends, then closes every tunnel and refuses new ones.
 func (h *Hub) Run(ctx context.Context) error {
-	<-ctx.Done()
+	every := h.RateEvery
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case now := <-tick.C:
+			h.mu.Lock()
+			live := slices.Collect(maps.Values(h.live))
+			h.mu.Unlock()
+			for _, t := range live {
+				t.sample(now)
+			}
+		}
+	}
 	h.mu.Lock()
 	h.stopped = true
 	live := h.live
@@ -627,7 +755,7 @@ func (h *Hub) handshake(ctx context.Context, ws *websocket.Conn) (*tunnel, error
 	if len(hook) > 200 || (hook != "" && !strings.HasPrefix(hook, "http://") && !strings.HasPrefix(hook, "https://")) {
 		hook = ""
 	}
-	return &tunnel{conn: c, version: version, hook: hook}, nil
+	return &tunnel{conn: c, version: version, hook: hook, total: newFlow(time.Now())}, nil
 }
 
 // DialFunc is net.Dialer.DialContext's shape (sunmilan.DialFunc).

@@ -1,9 +1,12 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -55,8 +58,62 @@ func (s *Server) connectorView(c *gin.Context, sh *models.Shop) (connview.View, 
 	}
 	if st.Online {
 		v.Since = formatTime(&st.Since, tz)
+		v.Rate = l.Tf("edge3.rate_value", map[string]any{"In": formatBitrate(st.RateIn), "Out": formatBitrate(st.RateOut)})
+		if v.WAN, err = s.wanRows(c, sh.ID, st.Flows); err != nil {
+			return v, err
+		}
 	}
 	return v, nil
+}
+
+// wanRows names each LAN host that crossed the uplink by the shop's camera
+// recorded there, most traffic first.
+func (s *Server) wanRows(c *gin.Context, shop uint, flows []connectors.Flow) ([]connview.WANRow, error) {
+	if len(flows) == 0 {
+		return nil, nil
+	}
+	cams, err := s.Store.ShopCameras(c.Request.Context(), shop)
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for _, cam := range cams {
+		host, _, err := net.SplitHostPort(cam.Address)
+		if err != nil {
+			host = cam.Address
+		}
+		if host != "" {
+			names[host] = cam.Name
+		}
+	}
+	flows = slices.Clone(flows)
+	slices.SortStableFunc(flows, func(a, b connectors.Flow) int {
+		return cmp.Compare(b.BytesIn+b.BytesOut, a.BytesIn+a.BytesOut)
+	})
+	l := loc(c)
+	rows := make([]connview.WANRow, 0, len(flows))
+	for _, f := range flows {
+		name := names[f.Host]
+		if name == "" {
+			name = l.T("edge3.wan_unknown")
+		}
+		rows = append(rows, connview.WANRow{Name: name, Host: f.Host,
+			Rate:    l.Tf("edge3.rate_value", map[string]any{"In": formatBitrate(f.RateIn), "Out": formatBitrate(f.RateOut)}),
+			Traffic: l.Tf("edge.bytes_value", map[string]any{"In": formatBytes(f.BytesIn), "Out": formatBytes(f.BytesOut)})})
+	}
+	return rows, nil
+}
+
+// formatBitrate writes bits a second the way uplinks are sold (decimal:
+// "12.3 Mbit/s").
+func formatBitrate(bps int64) string {
+	switch {
+	case bps >= 1_000_000:
+		return fmt.Sprintf("%.1f Mbit/s", float64(bps)/1e6)
+	case bps >= 1_000:
+		return fmt.Sprintf("%.1f kbit/s", float64(bps)/1e3)
+	}
+	return strconv.FormatInt(bps, 10) + " bit/s"
 }
 
 // connectorWords are the facts the connector tab and the Health tab both

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -74,7 +75,14 @@ type Options struct {
 	Now          func() time.Time
 	// Guard enforces each session's Info.Media (and counts refusals).
 	Guard *netguard.Guard
+	// LANDial routes the RTSP connection of a camera on a shop's LAN
+	// (Info.Media.Shop): through the shop's on-site connector when it has
+	// one (chain mode), else direct, the dialer given. Nil: direct.
+	LANDial func(shop uint, direct DialFunc) DialFunc
 }
+
+// DialFunc is net.Dialer.DialContext's shape.
+type DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error)
 
 // Manager owns the shared sessions.
 type Manager struct {

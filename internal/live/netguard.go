@@ -1,9 +1,7 @@
 package live
 
 import (
-	"context"
 	"crypto/tls"
-	"net"
 	"net/http"
 )
 
@@ -38,17 +36,25 @@ func (s *Session) mediaHTTP() *http.Client {
 	return s.media
 }
 
-// mediaDial is the dialer of the session's RTSP connection: the guard's
-// for the session's Media policy (a LAN camera's: its recorded address),
-// nil (a plain dialer) without them.
-func (s *Session) mediaDial() func(ctx context.Context, network, addr string) (net.Conn, error) {
-	g := s.m.opt.Guard
-	if g == nil || s.info.Media == nil {
-		return nil
+// mediaDial is the dialer of the session's RTSP connection (only a LAN
+// camera gives RTSP): the guard's for the session's Media policy (the
+// camera's recorded address), nil (a plain dialer) without them; routed by
+// Options.LANDial, so a shop with an on-site connector is reached through
+// it and one RTSP session per camera crosses the shop's uplink.
+func (s *Session) mediaDial() DialFunc {
+	var d DialFunc
+	if g := s.m.opt.Guard; g != nil && s.info.Media != nil {
+		p := *s.info.Media
+		if p.What == "" {
+			p.What = "stream"
+		}
+		d = g.DialContext(p)
 	}
-	p := *s.info.Media
-	if p.What == "" {
-		p.What = "stream"
+	if s.m.opt.LANDial == nil || s.info.Media == nil || s.info.Media.Shop == 0 {
+		return d
 	}
-	return g.DialContext(p)
+	if d == nil {
+		d = dialer.DialContext
+	}
+	return s.m.opt.LANDial(s.info.Media.Shop, d)
 }
