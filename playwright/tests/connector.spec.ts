@@ -102,3 +102,32 @@ test('add a connector, run the shown command, it turns online; revoke drops it',
   expect(exited).toBe(1);
   expect(log.join('')).toContain('revoked');
 });
+
+// The demo's chain shop reaches its LAN camera (on 127.0.0.2) only through
+// its connector: live video plays through the tunnel, and the connector tab
+// shows the camera's share of the shop's uplink.
+test('the chain shop camera plays live through the connector; the tab shows its bitrate', async ({ page }) => {
+  test.setTimeout(90_000);
+  await signIn(page, 'admin', adminPassword);
+  await page.goto('/shops?q=' + encodeURIComponent('苏州加盟店'));
+  await page.getByRole('link', { name: '鲜果时光 苏州加盟店' }).click();
+  const shopURL = page.url();
+  await page.getByTestId('shop-tabs').getByRole('link', { name: 'LAN cameras' }).click();
+  await page.getByTestId('lan-camera-link').filter({ hasText: '门口 FM020' }).click();
+  await page.getByTestId('lan-live').click();
+  await expect(page.getByTestId('live-player')).toHaveAttribute('data-playing', 'hls');
+  const position = () => page.getByTestId('live-player').locator('video').evaluate((v: HTMLVideoElement) => v.currentTime);
+  await expect.poll(position, { timeout: 20_000 }).toBeGreaterThan(0);
+  const t0 = await position();
+  await expect.poll(position, { timeout: 15_000 }).toBeGreaterThan(t0 + 2);
+
+  // While it plays, the tab names the camera on the uplink with a bitrate.
+  const tab = await page.context().newPage();
+  await tab.goto(shopURL.replace(/\/?$/, '') + '/connector');
+  await expect(tab.getByTestId('connector-state')).toContainText('Online');
+  const row = tab.getByTestId('connector-wan-row').filter({ hasText: '门口 FM020' });
+  await expect(row).toBeVisible();
+  await expect(row.getByTestId('connector-wan-rate')).toContainText(/[0-9.]+ (k|M)bit\/s from the shop/);
+  await expect(tab.getByTestId('connector-rate')).toContainText(/from the shop/);
+  await tab.close();
+});
