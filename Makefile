@@ -92,6 +92,7 @@ bench: generate
 	$(GO) test -run '^$$' -bench 'EventFanout' -benchtime 1x -timeout 10m ./internal/handlers/
 	STORELENS_INGEST_SECONDS=60 $(GO) test -run '^$$' -bench 'EventIngest' -benchtime 1x -timeout 10m ./internal/handlers/
 	$(GO) test -run '^$$' -bench 'EventSearch' -benchtime 20x -v -timeout 90m ./internal/handlers/
+	$(GO) test -run '^$$' -bench 'EdgeEightCameras' -benchtime 1x ./cmd/edge/
 
 ## fuzz: every Go fuzz target for FUZZTIME each (15s; CI runs this after the tests)
 .PHONY: fuzz
