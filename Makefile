@@ -93,6 +93,7 @@ bench: generate
 	STORELENS_INGEST_SECONDS=60 $(GO) test -run '^$$' -bench 'EventIngest' -benchtime 1x -timeout 10m ./internal/handlers/
 	$(GO) test -run '^$$' -bench 'EventSearch' -benchtime 20x -v -timeout 90m ./internal/handlers/
 	$(GO) test -run '^$$' -bench 'EdgeEightCameras' -benchtime 1x ./cmd/edge/
+	$(GO) test -run '^$$' -bench 'EdgesReconnect' -benchtime 1x ./cmd/web/
 
 ## fuzz: every Go fuzz target for FUZZTIME each (15s; CI runs this after the tests)
 .PHONY: fuzz
