@@ -12,6 +12,7 @@ import (
 
 	"storelens/internal/accounts"
 	"storelens/internal/cameras"
+	"storelens/internal/connectors"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/reqlog"
@@ -124,7 +125,12 @@ func actor(c *gin.Context) models.Actor {
 // with the vendor's own code for support.
 func vendorMessage(l *i18n.Localizer, err error) string {
 	var ve *vendors.Error
+	var rf *connectors.Refused
 	switch {
+	case errors.As(err, &rf): // before ve: a refused dial is wrapped as the vendor's silence
+		return l.Tf("edge3.err.refused", map[string]any{"Addr": rf.Addr, "Why": refusedWhy(l, rf.Reason)})
+	case errors.Is(err, connectors.ErrOffline):
+		return l.T("edge3.err.offline")
 	case errors.As(err, &ve):
 		return describeVendorError(l, ve)
 	case errors.Is(err, cameras.ErrNotLinked):
@@ -144,8 +150,17 @@ func vendorMessage(l *i18n.Localizer, err error) string {
 // rather than faults of ours.
 func isVendorSide(err error) bool {
 	var ve *vendors.Error
-	return errors.As(err, &ve) || errors.Is(err, cameras.ErrNotLinked) || errors.Is(err, accounts.ErrSecretUnreadable) ||
+	var rf *connectors.Refused
+	return errors.As(err, &ve) || errors.As(err, &rf) || errors.Is(err, connectors.ErrOffline) || errors.Is(err, cameras.ErrNotLinked) || errors.Is(err, accounts.ErrSecretUnreadable) ||
 		errors.Is(err, vendors.ErrUnsupported) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// refusedWhy words an on-site connector's refusal reason (edge.Reason*).
+func refusedWhy(l *i18n.Localizer, reason string) string {
+	if msg := l.T("edge3.why." + reason); !strings.HasPrefix(msg, "edge3.why.") {
+		return msg
+	}
+	return l.T("edge3.why.other")
 }
 
 // describeVendorError renders a vendor error, also one read back from the

@@ -131,12 +131,10 @@ func InterfaceRanges() ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// check is "" when ip:port may be dialled, else the reason not.
+// check is "" when ip:port may be dialled, else the reason not: the
+// address's first (what the admin most needs to hear), then the port's.
 func (p *Policy) check(ip netip.Addr, port int) string {
 	ip = ip.Unmap()
-	if !p.Ports[port] {
-		return ReasonPort
-	}
 	r := netguard.Classify(ip)
 	if r == netguard.ReasonMetadata {
 		return ReasonMetadata
@@ -156,6 +154,9 @@ func (p *Policy) check(ip netip.Addr, port int) string {
 	}
 	if r == netguard.ReasonMulticast || r == netguard.ReasonUnspecified {
 		return ReasonInternal
+	}
+	if !p.Ports[port] {
+		return ReasonPort
 	}
 	return ""
 }
