@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"storelens/internal/accounts"
@@ -112,6 +113,11 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) 
 		return err
 	case <-ctx.Done():
 	}
+	a.draining.Store(true)
+	if cfg.DrainWait > 0 {
+		log.Info("draining: /readyz answers 503, still serving", "for", cfg.DrainWait)
+		time.Sleep(cfg.DrainWait)
+	}
 	log.Info("shutting down: finishing requests in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -206,9 +212,11 @@ func (e *env) close(log *slog.Logger) {
 // app is the wired server: its HTTP server and its background work, which
 // has not started yet.
 type app struct {
-	srv    *http.Server
-	tasks  *lifecycle.Group
-	listen *listenAddr
+	srv *http.Server
+	// draining turns /readyz to 503 when the server starts stopping.
+	draining *atomic.Bool
+	tasks    *lifecycle.Group
+	listen   *listenAddr
 }
 
 // listenAddr is the server's listening address, known once it listens.
@@ -264,7 +272,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 	tasks.Add(lifecycle.Loop("connector tunnels", func(ctx context.Context) { _ = hub.Run(ctx) }))
 
 	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: acc.Registry,
-		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard, connectors: hub, listen: &listenAddr{}}
+		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard, connectors: hub, listen: &listenAddr{}, draining: &atomic.Bool{}}
 	if e.demo != nil {
 		logins, err := demo.Seed(ctx, st, acc, cams, e.hasher, e.demo)
 		if err != nil {
@@ -288,8 +296,8 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 		Store: st, Sessions: sessions, I18n: bundle, Hasher: e.hasher, Throttle: auth.NewStoredThrottle(st, nil),
 		Accounts: acc, Cameras: cams, Registry: acc.Registry, Log: log, TrustedProxies: cfg.TrustedProxies,
 		SecureCookies: cfg.SecureCookies, PublicHTTPS: publicHTTPS, DeviceKey: e.deviceKey, Demo: e.demoOn, VendorTimeout: cfg.VendorTimeout,
-		Connectors: hub,
-		Faces:      areas.faces, Events: areas.events, Traffic: areas.traffic, Video: areas.video, Devices: areas.devices,
+		Connectors: hub, Draining: w.draining,
+		Faces: areas.faces, Events: areas.events, Traffic: areas.traffic, Video: areas.video, Devices: areas.devices,
 	})
 	srv := &http.Server{
 		Addr: cfg.Addr, Handler: h,
@@ -298,7 +306,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 		WriteTimeout: cfg.VendorTimeout + 40*time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	return &app{srv: srv, tasks: tasks, listen: w.listen}, nil
+	return &app{srv: srv, tasks: tasks, listen: w.listen, draining: w.draining}, nil
 }
 
 // vendorClient is the one HTTP client for vendor APIs: bounded, with the

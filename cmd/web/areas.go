@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 
 	"storelens/internal/accounts"
 	"storelens/internal/auth"
@@ -39,6 +40,8 @@ type wiring struct {
 	// listen is the address the server listens on, set before the tasks
 	// start (serve); the demo's connector dials it.
 	listen *listenAddr
+	// draining is set when the server starts stopping (/readyz: 503).
+	draining *atomic.Bool
 }
 
 // areaDeps are the handlers' dependencies of each area.

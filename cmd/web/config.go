@@ -27,6 +27,9 @@ type config struct {
 	TrustedProxies  []string
 	SecureCookies   bool
 	SessionIdle     time.Duration
+	// DrainWait is how long a stopping server keeps serving with /readyz
+	// at 503, for a load balancer's health check to take it out.
+	DrainWait time.Duration
 	SessionLifetime time.Duration
 	VendorTimeout   time.Duration
 	VendorCA        string   // extra PEM roots for vendor HTTPS (simulators, private gateways)
@@ -65,6 +68,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", env("SECURE_COOKIES", "") == "1", "force the Secure flag on every cookie (a TLS proxy that sends no X-Forwarded-Proto); without it cookies are Secure when --public-url is https or a trusted proxy says https")
 	fs.DurationVar(&c.SessionIdle, "session-idle", 2*time.Hour, "sign out after this long without a request")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "sign out this long after signing in")
+	drain := fs.String("drain-wait", env("DRAIN_WAIT", "0s"), "on SIGTERM, keep serving this long with /readyz answering 503 before stopping (behind a load balancer that polls /readyz, e.g. 10s)")
 	fs.DurationVar(&c.VendorTimeout, "vendor-timeout", 20*time.Second, "longest wait for a vendor while a person waits")
 	fs.StringVar(&c.VendorCA, "vendor-ca", env("VENDOR_CA", ""), "PEM file of extra roots trusted for vendor HTTPS")
 	mediaHosts := fs.String("media-hosts", env("MEDIA_HOSTS", ""), "comma-separated domain suffixes of the vendors' media (CDN) hosts that live and playback URLs may name besides the account's base URL host")
@@ -88,6 +92,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 		errs = append(errs, fmt.Errorf("--photo-memory: %w", err))
 	} else {
 		c.PhotoMemory = n
+	}
+	if d, err := time.ParseDuration(*drain); err != nil || d < 0 || d > 5*time.Minute {
+		errs = append(errs, fmt.Errorf("--drain-wait %q: a duration from 0s to 5m", *drain))
+	} else {
+		c.DrainWait = d
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: %w", c.Addr, err))

@@ -199,10 +199,14 @@ func (s *Server) Health(c *gin.Context) {
 }
 
 // Ready answers 200 when the database answers and every migration is
-// applied: a readiness check, for a load balancer to send this instance
+// applied and the server is not stopping (Deps.Draining): a readiness check, for a load balancer to send this instance
 // work. The reason stays in the log; the body says only which part failed.
 func (s *Server) Ready(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
+	if s.Draining != nil && s.Draining.Load() {
+		c.String(http.StatusServiceUnavailable, "draining")
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.Store.Ping(ctx); err != nil {

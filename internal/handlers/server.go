@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"storelens/internal/connectors"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -24,6 +25,9 @@ import (
 
 // Deps is what the handlers need, built in main.
 type Deps struct {
+	// Draining is set when the server is stopping: /readyz answers 503 so
+	// a load balancer sends new work elsewhere while requests finish.
+	Draining *atomic.Bool
 	Store    *models.Store
 	Sessions *scs.SessionManager
 	I18n     *i18n.Bundle
