@@ -18,18 +18,18 @@ import (
 // config is everything the server reads at start: flags, with environment
 // variables for secrets (and for flags, as STORELENS_<FLAG>).
 type config struct {
-	Addr            string
-	DataDir         string
-	DatabaseURL     string // --database / STORELENS_DATABASE_URL: "" = SQLite in DataDir
-	Demo            string // auto, on, off
-	LogLevel        slog.Level
-	LogFormat       string
-	TrustedProxies  []string
-	SecureCookies   bool
-	SessionIdle     time.Duration
+	Addr           string
+	DataDir        string
+	DatabaseURL    string // --database / STORELENS_DATABASE_URL: "" = SQLite in DataDir
+	Demo           string // auto, on, off
+	LogLevel       slog.Level
+	LogFormat      string
+	TrustedProxies []string
+	SecureCookies  bool
+	SessionIdle    time.Duration
 	// DrainWait is how long a stopping server keeps serving with /readyz
 	// at 503, for a load balancer's health check to take it out.
-	DrainWait time.Duration
+	DrainWait       time.Duration
 	SessionLifetime time.Duration
 	VendorTimeout   time.Duration
 	VendorCA        string   // extra PEM roots for vendor HTTPS (simulators, private gateways)
