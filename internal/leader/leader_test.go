@@ -136,7 +136,7 @@ func TestPostgresOneLeaderAndTakeover(t *testing.T) {
 		r := w.who()
 		return len(r) >= 1 && (len(r) > 1 || r[0] != first[0])
 	})
-	waitFor(t, "the old leader stopped", 3*poll, func() bool { return len(w.who()) == 1 })
+	waitFor(t, "the old leader stopped", 10*poll, func() bool { return len(w.who()) == 1 })
 	second := w.who()[0]
 	t.Logf("taken over by %s in %v (old leader %s)", second, time.Since(start).Round(time.Millisecond), first[0])
 	if second == first[0] {
