@@ -22,6 +22,7 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
+	"storelens/internal/leader"
 	"storelens/internal/lifecycle"
 	"storelens/internal/models"
 	"storelens/internal/netguard"
@@ -268,11 +269,17 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 		Extra: traffic.OpRetailLogins(st, e.box)}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP, Guard: guard, MediaHosts: cfg.MediaHosts}
 	tasks := lifecycle.New(log.With("area", "lifecycle"))
-	tasks.Add(lifecycle.Loop("session sweep", func(ctx context.Context) { sweepSessions(ctx, st, log) }))
+	// Work that runs once across instances runs on its leader (package
+	// leader); with the embedded SQLite there is one instance, which leads.
+	var elect leader.Elector = leader.Alone{}
+	if cfg.DatabaseURL != "" {
+		elect = &leader.Postgres{URL: cfg.DatabaseURL, Log: log.With("area", "leader")}
+	}
+	tasks.Add(leader.Loop(elect, "session sweep", func(ctx context.Context) { sweepSessions(ctx, st, log) }))
 	tasks.Add(lifecycle.Loop("connector tunnels", func(ctx context.Context) { _ = hub.Run(ctx) }))
 
 	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: acc.Registry,
-		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard, connectors: hub, listen: &listenAddr{}, draining: &atomic.Bool{}}
+		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard, connectors: hub, listen: &listenAddr{}, draining: &atomic.Bool{}, elect: elect}
 	if e.demo != nil {
 		logins, err := demo.Seed(ctx, st, acc, cams, e.hasher, e.demo)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"storelens/internal/connectors"
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
+	"storelens/internal/leader"
 	"storelens/internal/lifecycle"
 	"storelens/internal/models"
 	"storelens/internal/netguard"
@@ -42,6 +43,8 @@ type wiring struct {
 	listen *listenAddr
 	// draining is set when the server starts stopping (/readyz: 503).
 	draining *atomic.Bool
+	// elect runs the work that must run once across instances.
+	elect leader.Elector
 }
 
 // areaDeps are the handlers' dependencies of each area.

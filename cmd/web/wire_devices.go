@@ -7,7 +7,7 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/devices"
 	"storelens/internal/handlers"
-	"storelens/internal/lifecycle"
+	"storelens/internal/leader"
 )
 
 // statusEvery is how often the cameras' online status is checked (the
@@ -36,6 +36,6 @@ func (w *wiring) wireDevices() (handlers.DevicesDeps, error) {
 		}
 	}
 	status := &devices.Status{Store: w.store, Accounts: w.accounts, LAN: lan, Log: lan.Log}
-	w.tasks.Add(lifecycle.Loop("camera status", func(ctx context.Context) { status.Run(ctx, statusEvery) }))
+	w.tasks.Add(leader.Loop(w.elect, "camera status", func(ctx context.Context) { status.Run(ctx, statusEvery) }))
 	return handlers.DevicesDeps{LAN: lan, SenseLink: sl}, nil
 }

@@ -10,7 +10,7 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/faces"
 	"storelens/internal/handlers"
-	"storelens/internal/lifecycle"
+	"storelens/internal/leader"
 	"storelens/internal/photos"
 )
 
@@ -41,7 +41,7 @@ func (w *wiring) wireFaces() (handlers.FacesDeps, error) {
 		}
 	}
 	// Pending faces, deletions, the daily reconciliation, bulk batches.
-	w.tasks.Add(lifecycle.Loop("faces", svc.Run))
+	w.tasks.Add(leader.Loop(w.elect, "faces", svc.Run))
 	return handlers.FacesDeps{Service: svc}, nil
 }
 

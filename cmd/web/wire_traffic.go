@@ -6,7 +6,7 @@ import (
 
 	"storelens/internal/demo"
 	"storelens/internal/handlers"
-	"storelens/internal/lifecycle"
+	"storelens/internal/leader"
 	"storelens/internal/traffic"
 )
 
@@ -21,14 +21,12 @@ func (w *wiring) wireTraffic() (handlers.TrafficDeps, error) {
 			return handlers.TrafficDeps{}, err
 		}
 	}
-	var cancel context.CancelFunc
-	w.tasks.Add(lifecycle.Task{Name: "traffic sync and backfill",
-		Start: func(ctx context.Context) error {
-			ctx, cancel = context.WithCancel(ctx)
-			svc.Start(ctx)
-			return nil
-		},
-		// A backfill stopped here resumes from its last finished week.
-		Stop: func() error { cancel(); svc.Wait(); return nil }})
+	// A backfill stopped here (or on a leader that died) resumes from its
+	// last finished week.
+	w.tasks.Add(leader.Loop(w.elect, "traffic sync and backfill", func(ctx context.Context) {
+		svc.Start(ctx)
+		<-ctx.Done()
+		svc.Wait()
+	}))
 	return handlers.TrafficDeps{Service: svc}, nil
 }

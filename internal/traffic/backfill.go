@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"storelens/internal/models"
 	"storelens/internal/vendors"
@@ -76,19 +77,24 @@ func (s *Service) SetBackfillState(ctx context.Context, shopID uint, state strin
 }
 
 func (s *Service) kick() {
-	if s.wake == nil {
-		return
-	}
 	select {
-	case s.wake <- struct{}{}:
+	case s.wakeCh() <- struct{}{}:
 	default:
 	}
 }
 
 // backfillLoop steps every running backfill, a chunk at a time, shop after
-// shop, until none runs; then it sleeps until woken. Backfills left running
-// by a stopped server resume at start.
+// shop, until none runs; then it sleeps until woken or BackfillPoll.
+// Backfills left running by a stopped server resume at start; one started
+// on another instance (several instances: this loop runs on the leader,
+// package leader) is found by the poll.
 func (s *Service) backfillLoop(ctx context.Context) {
+	every := s.BackfillPoll
+	if every <= 0 {
+		every = 30 * time.Second
+	}
+	poll := time.NewTicker(every)
+	defer poll.Stop()
 	for {
 		for {
 			progressed, err := s.BackfillStep(ctx)
@@ -102,7 +108,8 @@ func (s *Service) backfillLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.wake:
+		case <-s.wakeCh():
+		case <-poll.C:
 		}
 	}
 }

@@ -61,10 +61,22 @@ type Service struct {
 	// BenchmarkAllTrafficYear's comparison in the same run.
 	CutMonthsByDays bool
 
+	// BackfillPoll is how often the backfill loop looks for running
+	// backfills it was not woken for: one started on another instance, or
+	// left by an instance that died (30 s when zero).
+	BackfillPoll time.Duration
+
 	shopLocks sync.Map // shop id -> *sync.Mutex: one sync of a shop at a time
+	wakeOnce  sync.Once
 	wake      chan struct{}
 	wg        sync.WaitGroup
-	ctx       context.Context // the background work's, from Start
+	ctxMu     sync.Mutex
+	ctx       context.Context // the background work's, from the last Start
+}
+
+func (s *Service) wakeCh() chan struct{} {
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
+	return s.wake
 }
 
 func (s *Service) now() time.Time {
@@ -446,8 +458,10 @@ func (s *Service) SyncAll(ctx context.Context) {
 // Start runs the scheduled sync and the backfill worker until ctx ends;
 // Wait waits for them to stop.
 func (s *Service) Start(ctx context.Context) {
+	s.ctxMu.Lock()
 	s.ctx = ctx
-	s.wake = make(chan struct{}, 1)
+	s.ctxMu.Unlock()
+	s.wakeCh()
 	s.wg.Add(2)
 	go func() {
 		defer s.wg.Done()
@@ -462,8 +476,10 @@ func (s *Service) Start(ctx context.Context) {
 // SyncAllNow syncs every shop in the background (stopped and waited for
 // with the rest of the background work).
 func (s *Service) SyncAllNow() {
+	s.ctxMu.Lock()
 	ctx := s.ctx
-	if ctx == nil {
+	s.ctxMu.Unlock()
+	if ctx == nil || ctx.Err() != nil { // not started here, or no longer leading
 		ctx = context.Background()
 	}
 	s.wg.Add(1)
