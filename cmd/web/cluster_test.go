@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -163,12 +164,33 @@ func TestThreeInstancesShareEvents(t *testing.T) {
 		res.Body.Close()
 		return &feedClient{base: p.base, jar: jar, seen: map[int64]int{}}
 	}
-	fb, fc := feed(b), feed(c)
+	// The browsers: a feed on B and one on C, and with nginx on PATH
+	// three more through nginx (deploy/nginx/storelens.conf, round robin:
+	// those on A reconnect through nginx when A dies, from their last id).
+	feeds := map[string]*feedClient{"B": feed(b), "C": feed(c)}
+	fb := feeds["B"]
+	lb, haveNginx := startNginx(t, dir, a, b, c)
+	if haveNginx {
+		checkNginxRouting(t, lb)
+		for i := range 3 {
+			feeds[fmt.Sprint("nginx", i)] = feed(lb)
+		}
+	} else {
+		t.Log("nginx is not on PATH: the feeds connect to the instances directly")
+	}
 	fctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go fb.run(fctx)
-	go fc.run(fctx)
-	waitUntil(t, 10*time.Second, "the feeds to connect", func() bool { return fb.connected() && fc.connected() })
+	for _, f := range feeds {
+		go f.run(fctx)
+	}
+	waitUntil(t, 10*time.Second, "the feeds to connect", func() bool {
+		for _, f := range feeds {
+			if !f.connected() {
+				return false
+			}
+		}
+		return true
+	})
 
 	hc := &http.Client{Timeout: 10 * time.Second}
 	var seq int64
@@ -270,11 +292,11 @@ func TestThreeInstancesShareEvents(t *testing.T) {
 		}
 	}
 	mu.Unlock()
-	for name, f := range map[string]*feedClient{"B": fb, "C": fc} {
-		waitUntil(t, 10*time.Second, "feed "+name+" to have every stored event", func() bool { return f.count() >= len(ids) })
+	for name, f := range feeds {
+		waitUntil(t, 15*time.Second, "feed "+name+" to have every stored event", func() bool { return f.count() >= len(ids) })
 	}
 	time.Sleep(500 * time.Millisecond) // a duplicate would have come by now
-	for name, f := range map[string]*feedClient{"B": fb, "C": fc} {
+	for name, f := range feeds {
 		f.mu.Lock()
 		for id, n := range f.seen {
 			if n != 1 {
@@ -294,6 +316,164 @@ func TestThreeInstancesShareEvents(t *testing.T) {
 		t.Fatalf("post to C after A died: %d %v", status, err)
 	}
 	waitUntil(t, 5*time.Second, "B's feed to get C's event", func() bool { return fb.count() == len(ids)+1 })
+	for name, f := range feeds {
+		f.mu.Lock()
+		t.Logf("feed %s: %d events, %d connections", name, len(f.seen), f.connects)
+		f.mu.Unlock()
+	}
+	if haveNginx {
+		// A camera's video still goes to one instance, now a live one.
+		checkCameraPinned(t, lb, a.base)
+	}
+}
+
+// startNginx runs Debian's nginx on loopback with deploy/nginx/storelens.conf,
+// its servers replaced by the three instances; false when nginx is not on
+// PATH (.ci/run installs it).
+func startNginx(t *testing.T, dir string, ins ...*instanceProc) (*instanceProc, bool) {
+	t.Helper()
+	bin, err := exec.LookPath("nginx")
+	if err != nil {
+		if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
+			return nil, false
+		}
+		bin = "/usr/sbin/nginx"
+	}
+	site, err := os.ReadFile(filepath.Join("..", "..", "deploy", "nginx", "storelens.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	conf := strings.ReplaceAll(string(site), "listen 8080;", "listen "+addr+";")
+	for i, p := range ins {
+		want := fmt.Sprintf("127.0.0.1:808%d", i+1)
+		if !strings.Contains(conf, want) {
+			t.Fatalf("deploy/nginx/storelens.conf has no server %s", want)
+		}
+		conf = strings.ReplaceAll(conf, want, strings.TrimPrefix(p.base, "http://"))
+	}
+	// Its own directory, readable by nginx's workers (nobody, when the
+	// test runs as root).
+	ng, err := os.MkdirTemp("", "storelens-nginx-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(ng) })
+	os.Chmod(ng, 0o755)
+	for _, d := range []string{"body", "proxy", "fastcgi", "uwsgi", "scgi"} {
+		os.Mkdir(filepath.Join(ng, d), 0o777)
+		os.Chmod(filepath.Join(ng, d), 0o777)
+	}
+	if err := os.WriteFile(filepath.Join(ng, "storelens.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	main := fmt.Sprintf(`worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log %[1]s/error.log warn;
+events { worker_connections 512; }
+http {
+    access_log off;
+    client_body_temp_path %[1]s/body;
+    proxy_temp_path %[1]s/proxy;
+    fastcgi_temp_path %[1]s/fastcgi;
+    uwsgi_temp_path %[1]s/uwsgi;
+    scgi_temp_path %[1]s/scgi;
+    include %[1]s/storelens.conf;
+}
+`, ng)
+	if err := os.WriteFile(filepath.Join(ng, "nginx.conf"), []byte(main), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-p", ng, "-c", filepath.Join(ng, "nginx.conf"), "-g", "daemon off;")
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM) // nginx's fast shutdown
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(ng, "error.log"))
+			t.Logf("nginx: %s\n%s", out.String(), lastBytes(b, 4000))
+		}
+	})
+	p := &instanceProc{name: "nginx", base: "http://" + addr, cmd: cmd}
+	waitHealthy(t, p.base)
+	return p, true
+}
+
+// instanceOf asks nginx for path and returns the instance that answered.
+func instanceOf(t *testing.T, lb *instanceProc, path string) string {
+	t.Helper()
+	hc := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := hc.Get(lb.base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	inst := res.Header.Get("X-StoreLens-Instance")
+	if inst == "" {
+		t.Fatalf("GET %s through nginx: no X-StoreLens-Instance (status %d)", path, res.StatusCode)
+	}
+	// "A, C": A refused the connection, C answered.
+	tried := strings.Split(inst, ", ")
+	return tried[len(tried)-1]
+}
+
+// checkNginxRouting: pages spread over the instances; each camera's video
+// paths all go to one instance.
+func checkNginxRouting(t *testing.T, lb *instanceProc) {
+	t.Helper()
+	pages := map[string]bool{}
+	for range 6 {
+		pages[instanceOf(t, lb, "/login")] = true
+	}
+	if len(pages) != 3 {
+		t.Errorf("6 page requests through nginx went to %v, want all three instances (round robin)", pages)
+	}
+	cams := map[string]bool{}
+	for cam := 1; cam <= 12; cam++ {
+		p := fmt.Sprintf("/shops/1/cameras/%d", cam)
+		first := instanceOf(t, lb, p+"/live/hd/ws")
+		cams[first] = true
+		for _, sub := range []string{"/live/sd/flv", "/live/hd/hls/v1/index.m3u8", "/playback/ws", "/live/hd/ws"} {
+			if got := instanceOf(t, lb, p+sub); got != first {
+				t.Errorf("%s%s went to %s, %s/live/hd/ws to %s: a camera's video must stay on one instance", p, sub, got, p, first)
+			}
+		}
+	}
+	if len(cams) < 2 {
+		t.Errorf("12 cameras' video all went to %v: the hash does not spread cameras", cams)
+	}
+}
+
+// checkCameraPinned: after dead died, every camera's video goes to one live
+// instance, the same on every request.
+func checkCameraPinned(t *testing.T, lb *instanceProc, dead string) {
+	t.Helper()
+	dead = strings.TrimPrefix(dead, "http://")
+	for cam := 1; cam <= 12; cam++ {
+		p := fmt.Sprintf("/shops/1/cameras/%d/live/hd/ws", cam)
+		first := instanceOf(t, lb, p)
+		for range 3 {
+			got := instanceOf(t, lb, p)
+			if strings.Contains(got, dead) {
+				t.Errorf("%s answered by %s: the dead instance", p, got)
+			}
+			if got != first {
+				t.Errorf("%s went to %s then %s after the instance died", p, first, got)
+			}
+		}
+	}
 }
 
 func lastBytes(b []byte, n int) []byte {
