@@ -35,7 +35,17 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	if w.cfg.DatabaseURL != "" {
 		fan := cluster.New(cluster.Options{URL: w.cfg.DatabaseURL, Store: w.store, Hub: hub, Log: log.With("part", "fan-out")})
 		pub = fan
-		w.tasks.Add(lifecycle.Loop("event fan-out", func(ctx context.Context) { _ = fan.Run(ctx) }))
+		loop := lifecycle.Loop("event fan-out", func(ctx context.Context) { _ = fan.Run(ctx) })
+		start := loop.Start
+		loop.Start = func(ctx context.Context) error {
+			// Before the server takes requests: the stream starts after
+			// the newest event, where a browser's backlog ends.
+			if err := fan.Prime(ctx); err != nil {
+				return fmt.Errorf("event fan-out: %w", err)
+			}
+			return start(ctx)
+		}
+		w.tasks.Add(loop)
 	}
 	svc := events.New(events.Config{Store: w.store, Hub: pub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
 		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,

@@ -117,6 +117,23 @@ func (f *Fanout) PublishPicture(shopID uint, eventID int64) {
 	}
 }
 
+// Prime starts the stream after the newest event stored now: call it
+// before the server takes requests, so a browser's backlog and the hub's
+// stream meet (Run would otherwise start from the newest event when it
+// first connects, which may be after a browser read its backlog).
+func (f *Fanout) Prime(ctx context.Context) error {
+	last, err := f.o.Store.LastEventID(ctx, models.EventSet{All: true})
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.init {
+		f.last, f.init = last, true
+	}
+	return nil
+}
+
 // Last is the highest event id published to the hub.
 func (f *Fanout) Last() int64 {
 	f.mu.Lock()

@@ -269,3 +269,29 @@ func TestPictureNoticeReachesTheOtherInstanceOnce(t *testing.T) {
 		}
 	}
 }
+
+// Primed before the server takes requests, the fan-out publishes an
+// event stored before its connection was up (a browser's backlog may end
+// before it): nothing between the backlog and the stream is lost.
+func TestPrimedFanoutPublishesWhatCameBeforeItConnected(t *testing.T) {
+	a, _, shop := pair(t, cluster.Options{})
+	old := a.store(t, shop, 2) // before: in every browser's backlog
+	a.hub.waitFor(t, time.Second, "A's first events", func(got, _ []int64) bool { return len(got) == 2 })
+	hub := newRecorder()
+	fan := cluster.New(cluster.Options{URL: a.fan.URLForTest(), Store: a.st, Hub: hub})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := fan.Prime(ctx); err != nil {
+		t.Fatal(err)
+	}
+	between := a.store(t, shop, 1) // after the prime, before the connection
+	done := make(chan struct{})
+	go func() { defer close(done); _ = fan.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	hub.waitFor(t, 2*time.Second, "the event stored between prime and connection", func(got, _ []int64) bool { return len(got) >= 1 })
+	after := a.store(t, shop, 1)
+	hub.waitFor(t, time.Second, "the next event", func(got, _ []int64) bool { return len(got) >= 2 })
+	if got, _ := hub.snapshot(); !equal(got, append(between, after...)) {
+		t.Fatalf("published %v, want %v (not the earlier %v)", got, append(between, after...), old)
+	}
+}
