@@ -141,8 +141,9 @@ func (f *Fanout) Last() int64 {
 	return f.last
 }
 
-// BackendPID is the listening connection's server process (0 when not
-// connected): tests end it with pg_terminate_backend.
+// BackendPID is the listening connection's server process once it
+// listens and has caught up (0 before, and while reconnecting): tests end
+// it with pg_terminate_backend.
 func (f *Fanout) BackendPID() uint32 { return f.pid.Load() }
 
 // Reconnects is how many times the listening connection was made again.
@@ -190,7 +191,6 @@ func (f *Fanout) listen(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{models.EventsChannel}.Sanitize()); err != nil {
 		return err
 	}
-	f.pid.Store(conn.PgConn().PID())
 	// Listening before reading: an event committed from now on is either
 	// in what we read or notified after.
 	f.mu.Lock()
@@ -208,6 +208,7 @@ func (f *Fanout) listen(ctx context.Context) error {
 	if err := f.catchUp(ctx); err != nil {
 		return err
 	}
+	f.pid.Store(conn.PgConn().PID()) // listening and caught up
 	for {
 		// The poll's timeout only sets a deadline on the socket (pgx's
 		// default for a connection of a URL): the connection survives it.

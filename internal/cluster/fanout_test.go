@@ -80,7 +80,7 @@ type instance struct {
 
 // pair opens two instances on one fresh PostgreSQL database and starts
 // their fan-outs.
-func pair(t *testing.T, opt cluster.Options) (a, b *instance, shop uint) {
+func pair(t testing.TB, opt cluster.Options) (a, b *instance, shop uint) {
 	t.Helper()
 	base := modelstest.PostgresURL()
 	if base == "" {
@@ -103,6 +103,9 @@ func pair(t *testing.T, opt cluster.Options) (a, b *instance, shop uint) {
 		o := opt
 		o.URL, o.Store, o.Hub = url, st, in.hub
 		in.fan = cluster.New(o)
+		if err := in.fan.Prime(ctx); err != nil { // as cmd/web does, before it serves
+			t.Fatal(err)
+		}
 		wg.Add(1)
 		go func() { defer wg.Done(); _ = in.fan.Run(ctx) }()
 		return in
@@ -118,7 +121,7 @@ func pair(t *testing.T, opt cluster.Options) (a, b *instance, shop uint) {
 	return a, b, sh.ID
 }
 
-func waitListening(t *testing.T, f *cluster.Fanout) {
+func waitListening(t testing.TB, f *cluster.Fanout) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for f.BackendPID() == 0 {
@@ -132,7 +135,7 @@ func waitListening(t *testing.T, f *cluster.Fanout) {
 var seq atomic.Int64
 
 // store stores n events through in's store, as its events writer does.
-func (in *instance) store(t *testing.T, shop uint, n int) []int64 {
+func (in *instance) store(t testing.TB, shop uint, n int) []int64 {
 	t.Helper()
 	var evs []*models.Event
 	for i := 0; i < n; i++ {
