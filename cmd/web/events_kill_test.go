@@ -265,6 +265,13 @@ type feedClient struct {
 	connects int
 }
 
+// connected reports whether the feed has been connected at least once.
+func (f *feedClient) connected() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.connects > 0
+}
+
 func (f *feedClient) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"storelens/internal/cluster"
 	"storelens/internal/connectors"
 	"storelens/internal/demo"
 	"storelens/internal/events"
@@ -27,7 +28,26 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	if w.demo != nil {
 		pushURL = w.demo.SenseLinkPushURL
 	}
-	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
+	// On PostgreSQL several instances may share the database: the events
+	// every instance stores reach this hub through the fan-out (LISTEN/
+	// NOTIFY), this instance's own too, in one ordered stream.
+	var pub events.Publisher = hub
+	if w.cfg.DatabaseURL != "" {
+		fan := cluster.New(cluster.Options{URL: w.cfg.DatabaseURL, Store: w.store, Hub: hub, Log: log.With("part", "fan-out")})
+		pub = fan
+		loop := lifecycle.Loop("event fan-out", func(ctx context.Context) { _ = fan.Run(ctx) })
+		start := loop.Start
+		loop.Start = func(ctx context.Context) error {
+			// Before the server takes requests: the stream starts after
+			// the newest event, where a browser's backlog ends.
+			if err := fan.Prime(ctx); err != nil {
+				return fmt.Errorf("event fan-out: %w", err)
+			}
+			return start(ctx)
+		}
+		w.tasks.Add(loop)
+	}
+	svc := events.New(events.Config{Store: w.store, Hub: pub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
 		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,
 		Guard: w.guard, LANDial: lanDial(w.guard, w.connectors), ShopCallback: w.connectors.HookCallback,
 		ChannelPort: func(sn string) int {

@@ -161,3 +161,68 @@ func TestThrottleBounded(t *testing.T) {
 		}
 	})
 }
+
+// twoInstances opens two stores on one database, as two instances of the
+// server have: a fresh PostgreSQL database with the URL set, else one
+// SQLite file opened twice.
+func twoInstances(t *testing.T) (a, b *models.Store) {
+	t.Helper()
+	opt := models.Options{}
+	path := t.TempDir() + "/shared.db"
+	if base := modelstest.PostgresURL(); base != "" {
+		u, err := modelstest.NewDatabase(t, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.DatabaseURL = u
+	}
+	open := func() *models.Store {
+		st, err := models.Open(context.Background(), path, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	return open(), open()
+}
+
+// A guesser spreading attempts over two instances gets no more than on
+// one: failures on A and on B count on one counter, and a wait imposed on
+// B holds on A. Failures at the same moment on both are all counted.
+func TestThrottleCountsAcrossInstances(t *testing.T) {
+	sa, sb := twoInstances(t)
+	now := time.Unix(1_700_000_000, 0)
+	clock := func() time.Time { return now }
+	ta, tb := auth.NewStoredThrottle(sa, clock), auth.NewStoredThrottle(sb, clock)
+	a := auth.Attempt{Account: "admin", Addr: "192.0.2.7"}
+	for i, th := range []*auth.Throttle{ta, tb, ta, tb} {
+		if d := fail(t, th, a); len(d) != 0 {
+			t.Fatalf("failure %d imposed %v", i+1, d)
+		}
+	}
+	if d := fail(t, tb, a); len(d) != 2 || d[0].Failures != 5 || d[0].Wait != time.Second {
+		t.Fatalf("5th failure (2 on A, 3 on B) imposed %+v, want 1 s after 5", d)
+	}
+	if w := wait(t, ta, a); w != time.Second {
+		t.Fatalf("A after B's 5th failure: wait %v, want 1s", w)
+	}
+	// 20 failures at once, 10 on each instance: 25 counted.
+	errs := make(chan error, 20)
+	for i := range 20 {
+		th := ta
+		if i%2 == 1 {
+			th = tb
+		}
+		go func() { _, err := th.Fail(context.Background(), a); errs <- err }()
+	}
+	for range 20 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := fail(t, ta, a)
+	if len(d) == 0 || d[0].Failures != 26 {
+		t.Fatalf("after 5 + 20 concurrent failures the next is %+v, want failure 26", d)
+	}
+}

@@ -79,6 +79,10 @@ type Config struct {
 	// WebhookWindow is how far a webhook's timestamp may be from our clock
 	// (5 minutes).
 	WebhookWindow time.Duration
+	// Replay is where accepted webhook posts are remembered: ReplayStored
+	// (the database, shared by every instance) or ReplayMemory; "" for
+	// the database's default (stored on PostgreSQL, memory on SQLite).
+	Replay string
 	// Trace, if set, is told of every stored batch before it is published:
 	// when the writer took it from the queue and when its transaction
 	// committed (the benchmarks' per-stage latency).

@@ -198,7 +198,7 @@ type Sources struct {
 	// webhook: app_id -> secret, and camera SN -> source
 	hookApps map[string]string
 	hookCams map[string]SourceConfig
-	replay   *lanevents.ReplayGuard
+	replay   ReplayCache
 	// clients fetch each source's pictures and clips with its TLS trust
 	// (a camera's own certificate).
 	clients map[string]*http.Client
@@ -216,7 +216,7 @@ type Sources struct {
 
 func newSources(s *Service) *Sources {
 	return &Sources{s: s, status: map[string]*SourceStatus{}, hookApps: map[string]string{}, hookCams: map[string]SourceConfig{},
-		replay: lanevents.NewReplayGuard(s.cfg.WebhookWindow), clients: map[string]*http.Client{}, cams: map[uint]*cameraRun{},
+		replay: newReplayCache(s), clients: map[string]*http.Client{}, cams: map[uint]*cameraRun{},
 		links: map[uint]*cameraRun{}}
 }
 
@@ -514,28 +514,30 @@ func (m *Sources) receiveWebhook(ctx context.Context, p lanevents.WebhookPost, a
 	}
 	ts, _ := p.Time()
 	key := p.AppID + "|" + strings.ToUpper(p.Sign)
-	if !m.replay.Check(key, ts, now) {
+	if fresh, err := m.replay.Check(ctx, key, ts, now); err != nil {
+		return false, fmt.Errorf("events: webhook replay cache: %w", err)
+	} else if !fresh {
 		return false, lanevents.ErrReplay
 	}
 	ev, err := lanevents.ParsePayload(p.Payload, lanevents.Webhook, now)
 	if err != nil {
-		m.replay.Forget(key)
+		m.replay.Forget(ctx, key)
 		return false, err
 	}
 	m.mu.Lock()
 	c, ok := m.hookCams[ev.DeviceSN]
 	m.mu.Unlock()
 	if !ok || c.AppID != p.AppID {
-		m.replay.Forget(key)
+		m.replay.Forget(ctx, key)
 		return false, ErrWebhookUnknownSN
 	}
 	if shop != 0 && c.ShopID != shop {
-		m.replay.Forget(key)
+		m.replay.Forget(ctx, key)
 		return false, ErrWebhookWrongShop
 	}
 	res, err := m.s.Submit(ctx, c.origin(), ev)
 	if err != nil {
-		m.replay.Forget(key) // the camera's retry must get through
+		m.replay.Forget(ctx, key) // the camera's retry must get through
 		return false, err
 	}
 	m.counted(c.ID(), now)

@@ -113,6 +113,15 @@ func (s *Store) insertEventsDB(ctx context.Context, evs []*Event) (stored []bool
 		return nil, fmt.Errorf("models: insert events: %w", err)
 	}
 	defer tx.Rollback()
+	if s.dialect.postgres() {
+		// Several instances write events: one at a time across them, so
+		// ids become visible in id order (a listener reading "after my
+		// last id" never passes over an id committed later), and the
+		// commit notifies every instance's listener (internal/cluster).
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, eventsWriteLock); err != nil {
+			return nil, fmt.Errorf("models: insert events: lock: %w", err)
+		}
+	}
 	ins, err := tx.PrepareContext(ctx, s.dialect.rebind(insertEventSQL))
 	if err != nil {
 		return nil, err
@@ -142,8 +151,30 @@ func (s *Store) insertEventsDB(ctx context.Context, evs []*Event) (stored []bool
 			return nil, translate(err)
 		}
 	}
+	if s.dialect.postgres() {
+		var last int64
+		for i, e := range evs {
+			if stored[i] && e.ID > last {
+				last = e.ID
+			}
+		}
+		if last > 0 {
+			// Delivered at commit, and only if it commits.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, EventsChannel, "e:"+strconv.FormatInt(last, 10)); err != nil {
+				return nil, fmt.Errorf("models: insert events: notify: %w", err)
+			}
+		}
+	}
 	return stored, tx.Commit()
 }
+
+// EventsChannel is the PostgreSQL notification channel on which each
+// commit of new events says "e:<its highest id>" (internal/cluster listens).
+const EventsChannel = "storelens_events"
+
+// eventsWriteLock is the transaction advisory lock that orders the event
+// writers of every instance on one PostgreSQL database.
+const eventsWriteLock int64 = 0x53544c4e_45565453 // "STLNEVTS"
 
 // eventsInScope restricts a query on events to the shops of sc.
 func (sc Scope) eventsInScope(db *gorm.DB) *gorm.DB {

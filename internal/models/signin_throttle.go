@@ -30,36 +30,41 @@ func (s *Store) SigninWait(ctx context.Context, keys []string, now time.Time) (t
 // idle for longer than window starts again at 1. delay(n) is the wait the
 // n-th failure imposes (0 for none); the row keeps the later of that and any
 // wait it already had. It returns the new count and the wait's end.
+//
+// The count is one upsert that adds to what the row holds when it runs
+// (never a read, then a write): two instances counting failures of one key
+// at the same moment make two more, not one (on PostgreSQL the upsert locks
+// the row until the transaction ends; on SQLite the writer is one).
 func (s *Store) SigninFail(ctx context.Context, key string, now time.Time, window time.Duration,
 	delay func(failures int) time.Duration) (int, time.Time, error) {
 	var n int
 	var until int64
+	ms := now.UnixMilli()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var row struct {
 			Failures int
-			LastAt   int64
 			UntilAt  int64
 		}
-		res := tx.Raw(`SELECT failures, last_at, until_at FROM signin_throttle WHERE key = ?`, key).Scan(&row)
-		if res.Error != nil {
-			return res.Error
+		err := tx.Raw(`INSERT INTO signin_throttle (key, failures, last_at, until_at) VALUES (?, 1, ?, 0)
+			ON CONFLICT (key) DO UPDATE SET
+				failures = CASE WHEN ? - signin_throttle.last_at <= ? THEN signin_throttle.failures + 1 ELSE 1 END,
+				last_at = excluded.last_at
+			RETURNING failures, until_at`, key, ms, ms, window.Milliseconds()).Scan(&row).Error
+		if err != nil {
+			return err
 		}
-		n = 1
-		if res.RowsAffected > 0 && now.UnixMilli()-row.LastAt <= window.Milliseconds() {
-			n = row.Failures + 1
-		}
-		if d := delay(n); d > 0 {
+		n, until = row.Failures, row.UntilAt
+		if d := delay(n); d > 0 && now.Add(d).UnixMilli() > until {
 			until = now.Add(d).UnixMilli()
+			return tx.Exec(`UPDATE signin_throttle SET until_at = CASE WHEN until_at < ? THEN ? ELSE until_at END WHERE key = ?`,
+				until, until, key).Error
 		}
-		until = max(until, row.UntilAt)
-		return tx.Exec(`INSERT INTO signin_throttle (key, failures, last_at, until_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at, until_at = excluded.until_at`,
-			key, n, now.UnixMilli(), until).Error
+		return nil
 	})
 	if err != nil {
 		return 0, time.Time{}, err
 	}
-	if until <= now.UnixMilli() {
+	if until <= ms {
 		return n, time.Time{}, nil
 	}
 	return n, time.UnixMilli(until).UTC(), nil
