@@ -9,6 +9,8 @@
 #   scripts/pgtest.sh                 # go test -race ./... on PostgreSQL
 #   PGTEST_PACKAGES="./internal/models/" scripts/pgtest.sh
 #   PGTEST_FLAGS="-run TestSchema -v" scripts/pgtest.sh
+#   PGTEST_RACE= PGTEST_FLAGS="-run ^$ -bench Traffic" PGTEST_PACKAGES=./internal/traffic/ scripts/pgtest.sh
+#                                     # benchmarks: without the race detector
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,11 +53,11 @@ echo "--- pgtest: initdb in $dir ($("$bindir/postgres" --version))"
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 
 export STORELENS_TEST_DATABASE_URL="postgres://storelens_test@/postgres?host=$dir"
-echo "--- pgtest: go test -race on PostgreSQL (${PGTEST_PACKAGES:-./...})"
+echo "--- pgtest: go test ${PGTEST_RACE--race} on PostgreSQL (${PGTEST_PACKAGES:-./...})"
 start=$(date +%s)
 rc=0
 # shellcheck disable=SC2086 # PGTEST_FLAGS and PGTEST_PACKAGES are word lists
-go test -race -count=1 -timeout "${PGTEST_TIMEOUT:-30m}" ${PGTEST_FLAGS:-} ${PGTEST_PACKAGES:-./...} || rc=$?
+go test ${PGTEST_RACE--race} -count=1 -timeout "${PGTEST_TIMEOUT:-30m}" ${PGTEST_FLAGS:-} ${PGTEST_PACKAGES:-./...} || rc=$?
 echo "--- pgtest: $(( $(date +%s) - start ))s, exit $rc"
 if [ $rc != 0 ]; then
   echo "--- pgtest: server log (last 40 lines)"

@@ -2,9 +2,11 @@ package traffic_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,13 +17,18 @@ import (
 	"time"
 
 	"storelens/internal/models"
+	"storelens/internal/models/modelstest"
 	"storelens/internal/traffic"
 	"storelens/internal/vendors"
+	"storelens/migrations"
 )
 
 // The benchmarks of BENCHMARKS.md run on a database of 100 shops x 2
 // years of hourly buckets (1,752,000 rows) and their day rows, built once
-// per process inside SQLite (a recursive CTE), in a temporary directory.
+// per process inside the database (SQL that generates the rows): SQLite in
+// a temporary directory, or, with STORELENS_TEST_DATABASE_URL set, a fresh
+// PostgreSQL database dropped when the process ends (the same figures side
+// by side, BENCHMARKS.md).
 
 const (
 	benchShops = 100
@@ -34,12 +41,22 @@ var (
 	benchIDs   []uint
 	benchErr   error
 	benchDir   string
+	benchDrop  func() // drops the PostgreSQL database
 	benchFirst = vendors.Date{Year: 2024, Month: 1, Day: 1}
 )
 
 func benchDB(b *testing.B) (*models.Store, []uint) {
 	b.Helper()
 	benchOnce.Do(func() {
+		if base := modelstest.PostgresURL(); base != "" {
+			var url string
+			url, benchDrop, benchErr = newPostgresDB(base)
+			if benchErr != nil {
+				return
+			}
+			benchStore, benchIDs, benchErr = buildBenchDB(url)
+			return
+		}
 		benchDir, benchErr = os.MkdirTemp("", "storelens-bench-")
 		if benchErr != nil {
 			return
@@ -54,7 +71,11 @@ func benchDB(b *testing.B) (*models.Store, []uint) {
 
 func buildBenchDB(path string) (*models.Store, []uint, error) {
 	ctx := context.Background()
-	st, err := models.Open(ctx, path, models.Options{Logger: slog.New(slog.DiscardHandler)})
+	opt := models.Options{Logger: slog.New(slog.DiscardHandler)}
+	if models.IsPostgresURL(path) {
+		path, opt.DatabaseURL = "", path
+	}
+	st, err := models.Open(ctx, path, opt)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -62,6 +83,13 @@ func buildBenchDB(path string) (*models.Store, []uint, error) {
 	start := benchFirst.Start(sh).Unix()
 	hours := benchDays * 24
 	db, _ := st.DB().DB()
+	pg := st.Dialect() == migrations.Postgres
+	hoursSQL := `WITH RECURSIVE h(n) AS (SELECT 0 UNION ALL SELECT n+1 FROM h WHERE n < ?)`
+	daySQL := `date(hour_start, 'unixepoch', '+8 hours')`
+	if pg {
+		hoursSQL = `WITH h(n) AS (SELECT generate_series(0, $1::int))`
+		daySQL = `to_char(to_timestamp(hour_start) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')`
+	}
 	var ids []uint
 	for i := range benchShops {
 		shop := models.Shop{Name: fmt.Sprintf("鲜果时光 %03d 店", i), City: "上海", Timezone: "Asia/Shanghai"}
@@ -70,27 +98,69 @@ func buildBenchDB(path string) (*models.Store, []uint, error) {
 		}
 		ids = append(ids, shop.ID)
 		// Busy days and quiet nights, so sums look like a shop's.
-		_, err := db.ExecContext(ctx, `WITH RECURSIVE h(n) AS (SELECT 0 UNION ALL SELECT n+1 FROM h WHERE n < ?)
+		_, err := db.ExecContext(ctx, hoursSQL+`
 			INSERT INTO traffic_hours (shop_id, hour_start, have, entries, entries_face, entries_no_face, passers_by, left_count,
 				strangers, regulars, members, uniq_total, uniq_strangers, uniq_regulars, uniq_members)
-			SELECT ?, ? + n*3600, 15, e, e*3/4, e - e*3/4, e*3, 0, e/2, e/5, e*3/4 - e/2 - e/5, e*3/4 - 1, e/2 - 1, e/5, e*3/4 - e/2 - e/5
-			FROM (SELECT n, CASE WHEN (n % 24) BETWEEN 1 AND 13 THEN 10 + ((n * 7 + ?) % 40) ELSE (n % 3) END AS e FROM h)`,
+			SELECT `+arg(pg, 2)+`, `+arg(pg, 3)+` + n*3600, 15, e, e*3/4, e - e*3/4, e*3, 0, e/2, e/5, e*3/4 - e/2 - e/5, e*3/4 - 1, e/2 - 1, e/5, e*3/4 - e/2 - e/5
+			FROM (SELECT n, CASE WHEN (n % 24) BETWEEN 1 AND 13 THEN 10 + ((n * 7 + `+arg(pg, 4)+`) % 40) ELSE (n % 3) END AS e FROM h) AS x`,
 			hours-1, shop.ID, start, i)
 		if err != nil {
 			return nil, nil, err
 		}
 		_, err = db.ExecContext(ctx, `INSERT INTO traffic_days (shop_id, day, final, have, entries, entries_face, entries_no_face, passers_by,
 				left_count, strangers, regulars, members, uniq_total, uniq_strangers, uniq_regulars, uniq_members, synced_at)
-			SELECT shop_id, date(hour_start, 'unixepoch', '+8 hours'), 1, 15, SUM(entries), SUM(entries_face), SUM(entries_no_face),
+			SELECT shop_id, `+daySQL+`, `+boolTrue(pg)+`, 15, SUM(entries), SUM(entries_face), SUM(entries_no_face),
 				SUM(passers_by), 0, SUM(strangers), SUM(regulars), SUM(members), SUM(uniq_total)*9/10, SUM(uniq_strangers),
 				SUM(uniq_regulars)*8/10, SUM(uniq_members)*8/10, CURRENT_TIMESTAMP
-			FROM traffic_hours WHERE shop_id = ? GROUP BY 2`, shop.ID)
+			FROM traffic_hours WHERE shop_id = `+arg(pg, 1)+` GROUP BY 1, 2`, shop.ID)
 		if err != nil {
+			return nil, nil, err
+		}
+		// The month rollups (migration 0020) a month report reads, as a sync keeps them.
+		if err := st.RebuildTrafficMonths(ctx, shop.ID, benchFirst.String(), benchFirst.AddDays(benchDays-1).String()); err != nil {
 			return nil, nil, err
 		}
 	}
 	_, err = db.ExecContext(ctx, "ANALYZE")
 	return st, ids, err
+}
+
+// arg is the n-th query argument in the store's dialect.
+func arg(pg bool, n int) string {
+	if pg {
+		return fmt.Sprintf("$%d", n)
+	}
+	return "?"
+}
+
+func boolTrue(pg bool) string {
+	if pg {
+		return "true"
+	}
+	return "1"
+}
+
+// newPostgresDB makes a database for the benchmarks on the server at base
+// (kept for the process: each benchmark reuses it) and its drop.
+func newPostgresDB(base string) (string, func(), error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("storelens_bench_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	}, nil
 }
 
 func benchService(st *models.Store) *traffic.Service {
@@ -227,11 +297,14 @@ func BenchmarkTrafficCSVExport(b *testing.B) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if benchStore != nil {
+		benchStore.Close()
+	}
 	if benchDir != "" {
-		if benchStore != nil {
-			benchStore.Close()
-		}
 		os.RemoveAll(benchDir)
+	}
+	if benchDrop != nil {
+		benchDrop()
 	}
 	os.Exit(code)
 }
