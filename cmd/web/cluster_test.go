@@ -58,96 +58,8 @@ func TestThreeInstancesShareEvents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	var raw [32]byte
-	rand.Read(raw[:])
-	secretKey := base64.StdEncoding.EncodeToString(raw[:])
-
-	// The camera: a LAN camera that delivers by webhook. Every instance
-	// subscribes it (hook/add) at start; the test posts as the camera
-	// would, to the instance it chooses.
-	cert, _, err := tlsutil.SelfSigned("cluster test camera")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const appID, secret, sn = "CLUSTERAPP001", "ABCDEFG3F2BB03917123", "CLUSTERHOOK01"
-	cam, err := lansim.New(lansim.Options{SN: sn, AppID: appID, Secret: secret, ActivationCode: "12345678", Activated: true, Certificate: &cert})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cam.Close()
-	camAddr, err := cam.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	ctx := context.Background()
-	st, err := models.Open(ctx, filepath.Join(dir, "unused.db"), models.Options{DatabaseURL: dbURL, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	shop := models.Shop{Name: "Cluster shop"}
-	if err := st.CreateShop(ctx, &shop); err != nil {
-		t.Fatal(err)
-	}
-	box, err := secrets.New(raw[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	acc, err := (&accounts.Service{Store: st, Box: box}).Create(ctx, models.Actor{Username: "test"},
-		accounts.Input{Vendor: sunmilan.Name, Name: "LAN", AppID: appID, Secret: secret})
-	if err != nil {
-		t.Fatal(err)
-	}
-	accID := acc.ID
-	rec := models.Camera{ShopID: shop.ID, Vendor: sunmilan.Name, SN: sn, Name: sn, Address: camAddr, LANAccountID: &accID,
-		CertFingerprint: sunmilan.CertFingerprint(cert.Certificate[0])}
-	if err := st.AddLANCamera(ctx, &rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.SetCameraEventDelivery(ctx, rec.ID, events.DeliveryWebhook, 0); err != nil {
-		t.Fatal(err)
-	}
-
-	start := func(name string) *instanceProc {
-		addr := freeAddr(t)
-		dataDir := filepath.Join(dir, name)
-		os.MkdirAll(dataDir, 0o700)
-		argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn", "--database", dbURL})
-		logFile, err := os.Create(filepath.Join(dir, name+".log"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { logFile.Close() })
-		cmd := exec.Command(os.Args[0], "-test.run=^TestEventsKillHelper$")
-		cmd.Env = append(os.Environ(), "STORELENS_KILL_ARGS="+string(argv), "STORELENS_ADMIN_PASSWORD=cluster-test-password",
-			"STORELENS_SECRET_KEY="+secretKey)
-		cmd.Stdout, cmd.Stderr = logFile, logFile
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		p := &instanceProc{name: name, base: "http://" + addr, cmd: cmd}
-		t.Cleanup(func() {
-			if cmd.ProcessState == nil {
-				cmd.Process.Signal(syscall.SIGTERM)
-				done := make(chan struct{})
-				go func() { cmd.Wait(); close(done) }()
-				select {
-				case <-done:
-				case <-time.After(20 * time.Second):
-					cmd.Process.Kill()
-					<-done
-				}
-			}
-			if t.Failed() {
-				b, _ := os.ReadFile(filepath.Join(dir, name+".log"))
-				t.Logf("instance %s log:\n%s", name, lastBytes(b, 4000))
-			}
-		})
-		waitHealthy(t, p.base)
-		return p
-	}
+	cl := newClusterFixture(t, dbURL)
+	start, st, sn, cam, dir := cl.start, cl.st, cl.sn, cl.cam, cl.dir
 	// One after the other: the first makes the admin on the empty database.
 	a := start("A")
 	b := start("B")
@@ -192,31 +104,7 @@ func TestThreeInstancesShareEvents(t *testing.T) {
 		return true
 	})
 
-	hc := &http.Client{Timeout: 10 * time.Second}
-	var seq int64
-	var seqMu sync.Mutex
-	postTo := func(p *instanceProc) (int64, int, error) {
-		seqMu.Lock()
-		seq++
-		id := seq
-		seqMu.Unlock()
-		payload := fmt.Sprintf(`{"event_id":%d,"event_type":"face_recog_event","sn":%q,"report_time":%d,"group_name":"vip"}`, id, sn, time.Now().Unix())
-		params := map[string]string{"app_id": appID, "random": fmt.Sprintf("r%07d", id), "timestamp": strconv.FormatInt(time.Now().Unix(), 10), "payload": payload}
-		params["sign"] = sunmisign.Sign(params, secret)
-		var body bytes.Buffer
-		w := multipart.NewWriter(&body)
-		for _, k := range []string{"app_id", "random", "timestamp", "sign", "payload"} {
-			w.WriteField(k, params[k])
-		}
-		w.Close()
-		res, err := hc.Post(p.base+events.CallbackPath, w.FormDataContentType(), &body)
-		if err != nil {
-			return id, 0, err
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		return id, res.StatusCode, nil
-	}
+	postTo := cl.postTo
 
 	// 1. One post to A reaches the feed on B within a second.
 	before := fb.count()
@@ -325,6 +213,168 @@ func TestThreeInstancesShareEvents(t *testing.T) {
 		// A camera's video still goes to one instance, now a live one.
 		checkCameraPinned(t, lb, a.base)
 	}
+}
+
+// clusterFixture is a PostgreSQL database with a shop, a LAN account and
+// a webhook camera (a simulator on loopback), the server processes started
+// on it (this binary again, as TestEventsKillHelper), and posts as the
+// camera makes them.
+type clusterFixture struct {
+	t             *testing.T
+	dir           string
+	dbURL         string
+	key           string // STORELENS_SECRET_KEY
+	st            *models.Store
+	cam           *lansim.Camera
+	sn            string
+	appID, secret string
+	hc            *http.Client
+	seqMu         sync.Mutex
+	seq           int64
+}
+
+func newClusterFixture(t *testing.T, dbURL string) *clusterFixture {
+	t.Helper()
+	dir := t.TempDir()
+	var raw [32]byte
+	rand.Read(raw[:])
+	secretKey := base64.StdEncoding.EncodeToString(raw[:])
+
+	// The camera: a LAN camera that delivers by webhook. Every instance
+	// subscribes it (hook/add) at start; the test posts as the camera
+	// would, to the instance it chooses.
+	cert, _, err := tlsutil.SelfSigned("cluster test camera")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const appID, secret, sn = "CLUSTERAPP001", "ABCDEFG3F2BB03917123", "CLUSTERHOOK01"
+	cam, err := lansim.New(lansim.Options{SN: sn, AppID: appID, Secret: secret, ActivationCode: "12345678", Activated: true, Certificate: &cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cam.Close() })
+	camAddr, err := cam.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	ctx := context.Background()
+	st, err := models.Open(ctx, filepath.Join(dir, "unused.db"), models.Options{DatabaseURL: dbURL, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	shop := models.Shop{Name: "Cluster shop"}
+	if err := st.CreateShop(ctx, &shop); err != nil {
+		t.Fatal(err)
+	}
+	box, err := secrets.New(raw[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := (&accounts.Service{Store: st, Box: box}).Create(ctx, models.Actor{Username: "test"},
+		accounts.Input{Vendor: sunmilan.Name, Name: "LAN", AppID: appID, Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accID := acc.ID
+	rec := models.Camera{ShopID: shop.ID, Vendor: sunmilan.Name, SN: sn, Name: sn, Address: camAddr, LANAccountID: &accID,
+		CertFingerprint: sunmilan.CertFingerprint(cert.Certificate[0])}
+	if err := st.AddLANCamera(ctx, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetCameraEventDelivery(ctx, rec.ID, events.DeliveryWebhook, 0); err != nil {
+		t.Fatal(err)
+	}
+	return &clusterFixture{t: t, dir: dir, dbURL: dbURL, key: secretKey, st: st, cam: cam, sn: sn, appID: appID, secret: secret,
+		hc: &http.Client{Timeout: 10 * time.Second}}
+}
+
+// start runs a server process named name on the fixture's database and
+// waits for /healthz.
+func (f *clusterFixture) start(name string) *instanceProc {
+	t, dir := f.t, f.dir
+	addr := freeAddr(t)
+	dataDir := filepath.Join(dir, name)
+	os.MkdirAll(dataDir, 0o700)
+	argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn", "--database", f.dbURL})
+	logFile, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	cmd := exec.Command(os.Args[0], "-test.run=^TestEventsKillHelper$")
+	cmd.Env = append(os.Environ(), "STORELENS_KILL_ARGS="+string(argv), "STORELENS_ADMIN_PASSWORD=cluster-test-password",
+		"STORELENS_SECRET_KEY="+f.key)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &instanceProc{name: name, base: "http://" + addr, cmd: cmd}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Signal(syscall.SIGTERM)
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				<-done
+			}
+		}
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, name+".log"))
+			t.Logf("instance %s log:\n%s", name, lastBytes(b, 4000))
+		}
+	})
+	waitHealthy(t, p.base)
+	return p
+}
+
+// postTo posts the camera's next event (ids 1, 2, ...) to p's webhook
+// receiver: its id and the answer's status.
+func (f *clusterFixture) postTo(p *instanceProc) (int64, int, error) {
+	f.seqMu.Lock()
+	f.seq++
+	id := f.seq
+	f.seqMu.Unlock()
+	sn, appID, secret := f.sn, f.appID, f.secret
+	payload := fmt.Sprintf(`{"event_id":%d,"event_type":"face_recog_event","sn":%q,"report_time":%d,"group_name":"vip"}`, id, sn, time.Now().Unix())
+	params := map[string]string{"app_id": appID, "random": fmt.Sprintf("r%07d", id), "timestamp": strconv.FormatInt(time.Now().Unix(), 10), "payload": payload}
+	params["sign"] = sunmisign.Sign(params, secret)
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	for _, k := range []string{"app_id", "random", "timestamp", "sign", "payload"} {
+		w.WriteField(k, params[k])
+	}
+	w.Close()
+	res, err := f.hc.Post(p.base+events.CallbackPath, w.FormDataContentType(), &body)
+	if err != nil {
+		return id, 0, err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return id, res.StatusCode, nil
+}
+
+// storedOnce reports the acknowledged posts not stored exactly once.
+func (f *clusterFixture) storedOnce(ack map[int64]bool) []string {
+	var rows []struct{ VendorEventID string }
+	if err := f.st.DB().Raw("SELECT vendor_event_id FROM events WHERE device_sn = ?", f.sn).Scan(&rows).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	stored := map[string]int{}
+	for _, r := range rows {
+		stored[r.VendorEventID]++
+	}
+	var bad []string
+	for id := range ack {
+		if n := stored[strconv.FormatInt(id, 10)]; n != 1 {
+			bad = append(bad, fmt.Sprintf("%d stored %d times", id, n))
+		}
+	}
+	return bad
 }
 
 // startNginx runs Debian's nginx on loopback with deploy/nginx/storelens.conf,
