@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"storelens/internal/alerts"
 	"storelens/internal/connectors"
 	"storelens/internal/demo"
 	"storelens/internal/events"
@@ -27,7 +28,7 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	if w.demo != nil {
 		pushURL = w.demo.SenseLinkPushURL
 	}
-	svc := events.New(events.Config{Store: w.store, Hub: hub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
+	svc := events.New(events.Config{Store: w.store, Hub: alerts.Tee(hub, w.alerts), DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
 		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,
 		Guard: w.guard, LANDial: lanDial(w.guard, w.connectors), ShopCallback: w.connectors.HookCallback,
 		ChannelPort: func(sn string) int {

@@ -20,12 +20,8 @@ import (
 // and worker; Demo is the demo's simulated groups (nil outside the demo).
 type AlertsDeps struct {
 	Service *alerts.Service
-	Demo    DemoGroups
-}
-
-// DemoGroups lists what the demo's simulated groups received.
-type DemoGroups interface {
-	DemoGroups() []alertview.DemoGroup
+	// Demo lists the demo's simulated groups and what each received.
+	Demo func() []alertview.DemoGroup
 }
 
 const keyAlertChannel = "alert_channel"
@@ -432,5 +428,5 @@ func (s *Server) AlertPicture(c *gin.Context) {
 
 // AlertDemoGroups lists what the demo's simulated groups received.
 func (s *Server) AlertDemoGroups(c *gin.Context) {
-	s.render(c, http.StatusOK, alertview.DemoGroups(s.Alerts.Demo.DemoGroups()))
+	s.render(c, http.StatusOK, alertview.DemoGroups(s.Alerts.Demo()))
 }
