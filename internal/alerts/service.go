@@ -42,6 +42,9 @@ type Config struct {
 	Poll time.Duration
 	// SendTimeout bounds one send (15 s).
 	SendTimeout time.Duration
+	// FlushEvery is how long the worker gathers published alert events
+	// before storing them in one batch (50 ms).
+	FlushEvery time.Duration
 }
 
 // Service owns the channels, turns stored alert events into outbox
@@ -88,6 +91,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.SendTimeout <= 0 {
 		cfg.SendTimeout = 15 * time.Second
+	}
+	if cfg.FlushEvery <= 0 {
+		cfg.FlushEvery = 50 * time.Millisecond
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	return &Service{cfg: cfg, log: cfg.Log, wake: make(chan struct{}, 1), flushed: make(chan struct{}),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"storelens/internal/models"
@@ -15,33 +16,73 @@ import (
 // and sends due messages, until ctx ends. It picks up what an earlier
 // process stored and did not send.
 func (s *Service) Run(ctx context.Context) error {
+	var sendAt time.Time // the next look at the due messages
 	for {
 		if _, err := s.Flush(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("alerts: outbox store failed; will retry", "err", err)
 		}
-		if err := s.sendDue(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("alerts: sending failed", "err", err)
+		now := s.cfg.Now()
+		if !now.Before(sendAt) {
+			// Flushed messages are due at once; a round that sent nothing
+			// (every channel waiting for its window or its backoff) waits
+			// for the earliest of those, at most Poll, and is not re-run
+			// by each new batch of events meanwhile.
+			sent, err := s.sendDue(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.log.Warn("alerts: sending failed", "err", err)
+			}
+			sendAt = now
+			if !sent {
+				sendAt = now.Add(s.idleWait(ctx))
+			}
 		}
 		s.mu.Lock()
 		close(s.flushed)
 		s.flushed = make(chan struct{})
 		s.mu.Unlock()
-		wait := s.cfg.Poll
-		if at, ok, err := s.cfg.Store.NextAlertDue(ctx); err == nil && ok {
-			if d := time.Until(at); d < wait {
-				wait = max(d, 10*time.Millisecond)
-			}
+		wait := max(time.Until(sendAt), 0)
+		if wait == 0 {
+			wait = time.Millisecond
 		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(min(wait, s.cfg.Poll))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
 		case <-s.wake:
+			// Gather the events of the next few batches into one flush:
+			// one channel lookup and one INSERT for all of them.
+			select {
+			case <-time.After(s.cfg.FlushEvery):
+			case <-ctx.Done():
+			}
+			if sendAt.IsZero() || !sendAt.After(s.cfg.Now()) {
+				sendAt = time.Time{}
+			}
 		case <-t.C:
 		}
 		t.Stop()
 	}
+}
+
+// idleWait is how long nothing can be sent: until the earliest pending
+// message is due or a waiting channel's window or backoff ends (at most Poll).
+func (s *Service) idleWait(ctx context.Context) time.Duration {
+	now := s.cfg.Now()
+	wait := s.cfg.Poll
+	s.limMu.Lock()
+	for _, t := range s.paused {
+		if d := t.Sub(now); d > 0 && d < wait {
+			wait = d
+		}
+	}
+	s.limMu.Unlock()
+	if at, ok, err := s.cfg.Store.NextAlertDue(ctx); err == nil && ok {
+		if d := at.Sub(now); d > 0 && d < wait {
+			wait = d
+		}
+	}
+	return max(wait, 5*time.Millisecond)
 }
 
 // Rounds returns a channel closed after the worker's next round (tests).
@@ -53,10 +94,10 @@ func (s *Service) Rounds() <-chan struct{} {
 
 // sendDue sends the due messages, each channel in its own goroutine (at
 // most 8 at once), each channel's messages in order.
-func (s *Service) sendDue(ctx context.Context) error {
+func (s *Service) sendDue(ctx context.Context) (bool, error) {
 	due, err := s.cfg.Store.DueAlerts(ctx, s.cfg.Now(), 1000)
 	if err != nil || len(due) == 0 {
-		return err
+		return false, err
 	}
 	byChan := map[uint][]*models.AlertOutbox{}
 	var order []uint
@@ -69,13 +110,14 @@ func (s *Service) sendDue(ctx context.Context) error {
 	}
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
+	var sent atomic.Bool
 	for _, id := range order {
 		c, err := s.cfg.Store.AlertChannel(ctx, id)
 		if err != nil {
 			if errors.Is(err, models.ErrNotFound) {
 				continue // deleted meanwhile (its outbox went with it)
 			}
-			return err
+			return false, err
 		}
 		if !c.Enabled {
 			continue // kept until the channel is enabled again
@@ -87,39 +129,45 @@ func (s *Service) sendDue(ctx context.Context) error {
 		sem <- struct{}{}
 		go func(c models.AlertChannel, msgs []*models.AlertOutbox) {
 			defer func() { <-sem; wg.Done() }()
-			s.sendChannel(ctx, c, msgs)
+			if s.sendChannel(ctx, c, msgs) {
+				sent.Store(true)
+			}
 		}(c, byChan[id])
 	}
 	wg.Wait()
-	return nil
+	return sent.Load(), nil
 }
 
 // sendChannel sends a channel's due messages within its rate limit: while
 // the window has room each goes alone; when the messages waiting outnumber
 // the room left, the last slot carries one summary of the rest. A failure
 // that may pass stops the channel for this round (the rest keep their order).
-func (s *Service) sendChannel(ctx context.Context, c models.AlertChannel, msgs []*models.AlertOutbox) {
+func (s *Service) sendChannel(ctx context.Context, c models.AlertChannel, msgs []*models.AlertOutbox) (sent bool) {
 	unlock := s.lockChannel(c.ID)
 	defer unlock()
 	for i := 0; i < len(msgs) && ctx.Err() == nil; i++ {
 		room := s.room(ctx, c)
 		if room <= 0 {
-			return // the next round, once the window has moved
+			// The next round, once the window has moved.
+			s.pause(c.ID, s.cfg.Now().Add(s.waitForLocked(c)))
+			return sent
 		}
 		o := msgs[i]
 		if left := len(msgs) - i; left > room && left > 1 && room == 1 {
 			sum, err := s.summarise(ctx, c, msgs[i:])
 			if err != nil {
 				s.log.Warn("alerts: summary not stored", "channel", c.ID, "err", err)
-				return
+				return sent
 			}
 			o = sum
 			i = len(msgs) // the summary is the round's last send
 		}
 		if err := s.attempt(ctx, c, o, false); err != nil {
-			return
+			return sent
 		}
+		sent = true
 	}
+	return sent
 }
 
 // summarise stores one summary of msgs (as many as fit in a message) and
@@ -251,6 +299,11 @@ func (s *Service) waitFor(c models.AlertChannel) time.Duration {
 	if s.room(context.Background(), c) > 0 {
 		return 0
 	}
+	return s.waitForLocked(c)
+}
+
+// waitForLocked is when the oldest attempt in a full window leaves it.
+func (s *Service) waitForLocked(c models.AlertChannel) time.Duration {
 	lim := s.LimitOf(c.Kind)
 	s.limMu.Lock()
 	defer s.limMu.Unlock()
