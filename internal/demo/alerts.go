@@ -38,7 +38,9 @@ func (a *AlertsEnv) DingTalkWebhook(token string) string {
 }
 
 // WeComWebhook is a simulated WeCom group's webhook.
-func (a *AlertsEnv) WeComWebhook(key string) string { return a.URL + "/cgi-bin/webhook/send?key=" + key }
+func (a *AlertsEnv) WeComWebhook(key string) string {
+	return a.URL + "/cgi-bin/webhook/send?key=" + key
+}
 
 func startAlerts(e *Env, cert tls.Certificate) (*AlertsEnv, error) {
 	s := alertsim.New()
