@@ -279,7 +279,7 @@ func (s *Server) channelView(c *gin.Context, ch *models.AlertChannel) (alertview
 	}
 	for _, o := range out {
 		at := o.CreatedAt
-		v.Outbox = append(v.Outbox, alertview.OutboxRow{At: formatTime(&at, tz), Kind: o.Kind, Title: o.Title,
+		v.Outbox = append(v.Outbox, alertview.OutboxRow{At: formatTime(&at, tz), Kind: l.T("alerts.msgkind." + o.Kind), Title: o.Title,
 			State: l.T("alerts.state." + o.State), Attempts: strconv.Itoa(o.Attempts), Error: o.LastError})
 	}
 	return v, nil
