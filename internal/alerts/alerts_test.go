@@ -402,3 +402,29 @@ func TestChannelWebhookCheckedAndSealed(t *testing.T) {
 		t.Fatal("webhook stored in the clear")
 	}
 }
+
+// The picture link is signed per event: the same link verifies, another
+// event's signature or a changed one does not, and without a key there
+// are no links.
+func TestPictureLinkSigned(t *testing.T) {
+	f := newFixture(t)
+	svc := f.service(t, nil)
+	link := svc.PictureLink(42)
+	prefix := "https://storelens.example/alerts/picture/42/"
+	if !strings.HasPrefix(link, prefix) {
+		t.Fatalf("link %s", link)
+	}
+	sig := strings.TrimPrefix(link, prefix)
+	if !svc.CheckPictureSig(42, sig) {
+		t.Fatal("own signature refused")
+	}
+	if svc.CheckPictureSig(43, sig) || svc.CheckPictureSig(42, sig[:len(sig)-1]+"0") && !strings.HasSuffix(sig, "0") {
+		t.Fatal("a signature verified for another event or altered")
+	}
+	if other := f.service(t, func(c *alerts.Config) { c.PictureKey = []byte("other") }); other.CheckPictureSig(42, sig) {
+		t.Fatal("another key verified the signature")
+	}
+	if none := f.service(t, func(c *alerts.Config) { c.PictureKey = nil }); none.PictureLink(42) != "" || none.CheckPictureSig(42, sig) {
+		t.Fatal("links without a key")
+	}
+}
