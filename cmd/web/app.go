@@ -279,7 +279,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 	tasks.Add(lifecycle.Loop("connector tunnels", func(ctx context.Context) { _ = hub.Run(ctx) }))
 
 	w := &wiring{ctx: ctx, cfg: cfg, log: log, store: st, accounts: acc, cameras: cams, registry: acc.Registry,
-		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard, connectors: hub, listen: &listenAddr{}, draining: &atomic.Bool{}, elect: elect}
+		vendorHTTP: vendorHTTP, hasher: e.hasher, demo: e.demo, tasks: tasks, guard: guard, connectors: hub, listen: &listenAddr{}, draining: &atomic.Bool{}, elect: elect, deviceKey: e.deviceKey}
 	if e.demo != nil {
 		logins, err := demo.Seed(ctx, st, acc, cams, e.hasher, e.demo)
 		if err != nil {
@@ -303,7 +303,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 		Store: st, Sessions: sessions, I18n: bundle, Hasher: e.hasher, Throttle: auth.NewStoredThrottle(st, nil),
 		Accounts: acc, Cameras: cams, Registry: acc.Registry, Log: log, TrustedProxies: cfg.TrustedProxies,
 		SecureCookies: cfg.SecureCookies, PublicHTTPS: publicHTTPS, DeviceKey: e.deviceKey, Demo: e.demoOn, VendorTimeout: cfg.VendorTimeout,
-		Connectors: hub, Draining: w.draining,
+		Connectors: hub, Draining: w.draining, Alerts: areas.alerts,
 		Faces: areas.faces, Events: areas.events, Traffic: areas.traffic, Video: areas.video, Devices: areas.devices,
 	})
 	srv := &http.Server{

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"storelens/internal/accounts"
+	"storelens/internal/alerts"
 	"storelens/internal/auth"
 	"storelens/internal/cameras"
 	"storelens/internal/connectors"
@@ -38,6 +39,10 @@ type wiring struct {
 	demoSims   *demo.EventSims // the demo's simulated cameras, once wireEvents made them
 	guard      *netguard.Guard
 	connectors *connectors.Hub // chain mode: the shops' on-site connectors
+	// alerts receives the events area's published events (wireAlerts);
+	// deviceKey is what its picture links' key is derived from.
+	alerts    *alerts.Service
+	deviceKey []byte
 	// listen is the address the server listens on, set before the tasks
 	// start (serve); the demo's connector dials it.
 	listen *listenAddr
@@ -54,6 +59,7 @@ type areaDeps struct {
 	traffic handlers.TrafficDeps
 	video   handlers.VideoDeps
 	devices handlers.DevicesDeps
+	alerts  handlers.AlertsDeps
 }
 
 // areas wires every area (each in its own wire_<area>.go). The order is
@@ -70,6 +76,9 @@ func (w *wiring) areas() (areaDeps, error) {
 		return d, err
 	}
 	if d.traffic, err = w.wireTraffic(); err != nil {
+		return d, err
+	}
+	if d.alerts, err = w.wireAlerts(); err != nil {
 		return d, err
 	}
 	if d.events, err = w.wireEvents(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"storelens/internal/alerts"
 	"storelens/internal/cluster"
 	"storelens/internal/connectors"
 	"storelens/internal/demo"
@@ -47,7 +48,9 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 		}
 		w.tasks.Add(loop)
 	}
-	svc := events.New(events.Config{Store: w.store, Hub: pub, DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
+	// Alerts hear what this instance stores (once across instances: the
+	// writer's publisher, not the hub the fan-out feeds).
+	svc := events.New(events.Config{Store: w.store, Hub: alerts.Tee(pub, w.alerts), DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
 		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,
 		Guard: w.guard, LANDial: lanDial(w.guard, w.connectors), ShopCallback: w.connectors.HookCallback,
 		ChannelPort: func(sn string) int {

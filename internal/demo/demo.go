@@ -36,6 +36,8 @@ type Env struct {
 	Traffic *TrafficEnv
 	// Devices are the LAN camera and SenseLink simulators (devices.go).
 	Devices *DevicesEnv
+	// Alerts is the simulated WeCom and DingTalk groups (alerts.go).
+	Alerts *AlertsEnv
 
 	dir     string
 	servers []*http.Server
@@ -68,6 +70,9 @@ func Start(ctx context.Context, dataDir string, log *slog.Logger) (*Env, error) 
 	}
 	e.SunmiURL = url + "/openapi"
 	if e.Devices, err = startDevices(e, cert); err != nil {
+		return nil, err
+	}
+	if e.Alerts, err = startAlerts(e, cert); err != nil {
 		return nil, err
 	}
 	return e, nil

@@ -33,7 +33,9 @@ func BenchmarkEventIngest(b *testing.B) {
 	dur := envDuration("STORELENS_INGEST_SECONDS", 10) * time.Second
 	rate := int(envDuration("STORELENS_INGEST_RATE", 5000))
 	posters := int(envDuration("STORELENS_INGEST_POSTERS", 64))
-	a := newEventsApp(b)
+	opts, alertsOn := ingestAlerts() // STORELENS_INGEST_ALERTS=1: the alerts area too
+	a := newEventsApp(b, opts)
+	startIngestAlerts(b, a, alertsOn)
 	ctx, cancel := context.WithTimeout(context.Background(), dur+2*time.Minute)
 	defer cancel()
 
@@ -61,7 +63,7 @@ func BenchmarkEventIngest(b *testing.B) {
 				time.Sleep(time.Until(next))
 				next = next.Add(every)
 				id := nextID.Add(1)
-				ct, body := hookPost(facePayload(int(id), "regular"), hookSecret, time.Now(), fmt.Sprintf("r%09d", id))
+				ct, body := hookPost(facePayload(int(id), ingestGroup(id)), hookSecret, time.Now(), fmt.Sprintf("r%09d", id))
 				t0 := time.Now()
 				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, hookURL, bytes.NewReader(body))
 				req.Header.Set("Content-Type", ct)

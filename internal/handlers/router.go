@@ -100,6 +100,7 @@ func (s *Server) router() *gin.Engine {
 	s.registerVideo(rt)
 	s.registerDevices(rt)
 	s.registerConnectors(rt)
+	s.registerAlerts(rt)
 	return r
 }
 

@@ -65,6 +65,8 @@ type Deps struct {
 	Traffic TrafficDeps
 	Video   VideoDeps
 	Devices DevicesDeps
+	// Alerts is issue 17's channels (nil Service: no alerts pages).
+	Alerts AlertsDeps
 }
 
 // Server is the set of handlers.

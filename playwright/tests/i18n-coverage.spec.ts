@@ -46,7 +46,14 @@ const ALLOW = new Set([...PRODUCTS, ...CODES, ...DEMO_DATA]);
 // an audit entry's detail is what was recorded when it happened (a vendor's
 // reply, a name before and after a rename, a CSV file's counts). The
 // entry's sentence and kind are read like every other text.
-const EXEMPT: Record<string, string> = { '/audit': '[data-testid=audit-detail]' };
+const EXEMPT: Record<string, string> = {
+  '/audit': '[data-testid=audit-detail]',
+  // A channel's messages and the robots' answers are what was sent and said
+  // (a vendor's group name, an errmsg); the demo groups page shows what the
+  // simulated robots received.
+  '/settings/alerts/:id': '[data-testid=alert-message-title], [data-testid=alert-detail]',
+  '/alerts/demo': '[data-testid=demo-message], [data-testid=demo-webhook], [data-testid=demo-secret]',
+};
 
 // Codes one page legitimately names in running text: the bulk upload's CSV
 // column names (the file is written with them) and the LAN camera's RTSP
@@ -57,6 +64,11 @@ const PAGE_ALLOW: Record<string, string[]> = {
   // The person filter lists the accounts that acted: the demo's seeding
   // account and the server's own are user names.
   '/audit': ['demo', 'system'],
+  // The robots' own words for their credentials (DingTalk's SEC… secret,
+  // WeCom's key= in the webhook).
+  '/shops/:id/alerts': ['SEC', 'key'],
+  '/settings/alerts': ['SEC', 'key'],
+  '/settings/alerts/:id': ['SEC', 'key'],
 };
 
 function untranslated(texts: string[], extra: string[] = []): string[] {

@@ -75,6 +75,10 @@ export const ROUTES = [
   '/video/streams',
   '/senselink/:id',
   '/senselink/:id/departments',
+  '/shops/:id/alerts',
+  '/settings/alerts',
+  '/settings/alerts/:id',
+  '/alerts/demo',
 ];
 
 // Links that are not pages (or would change the demo when fetched).

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"storelens/internal/alerts"
+	"storelens/internal/demo"
+	"storelens/internal/events"
+	"storelens/internal/handlers"
+	"storelens/internal/lifecycle"
+	"storelens/internal/secrets"
+	alertview "storelens/web/templates/alerts"
+)
+
+// wireAlerts builds the alerts area (issue 17): the channels and the
+// outbox worker. Wired before the events area, whose published events it
+// receives (alerts.Tee around the live hub), so its worker starts before
+// the pipeline and stops after it.
+func (w *wiring) wireAlerts() (handlers.AlertsDeps, error) {
+	key, err := secrets.Derive(w.deviceKey, "alert-pictures")
+	if err != nil {
+		return handlers.AlertsDeps{}, err
+	}
+	public := strings.TrimSuffix(events.CallbackURL(w.cfg.PublicURL, w.cfg.Addr), events.CallbackPath)
+	svc := alerts.New(alerts.Config{Store: w.store, Box: w.accounts.Box, HTTP: w.vendorHTTP,
+		Log: w.log.With("area", "alerts"), PublicURL: public, PictureKey: key})
+	w.alerts = svc
+	deps := handlers.AlertsDeps{Service: svc}
+	if w.demo != nil && w.demo.Alerts != nil {
+		if err := demo.SeedAlerts(w.ctx, w.store, svc, w.demo); err != nil {
+			return deps, fmt.Errorf("demo alerts: %w", err)
+		}
+		deps.Demo = demoGroups(w.demo.Alerts)
+	}
+	w.tasks.Add(lifecycle.Loop("alerts outbox", func(ctx context.Context) { _ = svc.Run(ctx) }))
+	return deps, nil
+}
+
+// demoGroups is the demo groups page's view of the simulated robots.
+func demoGroups(a *demo.AlertsEnv) func() []alertview.DemoGroup {
+	return func() []alertview.DemoGroup {
+		var out []alertview.DemoGroup
+		for _, g := range a.Sim.Groups() {
+			v := alertview.DemoGroup{Kind: g.Kind, Name: g.Name, Secret: g.Secret, Webhook: a.WeComWebhook(g.Token)}
+			if g.Kind == alerts.DingTalk {
+				v.Webhook = a.DingTalkWebhook(g.Token)
+			}
+			for _, m := range g.Received() {
+				v.Messages = append(v.Messages, alertview.DemoMessage{At: m.At.Local().Format(time.DateTime), Type: m.MsgType,
+					Title: m.Title, Text: m.Text, Picture: m.PicURL, Link: m.URL})
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+}
