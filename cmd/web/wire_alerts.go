@@ -10,6 +10,7 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/events"
 	"storelens/internal/handlers"
+	"storelens/internal/leader"
 	"storelens/internal/lifecycle"
 	"storelens/internal/secrets"
 	alertview "storelens/web/templates/alerts"
@@ -35,7 +36,18 @@ func (w *wiring) wireAlerts() (handlers.AlertsDeps, error) {
 		}
 		deps.Demo = demoGroups(w.demo.Alerts)
 	}
+	// Every instance stores what it publishes in the outbox; on several
+	// instances one of them (the leader of "alerts sending") sends, so each
+	// channel's rate limit is counted in one place.
 	w.tasks.Add(lifecycle.Loop("alerts outbox", func(ctx context.Context) { _ = svc.Run(ctx) }))
+	if _, alone := w.elect.(leader.Alone); !alone {
+		svc.SetSending(false)
+		w.tasks.Add(leader.Loop(w.elect, "alerts sending", func(ctx context.Context) {
+			svc.SetSending(true)
+			<-ctx.Done()
+			svc.SetSending(false)
+		}))
+	}
 	return deps, nil
 }
 

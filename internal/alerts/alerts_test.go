@@ -428,3 +428,34 @@ func TestPictureLinkSigned(t *testing.T) {
 		t.Fatal("links without a key")
 	}
 }
+
+// Two instances' workers on one outbox: both store what they publish, only
+// the one sending (the leader of "alerts sending") sends, each message once.
+func TestOnlyTheSendingInstanceSends(t *testing.T) {
+	f := newFixture(t)
+	a, b := f.service(t, nil), f.service(t, nil)
+	f.channels(t, a, f.shopA.ID, "a")
+	a.SetSending(false)
+	b.SetSending(false)
+	stopA, stopB := run(t, a), run(t, b)
+	defer stopA()
+	defer stopB()
+	a.Publish(vip(f.shopA.ID, "甲"))
+	b.Publish(vip(f.shopA.ID, "乙"))
+	time.Sleep(300 * time.Millisecond)
+	if n := len(f.group("ding-a").Received()); n != 0 {
+		t.Fatalf("%d messages sent with no instance sending", n)
+	}
+	var queued int64
+	if err := f.st.DB().Raw("SELECT COUNT(*) FROM alert_outbox").Scan(&queued).Error; err != nil || queued != 4 {
+		t.Fatalf("outbox holds %d (want 2 events x 2 channels, stored by both instances): %v", queued, err)
+	}
+	b.SetSending(true)
+	waitFor(t, 5*time.Second, "both events in both groups", func() bool {
+		return len(f.group("ding-a").Received()) == 2 && len(f.group("wecom-a").Received()) == 2
+	})
+	time.Sleep(200 * time.Millisecond)
+	if d, w := len(f.group("ding-a").Received()), len(f.group("wecom-a").Received()); d != 2 || w != 2 {
+		t.Fatalf("dingtalk %d, wecom %d: want 2 each", d, w)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"storelens/internal/models"
@@ -59,6 +60,11 @@ type Service struct {
 	flushed chan struct{} // closed and replaced after each flush (tests)
 
 	locks sync.Map // channel id -> *sync.Mutex: one sender a channel at a time
+	// notSending stops the worker sending (it still stores what is
+	// published in the outbox): on several instances only the leader of
+	// "alerts sending" sends, so the rate limit counted here is the
+	// channel's, not one instance's share (SetSending).
+	notSending atomic.Bool
 
 	limMu  sync.Mutex
 	sent   map[uint][]time.Time // per channel: the end times of recent attempts
@@ -98,6 +104,15 @@ func New(cfg Config) *Service {
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
 	return &Service{cfg: cfg, log: cfg.Log, wake: make(chan struct{}, 1), flushed: make(chan struct{}),
 		sent: map[uint][]time.Time{}, paused: map[uint]time.Time{}, shops: shopCache{m: map[uint]cachedShop{}}}
+}
+
+// SetSending turns the worker's sending on or off; on, it looks at the due
+// messages at once.
+func (s *Service) SetSending(on bool) {
+	s.notSending.Store(!on)
+	if on {
+		s.poke()
+	}
 }
 
 // LimitOf is a kind's rate limit.

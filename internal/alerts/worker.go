@@ -22,7 +22,7 @@ func (s *Service) Run(ctx context.Context) error {
 			s.log.Warn("alerts: outbox store failed; will retry", "err", err)
 		}
 		now := s.cfg.Now()
-		if !now.Before(sendAt) {
+		if !now.Before(sendAt) && !s.notSending.Load() {
 			// Flushed messages are due at once; a round that sent nothing
 			// (every channel waiting for its window or its backoff) waits
 			// for the earliest of those, at most Poll, and is not re-run
