@@ -255,4 +255,8 @@ func (s *Service) CheckPictureSig(eventID int64, sig string) bool {
 }
 
 // Flagged reports whether a channel keeps failing (3 attempts in a row).
-func Flagged(c models.AlertChannel) bool { return c.FailStreak >= 3 }
+func Flagged(c models.AlertChannel) bool { return c.FailStreak >= FlagStreak }
+
+// FlagStreak is how many failed attempts in a row flag a channel (on its
+// page and on the home page).
+const FlagStreak = 3

@@ -154,3 +154,31 @@ func TestAlertChannelFlagged(t *testing.T) {
 	r = b.get(page)
 	r.has(t, `data-testid="alert-flagged-note"`, "93000")
 }
+
+// A channel that keeps failing is on the home page of those who may see
+// it: its shop's manager and the admin; another shop's manager does not
+// see it, and a chain-wide one only the admin.
+func TestHomeFlagsFailingAlertChannels(t *testing.T) {
+	x := newAlertsApp(t)
+	admin := x.login("admin", adminPW)
+	admin.get("/").lacks(t, `data-testid="stat-alerts-failing"`)
+	shopCh := admin.post(fmt.Sprintf("/shops/%d/alerts", x.shopA.ID), channelForm("wecom", "门店群", x.url+"/cgi-bin/webhook/send?key=nokey", "")).location
+	chainCh := admin.post("/settings/alerts", channelForm("wecom", "总部群", x.url+"/cgi-bin/webhook/send?key=nokey2", "")).location
+	for i := 0; i < alerts.FlagStreak; i++ {
+		admin.post(shopCh+"/test", nil)
+		if i < alerts.FlagStreak-1 {
+			admin.post(chainCh+"/test", nil) // one short of flagged
+		}
+	}
+	r := admin.get("/")
+	r.has(t, `data-testid="stat-alerts-failing"><b>1<`, `href="`+shopCh+`"`, "门店群", "93000")
+	r.lacks(t, "总部群")
+	admin.post(chainCh+"/test", nil)
+	admin.get("/").has(t, `data-testid="stat-alerts-failing"><b>2<`, `href="`+chainCh+`"`, "总部群")
+
+	mine := x.login("manager", managerPW).get("/")
+	mine.has(t, `href="`+shopCh+`"`)
+	mine.lacks(t, "总部群", chainCh)
+	x.addUser("mgrb", managerPW, models.RoleManager, x.shopB.ID)
+	x.login("mgrb", managerPW).get("/").lacks(t, `data-testid="stat-alerts-failing"`, "门店群", "总部群")
+}

@@ -47,6 +47,10 @@ func (s *Server) Home(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := s.homeAlerts(c, sc, &v); err != nil {
+		s.fail(c, err)
+		return
+	}
 	if s.Traffic.Service != nil && shops > 0 {
 		if err := s.dashboard(c, &v); err != nil {
 			s.fail(c, err)

@@ -239,3 +239,25 @@ func (s *Store) AlertOutboxOf(ctx context.Context, channelID uint, limit int) ([
 	err := s.db.WithContext(ctx).Where("channel_id = ?", channelID).Order("id DESC").Limit(limit).Find(&out).Error
 	return out, err
 }
+
+// FailingAlertChannel is a channel that keeps failing, with its shop's
+// name ("" for a chain-wide one).
+type FailingAlertChannel struct {
+	AlertChannel
+	ShopName, ShopTimezone string
+}
+
+// FailingAlertChannels are the enabled channels of sc whose last streak
+// attempts failed, the latest failure first; chain-wide ones only in a
+// scope of every shop (a company admin's).
+func (s *Store) FailingAlertChannels(ctx context.Context, sc Scope, streak int, limit int) ([]FailingAlertChannel, error) {
+	q := s.db.WithContext(ctx).Table("alert_channels").Joins("LEFT JOIN shops ON shops.id = alert_channels.shop_id").
+		Where("alert_channels.enabled = ? AND alert_channels.fail_streak >= ?", true, streak)
+	if !sc.all {
+		q = q.Where("alert_channels.shop_id IS NOT NULL AND EXISTS (SELECT 1 FROM user_shops us WHERE us.user_id = ? AND us.shop_id = alert_channels.shop_id)", sc.userID)
+	}
+	var out []FailingAlertChannel
+	err := q.Select("alert_channels.*, shops.name AS shop_name, shops.timezone AS shop_timezone").Order("alert_channels.last_fail_at DESC, alert_channels.id").
+		Limit(limit).Scan(&out).Error
+	return out, err
+}
