@@ -52,8 +52,10 @@ func (s *Server) registerAlerts(rt routes) {
 	ach.POST("/delete", s.DeleteAlertChannel)
 	s.adminNav = append(s.adminNav, layout.NavItem{Href: "/settings/alerts", Key: "alerts.nav", Section: "alerts"})
 	if s.Alerts.Demo != nil {
-		rt.user.GET("/alerts/demo", s.AlertDemoGroups)
-		s.nav = append(s.nav, layout.NavItem{Href: "/alerts/demo", Key: "alerts.demo_nav", Section: "alerts"})
+		// Admins only: the page shows the simulated robots' webhooks and
+		// secrets, and a manager's menu has no Settings group.
+		rt.admin.GET("/alerts/demo", s.AlertDemoGroups)
+		s.adminNav = append(s.adminNav, layout.NavItem{Href: "/alerts/demo", Key: "alerts.demo_nav", Section: "alerts"})
 	}
 }
 
