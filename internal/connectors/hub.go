@@ -101,12 +101,10 @@ type tunnel struct {
 	since     time.Time
 	rtt       atomic.Int64 // ns
 	lastSeen  atomic.Int64 // unix ns
-	bytesIn   atomic.Int64 // from the edge
-	bytesOut  atomic.Int64 // to the edge
 	refused   atomic.Int64
 	lastError atomic.Value // string
 	hook      string       // the edge's webhook receiver on the LAN
-	total     *flow        // every dial's bytes, for the total bitrate
+	total     *flow        // every dial's bytes since the tunnel opened, and their bitrate
 
 	flowMu sync.Mutex
 	flows  map[string]*flow // by LAN host: a camera's HTTPS, RTSP and channel
@@ -401,7 +399,6 @@ type countConn struct {
 
 func (c *countConn) Read(p []byte) (int, error) {
 	n, err := c.Stream.Read(p)
-	c.t.bytesIn.Add(int64(n))
 	c.t.total.in.Add(int64(n))
 	c.f.in.Add(int64(n))
 	return n, err
@@ -409,7 +406,6 @@ func (c *countConn) Read(p []byte) (int, error) {
 
 func (c *countConn) Write(p []byte) (int, error) {
 	n, err := c.Stream.Write(p)
-	c.t.bytesOut.Add(int64(n))
 	c.t.total.out.Add(int64(n))
 	c.f.out.Add(int64(n))
 	return n, err
@@ -471,7 +467,7 @@ func (h *Hub) Status(ctx context.Context, shop uint) (Status, error) {
 		s.Online, s.Version, s.Since, s.Hook = true, t.version, t.since, t.hook
 		s.LastSeen = time.Unix(0, t.lastSeen.Load())
 		s.RTT = time.Duration(t.rtt.Load())
-		s.Refused, s.BytesIn, s.BytesOut = t.refused.Load(), t.bytesIn.Load(), t.bytesOut.Load()
+		s.Refused, s.BytesIn, s.BytesOut = t.refused.Load(), t.total.in.Load(), t.total.out.Load()
 		now := time.Now()
 		s.RateIn, s.RateOut = t.total.rates(now)
 		s.Flows = t.flowList(now)
