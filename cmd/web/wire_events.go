@@ -11,6 +11,7 @@ import (
 	"storelens/internal/demo"
 	"storelens/internal/events"
 	"storelens/internal/handlers"
+	"storelens/internal/leader"
 	"storelens/internal/lifecycle"
 	"storelens/internal/live"
 	"storelens/internal/vendors/sunmilan"
@@ -53,6 +54,7 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	svc := events.New(events.Config{Store: w.store, Hub: alerts.Tee(pub, w.alerts), DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
 		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,
 		Guard: w.guard, LANDial: lanDial(w.guard, w.connectors), ShopCallback: w.connectors.HookCallback,
+		Elected: w.cfg.DatabaseURL != "",
 		ChannelPort: func(sn string) int {
 			if demoSims == nil {
 				return 0
@@ -92,6 +94,9 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	w.tasks.Add(lifecycle.Task{Name: "event pipeline and sources",
 		Start: func(ctx context.Context) error { svc.Start(ctx); return nil },
 		Stop:  func() error { hub.Close(); return svc.Close() }})
+	// The sources' vendor connections, once across instances (lead.go);
+	// stopped before the pipeline.
+	w.tasks.Add(leader.Loop(w.elect, "event sources", svc.Sources().Lead))
 	return deps, nil
 }
 

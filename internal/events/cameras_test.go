@@ -49,6 +49,13 @@ func newCameraFixture(t *testing.T) *cameraFixture {
 // guard (nil: the service's own).
 func newCameraFixtureGuard(t *testing.T, guard *netguard.Guard) *cameraFixture {
 	t.Helper()
+	return newCameraFixtureOpts(t, guard, false)
+}
+
+// newCameraFixtureOpts is newCameraFixtureGuard whose sources wait for the
+// lead when elected (several instances).
+func newCameraFixtureOpts(t *testing.T, guard *netguard.Guard, elected bool) *cameraFixture {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	st := modelstest.Open(t, models.Options{Logger: slog.New(slog.DiscardHandler)})
@@ -102,7 +109,7 @@ func newCameraFixtureGuard(t *testing.T, guard *netguard.Guard) *cameraFixture {
 	t.Cleanup(hooks.Close)
 	f.cb = hooks.URL + "/hooks/sunmi-ipc"
 	f.svc = events.New(events.Config{Store: st, Hub: &recorder{t: t, st: st}, DataDir: dir, Log: slog.New(slog.DiscardHandler),
-		Callback: f.cb, WebhookWindow: time.Minute, Guard: guard,
+		Callback: f.cb, WebhookWindow: time.Minute, Guard: guard, Elected: elected,
 		LANAccount: func(_ context.Context, id uint) (*sunmilan.Account, error) {
 			if id != accID {
 				t.Errorf("LAN account %d asked for, want the camera's %d", id, accID)

@@ -87,6 +87,10 @@ type Config struct {
 	// when the writer took it from the queue and when its transaction
 	// committed (the benchmarks' per-stage latency).
 	Trace func(evs []*models.Event, taken, committed time.Time)
+	// Elected makes the sources' vendor connections wait for this
+	// instance to lead them (Sources.Lead, lead.go): several instances on
+	// one database. False: they run from Start.
+	Elected bool
 }
 
 // Service is the event pipeline.

@@ -187,6 +187,9 @@ type SourceStatus struct {
 	Since              time.Time
 	Events             int64
 	LastEvent          time.Time
+	// Standby: another instance runs its connection (lead.go); this one
+	// still receives what the source posts.
+	Standby bool
 }
 
 // Sources runs the configured sources and receives the webhooks.
@@ -212,12 +215,14 @@ type Sources struct {
 	// The SenseLink accounts' pushes (senselink.go), by account.
 	linkMu sync.Mutex
 	links  map[uint]*cameraRun
+	// gate is open while this instance runs the vendor connections.
+	gate *gate
 }
 
 func newSources(s *Service) *Sources {
 	return &Sources{s: s, status: map[string]*SourceStatus{}, hookApps: map[string]string{}, hookCams: map[string]SourceConfig{},
 		replay: newReplayCache(s), clients: map[string]*http.Client{}, cams: map[uint]*cameraRun{},
-		links: map[uint]*cameraRun{}}
+		links: map[uint]*cameraRun{}, gate: newGate(!s.cfg.Elected)}
 }
 
 // Configure adds sources built in process (the demo's simulated cloud
@@ -318,11 +323,40 @@ func (m *Sources) launch(ctx context.Context, wg *sync.WaitGroup, c SourceConfig
 		for _, d := range done {
 			defer close(d)
 		}
-		if err := m.run(ctx, c); err != nil && ctx.Err() == nil {
-			m.s.log.Error("events: source stopped", "source", c.ID(), "err", err)
-			m.setState(c.ID(), false, err, m.s.cfg.Now())
+		for {
+			m.setStandby(c.ID(), true)
+			lead, stop, ok := m.gate.wait(ctx)
+			if !ok {
+				return
+			}
+			m.setStandby(c.ID(), false)
+			err := m.run(lead, c)
+			ended := lead.Err() != nil
+			stop()
+			if ctx.Err() != nil {
+				return
+			}
+			if ended {
+				// The lead moved to another instance: this one waits to
+				// lead again.
+				m.setState(c.ID(), false, nil, m.s.cfg.Now())
+				continue
+			}
+			if err != nil {
+				m.s.log.Error("events: source stopped", "source", c.ID(), "err", err)
+				m.setState(c.ID(), false, err, m.s.cfg.Now())
+			}
+			return
 		}
 	}()
+}
+
+func (m *Sources) setStandby(id string, standby bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if st := m.status[id]; st != nil {
+		st.Standby = standby && m.s.cfg.Elected
+	}
 }
 
 // handler stores one event of a source. The event's device finds its shop

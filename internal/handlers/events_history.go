@@ -176,9 +176,13 @@ func (s *Server) shopSettingsView(c *gin.Context, sh *models.Shop, groups, msg s
 			name = st.SN
 		}
 		r := evview.SourceRow{Name: name, Kind: l.T("events.source_kind." + st.Kind), Events: st.Events, OK: st.Connected && st.Err == ""}
-		r.State = l.T("events.source_down")
-		if r.OK {
+		switch {
+		case r.OK:
 			r.State = l.T("events.source_up")
+		case st.Standby:
+			r.State = l.T("events.source_standby")
+		default:
+			r.State = l.T("events.source_down")
 		}
 		if !st.Since.IsZero() {
 			r.Since = formatTime(&st.Since, tz)
