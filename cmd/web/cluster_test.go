@@ -293,11 +293,19 @@ func newClusterFixture(t *testing.T, dbURL string) *clusterFixture {
 // start runs a server process named name on the fixture's database and
 // waits for /healthz.
 func (f *clusterFixture) start(name string) *instanceProc {
-	t, dir := f.t, f.dir
+	return startInstance(f.t, f.dir, name, f.dbURL, f.key)
+}
+
+// startInstance runs a server process (this binary again, as
+// TestEventsKillHelper) named name on the database at dbURL with the secret
+// key (base64), no demo, its data directory and log under dir, and waits for
+// /healthz. The test's end stops it (SIGTERM) and shows its log if it failed.
+func startInstance(t *testing.T, dir, name, dbURL, key string) *instanceProc {
+	t.Helper()
 	addr := freeAddr(t)
 	dataDir := filepath.Join(dir, name)
 	os.MkdirAll(dataDir, 0o700)
-	argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn", "--database", f.dbURL})
+	argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn", "--database", dbURL})
 	logFile, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
 		t.Fatal(err)
@@ -305,7 +313,7 @@ func (f *clusterFixture) start(name string) *instanceProc {
 	t.Cleanup(func() { logFile.Close() })
 	cmd := exec.Command(os.Args[0], "-test.run=^TestEventsKillHelper$")
 	cmd.Env = append(os.Environ(), "STORELENS_KILL_ARGS="+string(argv), "STORELENS_ADMIN_PASSWORD=cluster-test-password",
-		"STORELENS_SECRET_KEY="+f.key)
+		"STORELENS_SECRET_KEY="+key)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

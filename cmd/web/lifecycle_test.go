@@ -77,7 +77,7 @@ func TestBuildStartsNothing(t *testing.T) {
 		}
 	}
 	want := []string{"session sweep", "connector tunnels", "camera status", "faces", "traffic sync and backfill", "alerts outbox", "demo cameras",
-		"event pipeline and sources", "video sessions", "demo event generators"}
+		"event pipeline and sources", "event sources", "video sessions", "demo event generators"}
 	if e.demo.Devices.Chain != nil { // the chain shop's connector (127.0.0.2 is here)
 		want = slices.Insert(want, 2, "demo on-site connector")
 	}

@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"storelens/internal/models"
 	"storelens/internal/models/modelstest"
 )
 
@@ -34,8 +39,9 @@ func TestRunDemoOnPostgres(t *testing.T) {
 	defer cancel()
 	out := &syncBuffer{}
 	done := make(chan int, 1)
+	dataDir := filepath.Join(t.TempDir(), "data")
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "data"), "--demo", "on",
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--data-dir", dataDir, "--demo", "on",
 			"--log-level", "warn", "--database", dbURL}, func(string) string { return "" }, out, io.Discard)
 	}()
 	addrRe := regexp.MustCompile(`serving on (http://127\.0\.0\.1:\d+)`)
@@ -90,6 +96,7 @@ func TestRunDemoOnPostgres(t *testing.T) {
 			t.Errorf("demo shop %s missing on PostgreSQL", shop)
 		}
 	}
+	checkPhotosShared(t, dbURL, dataDir, pw[1])
 	cancel()
 	select {
 	case code := <-done:
@@ -120,5 +127,62 @@ func TestRunDemoOnPostgres(t *testing.T) {
 	<-done
 	if !strings.Contains(out2.String(), "serving on") || strings.Contains(out2.String(), "demo mode") {
 		t.Fatalf("--demo auto on an empty PostgreSQL database must serve without the demo:\n%s", out2.String())
+	}
+}
+
+// checkPhotosShared: on PostgreSQL the face photos are the database's. The
+// demo instance (data directory dataDir) kept none in its directory, and
+// another instance (a process of its own with the same secret key, no
+// demo, an empty data directory) serves one the demo enrolled.
+func checkPhotosShared(t *testing.T, dbURL, dataDir, adminPassword string) {
+	t.Helper()
+	st, err := models.Open(context.Background(), filepath.Join(t.TempDir(), "unused.db"),
+		models.Options{DatabaseURL: dbURL, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var face struct {
+		ShopID    uint
+		PhotoHash string
+	}
+	if err := st.DB().Raw(`SELECT shop_id, photo_hash FROM faces WHERE photo_hash <> '' ORDER BY id LIMIT 1`).Scan(&face).Error; err != nil || face.PhotoHash == "" {
+		t.Fatalf("no demo face with a photo: %v", err)
+	}
+	var blobs int64
+	st.DB().Raw(`SELECT COUNT(*) FROM blobs WHERE space = 'faces'`).Scan(&blobs)
+	if blobs == 0 {
+		t.Fatal("no face photo in the database's blobs")
+	}
+	files := 0
+	filepath.WalkDir(filepath.Join(dataDir, "faces", "photos"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if files != 0 {
+		t.Errorf("%d face photos kept in the instance's directory on PostgreSQL, want 0", files)
+	}
+	key, err := os.ReadFile(filepath.Join(dataDir, "secret.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startInstance(t, t.TempDir(), "b", dbURL, strings.TrimSpace(string(key)))
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	resp, err := c.PostForm(b.base+"/login", url.Values{"username": {"admin"}, "password": {adminPassword}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get(fmt.Sprintf("%s/shops/%d/faces/photos/%s", b.base, face.ShopID, face.PhotoHash))
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "image/jpeg" || len(photo) < 1000 {
+		t.Fatalf("instance B serving the demo's face photo: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(photo))
 	}
 }

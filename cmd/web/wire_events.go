@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"storelens/internal/alerts"
+	"storelens/internal/blobs"
 	"storelens/internal/cluster"
 	"storelens/internal/connectors"
 	"storelens/internal/demo"
@@ -51,7 +52,13 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 	}
 	// Alerts hear what this instance stores (once across instances: the
 	// writer's publisher, not the hub the fan-out feeds).
-	svc := events.New(events.Config{Store: w.store, Hub: alerts.Tee(pub, w.alerts), DataDir: w.cfg.DataDir, HTTP: w.vendorHTTP, Log: log,
+	// Pictures in the data directory, or with several instances in the
+	// database, where every instance finds what another fetched.
+	var pictures blobs.Store
+	if w.cfg.DatabaseURL != "" {
+		pictures = blobs.NewDatabase(w.store, "pictures")
+	}
+	svc := events.New(events.Config{Store: w.store, Hub: alerts.Tee(pub, w.alerts), DataDir: w.cfg.DataDir, Pictures: pictures, HTTP: w.vendorHTTP, Log: log,
 		LANAccount: w.lanAccount, Callback: callback, Credentials: w.accounts.Credentials, SenseLinkPushURL: pushURL,
 		Guard: w.guard, LANDial: lanDial(w.guard, w.connectors), ShopCallback: w.connectors.HookCallback,
 		Elected: w.cfg.DatabaseURL != "",

@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"storelens/internal/blobs"
 	"storelens/internal/demo"
 	"storelens/internal/faces"
 	"storelens/internal/handlers"
@@ -32,6 +33,12 @@ func (w *wiring) wireFaces() (handlers.FacesDeps, error) {
 	}
 	svc := &faces.Service{Store: w.store, Accounts: w.accounts, Pipeline: pipe, Photos: store, Log: w.log.With("area", "faces"),
 		UploadDir: filepath.Join(w.cfg.DataDir, "faces", "uploads"), ResolveWait: 3 * time.Second}
+	if w.cfg.DatabaseURL != "" {
+		// Several instances: a photo enrolled through one is every one's,
+		// and a bulk upload taken by one is resumed by any.
+		svc.Photos = photos.On(blobs.NewDatabase(w.store, "faces"))
+		svc.Batches = blobs.NewDatabase(w.store, "batches")
+	}
 	if w.demo != nil {
 		if err := demo.SeedFaces(w.ctx, w.store, svc, w.demo); err != nil {
 			return handlers.FacesDeps{}, fmt.Errorf("demo faces: %w", err)

@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"sync"
 	"time"
 
+	"storelens/internal/blobs"
 	"storelens/internal/models"
 	"storelens/internal/netguard"
 )
@@ -35,7 +35,7 @@ var pictureName = regexp.MustCompile(`^[0-9a-f]{40}\.(jpg|png)$`)
 // the data directory, named by content hash.
 type pictures struct {
 	s        *Service
-	dir      string
+	store    blobs.Store
 	q        chan picJob
 	mu       sync.Mutex
 	inFlight map[int64]bool
@@ -49,7 +49,11 @@ type picJob struct {
 }
 
 func newPictures(s *Service) *pictures {
-	return &pictures{s: s, dir: filepath.Join(s.cfg.DataDir, "events", "pictures"), q: make(chan picJob, 4096), inFlight: map[int64]bool{}}
+	store := s.cfg.Pictures
+	if store == nil {
+		store = blobs.DirAt(filepath.Join(s.cfg.DataDir, "events", "pictures"))
+	}
+	return &pictures{s: s, store: store, q: make(chan picJob, 4096), inFlight: map[int64]bool{}}
 }
 
 func (p *pictures) start(ctx context.Context, wg *sync.WaitGroup) {
@@ -181,31 +185,20 @@ func (p *pictures) download(ctx context.Context, hc *http.Client, src string) (s
 	}
 	sum := sha256.Sum256(b)
 	name := hex.EncodeToString(sum[:20]) + ext
-	path := p.path(name)
-	if _, err := os.Stat(path); err == nil {
-		return name, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", err
-	}
-	tmp := path + ".tmp" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return "", err
-	}
-	return name, os.Rename(tmp, path)
+	return name, p.store.Put(ctx, name, b)
 }
 
-func (p *pictures) path(name string) string {
-	return filepath.Join(p.dir, name[:2], name)
-}
-
-// PicturePath is where a kept picture is; ok is false for a name that is
-// not one of ours.
-func (s *Service) PicturePath(name string) (string, bool) {
+// Picture reads a kept picture and when it was stored; models.ErrNotFound
+// for a name that is not one of ours or not kept.
+func (s *Service) Picture(ctx context.Context, name string) ([]byte, time.Time, error) {
 	if !pictureName.MatchString(name) {
-		return "", false
+		return nil, time.Time{}, models.ErrNotFound
 	}
-	return s.pics.path(name), true
+	b, at, err := s.pics.store.Get(ctx, name)
+	if errors.Is(err, blobs.ErrNotFound) {
+		return nil, time.Time{}, models.ErrNotFound
+	}
+	return b, at, err
 }
 
 // OpenClip streams an event's clip from its vendor (the link stays on the
@@ -306,8 +299,8 @@ func (s *Service) Sweep(ctx context.Context) (int64, error) {
 			return total, err
 		}
 		for _, name := range pics {
-			if path, ok := s.PicturePath(name); ok && !used[name] {
-				if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			if pictureName.MatchString(name) && !used[name] {
+				if err := s.pics.store.Remove(ctx, name); err != nil {
 					s.log.Warn("events: remove picture", "file", name, "err", err)
 				}
 			}

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"storelens/internal/blobs"
 	"storelens/internal/models"
 	"storelens/internal/netguard"
 	"storelens/internal/vendors"
@@ -37,8 +38,12 @@ type Publisher interface {
 type Config struct {
 	Store *models.Store
 	Hub   Publisher
-	// DataDir holds the kept pictures (DataDir/events/pictures).
+	// DataDir holds the kept pictures (DataDir/events/pictures) unless
+	// Pictures is set.
 	DataDir string
+	// Pictures keeps the fetched pictures (nil: files in DataDir); the
+	// database's when several instances share it.
+	Pictures blobs.Store
 	// HTTP fetches pictures and clips from the vendors.
 	HTTP *http.Client
 	Log  *slog.Logger

@@ -8,7 +8,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -297,18 +296,14 @@ func TestPicturesKeptOnceAndRetention(t *testing.T) {
 	if evs[1].Picture != evs[2].Picture {
 		t.Fatalf("same picture kept twice: %s %s", evs[1].Picture, evs[2].Picture)
 	}
-	path, ok := f.svc.PicturePath(evs[1].Picture)
-	if !ok {
-		t.Fatal("kept name not accepted")
-	}
-	if b, err := os.ReadFile(path); err != nil || !bytes.Equal(b, jpeg) {
-		t.Fatalf("kept file: %v", err)
+	if b, _, err := f.svc.Picture(ctx, evs[1].Picture); err != nil || !bytes.Equal(b, jpeg) {
+		t.Fatalf("kept picture: %v", err)
 	}
 	if hits["/a.jpg"] != 1 || hits["/b.jpg"] != 1 {
 		t.Fatalf("fetched %v: each picture once", hits)
 	}
-	if _, ok := f.svc.PicturePath("../../etc/passwd"); ok {
-		t.Fatal("a path outside the picture store accepted")
+	if _, _, err := f.svc.Picture(ctx, "../../etc/passwd"); !errors.Is(err, models.ErrNotFound) {
+		t.Fatalf("a path outside the picture store: %v, want not found", err)
 	}
 
 	// Retention: the 100-day-old event goes; its picture stays (the recent
@@ -317,7 +312,7 @@ func TestPicturesKeptOnceAndRetention(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("sweep: %d %v", n, err)
 	}
-	if _, err := os.Stat(path); err != nil {
+	if _, _, err := f.svc.Picture(ctx, evs[1].Picture); err != nil {
 		t.Fatalf("a picture still shown was removed: %v", err)
 	}
 	if err := f.svc.SetRetentionDays(ctx, 1); err != nil {
@@ -329,7 +324,7 @@ func TestPicturesKeptOnceAndRetention(t *testing.T) {
 	if n, err := f.svc.Sweep(ctx); err != nil || n != 2 {
 		t.Fatalf("second sweep: %d %v", n, err)
 	}
-	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+	if _, _, err := f.svc.Picture(ctx, evs[1].Picture); !errors.Is(err, models.ErrNotFound) {
 		t.Fatalf("an unused picture was kept: %v", err)
 	}
 	if n := f.count(t); n != 0 {

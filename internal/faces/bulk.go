@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"storelens/internal/blobs"
 	"storelens/internal/models"
 	"storelens/internal/photos"
 	"storelens/internal/vendors"
@@ -37,9 +38,22 @@ type Upload struct {
 var ErrTooManyPhotos = fmt.Errorf("faces: at most %d photos at once", MaxBatch)
 
 func (s *Service) incomingDir() string { return filepath.Join(s.UploadDir, "incoming") }
+
+// batchDir is where a batch started before Batches kept its photos (an
+// older version) has them.
 func (s *Service) batchDir(id uint) string {
 	return filepath.Join(s.UploadDir, "batch-"+strconv.FormatUint(uint64(id), 10))
 }
+
+func (s *Service) batchStore() blobs.Store {
+	if s.Batches != nil {
+		return s.Batches
+	}
+	return blobs.DirAt(filepath.Join(s.UploadDir, "batches"))
+}
+
+// batchPhoto names the photo seq of batch id in batchStore.
+func batchPhoto(id uint, seq int) string { return fmt.Sprintf("b%d-%d", id, seq) }
 
 // SaveUpload writes one uploaded file to the incoming directory (0600,
 // under a random name: never the user's), refusing one larger than limit
@@ -115,19 +129,21 @@ func (s *Service) StartBatch(ctx context.Context, actor models.Actor, shop model
 		Discard(ups)
 		return b, err
 	}
-	dir := s.batchDir(b.ID)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		Discard(ups)
-		return b, err
-	}
+	// The photos go where any instance resuming the batch finds them.
+	store := s.batchStore()
 	for i, u := range ups {
 		if u.Path == "" {
 			continue
 		}
-		if err := os.Rename(u.Path, filepath.Join(dir, strconv.Itoa(i+1))); err != nil {
+		data, err := os.ReadFile(u.Path)
+		if err == nil {
+			err = store.Put(ctx, batchPhoto(b.ID, i+1), data)
+		}
+		if err != nil {
 			Discard(ups[i:])
 			return b, err
 		}
+		os.Remove(u.Path)
 	}
 	s.startWorker(b.ID)
 	return b, nil
@@ -206,7 +222,7 @@ func (s *Service) runBatch(ctx context.Context, id uint) error {
 					errs <- err
 					return
 				}
-				os.Remove(filepath.Join(s.batchDir(b.ID), strconv.Itoa(it.Seq)))
+				s.dropBatchPhoto(context.WithoutCancel(ctx), b.ID, it.Seq)
 			}
 		})
 	}
@@ -237,6 +253,24 @@ feed:
 	return s.Store.FinishFaceBatch(ctx, b.ID)
 }
 
+// batchPhotoData reads a queued photo of a batch (an older version's file
+// if the store has none).
+func (s *Service) batchPhotoData(ctx context.Context, id uint, seq int) ([]byte, error) {
+	data, _, err := s.batchStore().Get(ctx, batchPhoto(id, seq))
+	if errors.Is(err, blobs.ErrNotFound) {
+		return os.ReadFile(filepath.Join(s.batchDir(id), strconv.Itoa(seq)))
+	}
+	return data, err
+}
+
+// dropBatchPhoto removes a processed photo of a batch.
+func (s *Service) dropBatchPhoto(ctx context.Context, id uint, seq int) {
+	if err := s.batchStore().Remove(ctx, batchPhoto(id, seq)); err != nil {
+		s.log().Warn("face batch: remove a processed photo", "batch", id, "seq", seq, "err", err)
+	}
+	os.Remove(filepath.Join(s.batchDir(id), strconv.Itoa(seq)))
+}
+
 func (s *Service) batchByID(ctx context.Context, id uint) (models.FaceBatch, error) {
 	return s.Store.FaceBatchByID(ctx, id)
 }
@@ -253,7 +287,7 @@ type itemOutcome struct {
 // same photo sent again), "vendor" with the vendor's reason (the face is
 // kept as failed, to retry), or "" when sent.
 func (s *Service) processItem(ctx context.Context, actor models.Actor, shop models.Shop, g models.FaceGroup, consent Consent, b models.FaceBatch, it models.FaceBatchItem) itemOutcome {
-	data, err := os.ReadFile(filepath.Join(s.batchDir(b.ID), strconv.Itoa(it.Seq)))
+	data, err := s.batchPhotoData(ctx, b.ID, it.Seq)
 	if err != nil {
 		return itemOutcome{state: models.ItemFailed, result: "missing_file"}
 	}

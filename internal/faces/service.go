@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"storelens/internal/accounts"
+	"storelens/internal/blobs"
 	"storelens/internal/cameras"
 	"storelens/internal/models"
 	"storelens/internal/photos"
@@ -31,6 +32,10 @@ type Service struct {
 	Log      *slog.Logger
 	// UploadDir holds bulk uploads until they are processed.
 	UploadDir string
+	// Batches keeps a started batch's photos until each is processed (nil:
+	// files in UploadDir). With several instances the database's, so that
+	// whichever instance resumes a batch finds them.
+	Batches blobs.Store
 	// ResolveWait is how long an enrollment waits for the vendor to finish
 	// before answering "pending" (the reconciler finishes it later).
 	ResolveWait time.Duration

@@ -419,13 +419,7 @@ func (s *Server) AlertPicture(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	path, ok := s.Events.Service.PicturePath(ev.Picture)
-	if !ok {
-		s.notFound(c)
-		return
-	}
-	c.Header("Cache-Control", "public, max-age=86400")
-	c.File(path)
+	s.servePicture(c, ev.Picture, "public, max-age=86400")
 }
 
 // AlertDemoGroups lists what the demo's simulated groups received.

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -126,14 +127,20 @@ func (s *Server) EventPicture(c *gin.Context) {
 	if !ok {
 		return
 	}
-	path, ok := s.Events.Service.PicturePath(ev.Picture)
-	if !ok {
-		s.notFound(c)
+	s.servePicture(c, ev.Picture, "private, max-age=86400")
+}
+
+// servePicture answers with a kept picture (files or the database's
+// blobs), with Range and If-Modified-Since as for a file. Content-addressed:
+// what is behind a name never changes, so it may be cached.
+func (s *Server) servePicture(c *gin.Context, name, cacheControl string) {
+	b, at, err := s.Events.Service.Picture(c.Request.Context(), name)
+	if err != nil {
+		s.fail(c, err) // not ours or not kept: 404
 		return
 	}
-	// Content-addressed: the file behind this URL never changes.
-	c.Header("Cache-Control", "private, max-age=86400")
-	c.File(path)
+	c.Header("Cache-Control", cacheControl)
+	http.ServeContent(c.Writer, c.Request, name, at, bytes.NewReader(b))
 }
 
 // EventClip streams an event's clip from the camera; the camera's link

@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,6 +18,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"storelens/internal/auth"
+	"storelens/internal/blobs"
 	"storelens/internal/events"
 	"storelens/internal/handlers"
 	"storelens/internal/i18n"
@@ -41,6 +40,9 @@ type eventsApp struct {
 	*testApp
 	svc *events.Service
 	hub *live.Hub
+	// pictures is where the pipeline keeps pictures: the database's
+	// blobs, as with several instances.
+	pictures blobs.Store
 }
 
 // appOptions tune newEventsApp for benchmarks.
@@ -64,7 +66,8 @@ func newEventsApp(t testing.TB, opts ...appOptions) *eventsApp {
 	if o.wrap != nil {
 		pub = o.wrap(hub)
 	}
-	cfg := events.Config{Store: a.st, Hub: pub, DataDir: t.TempDir(), Log: log, Trace: o.trace}
+	pics := blobs.NewDatabase(a.st, "pictures")
+	cfg := events.Config{Store: a.st, Hub: pub, DataDir: t.TempDir(), Pictures: pics, Log: log, Trace: o.trace}
 	if o.cfg != nil {
 		o.cfg(&cfg)
 	}
@@ -87,7 +90,7 @@ func newEventsApp(t testing.TB, opts ...appOptions) *eventsApp {
 		cancel()
 		svc.Close()
 	})
-	return &eventsApp{testApp: a, svc: svc, hub: hub}
+	return &eventsApp{testApp: a, svc: svc, hub: hub, pictures: pics}
 }
 
 // hookPost is a camera's notification post (003 §1.3), signed with sec.
@@ -210,9 +213,9 @@ func TestFeedHistoryAndPicturesAreScoped(t *testing.T) {
 
 	// Pictures: kept files, served only to those who may see the shop.
 	name := strings.Repeat("ab", 20) + ".jpg"
-	path, _ := a.svc.PicturePath(name)
-	os.MkdirAll(filepath.Dir(path), 0o700)
-	os.WriteFile(path, []byte("\xff\xd8\xff\xe0 jpeg"), 0o600)
+	if err := a.pictures.Put(context.Background(), name, []byte("\xff\xd8\xff\xe0 jpeg")); err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []int64{evA.ID, evB.ID} {
 		if err := a.st.SetEventPicture(context.Background(), id, name); err != nil {
 			t.Fatal(err)

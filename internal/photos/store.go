@@ -1,33 +1,43 @@
 package photos
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
+
+	"storelens/internal/blobs"
 )
 
-// Store keeps photos as files named by the SHA-256 of their bytes, under
-// dir/<first two hex digits>/<hash>.jpg. Equal photos are stored once; a
-// name says nothing about the person. Who may read a photo is decided by
-// the caller (the faces service), never by knowing the name.
-type Store struct{ dir string }
+// Store keeps photos named by the SHA-256 of their bytes (as
+// <hash>.jpg in a blobs.Store: files under the data directory, or the
+// database's blobs table when several instances share it). Equal photos
+// are stored once; a name says nothing about the person. Who may read a
+// photo is decided by the caller (the faces service), never by knowing the
+// name.
+type Store struct{ b blobs.Store }
 
-// ErrNoPhoto is a hash with no file.
+// ErrNoPhoto is a hash with no photo.
 var ErrNoPhoto = errors.New("photos: no such photo")
+
+// opTimeout bounds one store operation. The photo API has no context (its
+// callers are deep in the faces service); the database store needs one.
+const opTimeout = 30 * time.Second
 
 // NewStore opens (creating) the photo directory, readable only by us.
 func NewStore(dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	d, err := blobs.NewDir(dir)
+	if err != nil {
 		return nil, fmt.Errorf("photos: %w", err)
 	}
-	return &Store{dir: dir}, nil
+	return &Store{b: d}, nil
 }
+
+// On keeps the photos in b.
+func On(b blobs.Store) *Store { return &Store{b: b} }
 
 // Hash is the name a photo is stored under.
 func Hash(data []byte) string {
@@ -49,37 +59,17 @@ func ValidHash(h string) bool {
 	return true
 }
 
-func (s *Store) path(h string) string { return filepath.Join(s.dir, h[:2], h+".jpg") }
+func ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}
 
-// Put stores data and returns its hash. Writing is atomic (a temporary
-// file renamed into place), and a photo already there is not rewritten.
+// Put stores data and returns its hash; a photo already there is not
+// rewritten (only marked fresh for the sweeper).
 func (s *Store) Put(data []byte) (string, error) {
 	h := Hash(data)
-	p := s.path(h)
-	if _, err := os.Stat(p); err == nil {
-		now := time.Now()
-		_ = os.Chtimes(p, now, now) // fresh again for the sweeper
-		return h, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return "", err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".put-*")
-	if err != nil {
-		return "", err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o600)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), p)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
+	c, cancel := ctx()
+	defer cancel()
+	if err := s.b.Put(c, h+".jpg", data); err != nil {
 		return "", fmt.Errorf("photos: store: %w", err)
 	}
 	return h, nil
@@ -90,8 +80,10 @@ func (s *Store) Get(h string) ([]byte, error) {
 	if !ValidHash(h) {
 		return nil, ErrNoPhoto
 	}
-	b, err := os.ReadFile(s.path(h))
-	if errors.Is(err, fs.ErrNotExist) {
+	c, cancel := ctx()
+	defer cancel()
+	b, _, err := s.b.Get(c, h+".jpg")
+	if errors.Is(err, blobs.ErrNotFound) {
 		return nil, ErrNoPhoto
 	}
 	return b, err
@@ -102,8 +94,10 @@ func (s *Store) Has(h string) bool {
 	if !ValidHash(h) {
 		return false
 	}
-	_, err := os.Stat(s.path(h))
-	return err == nil
+	c, cancel := ctx()
+	defer cancel()
+	ok, _ := s.b.Has(c, h+".jpg")
+	return ok
 }
 
 // Remove deletes the photo named h; a missing one is not an error.
@@ -111,28 +105,19 @@ func (s *Store) Remove(h string) error {
 	if !ValidHash(h) {
 		return nil
 	}
-	err := os.Remove(s.path(h))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return err
+	c, cancel := ctx()
+	defer cancel()
+	return s.b.Remove(c, h+".jpg")
 }
 
-// Walk calls f for every stored photo with its hash and modification time.
+// Walk calls f for every stored photo with its hash and when it was last
+// stored.
 func (s *Store) Walk(f func(hash string, mod time.Time) error) error {
-	return filepath.WalkDir(s.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		name := d.Name()
+	return s.b.Walk(context.Background(), func(name string, put time.Time) error {
 		h := strings.TrimSuffix(name, ".jpg")
 		if !ValidHash(h) || h+".jpg" != name {
 			return nil
 		}
-		info, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		return f(h, info.ModTime())
+		return f(h, put)
 	})
 }
