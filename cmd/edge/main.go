@@ -43,7 +43,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	pair := fs.String("pair", "", "one-time pairing code from the shop's On-site connector page")
 	dataDir := fs.String("data-dir", "/var/lib/storelens-edge", "where the connector keeps its key (0700)")
 	allow := fs.String("allow", "", "LAN ranges the connector may dial, comma-separated CIDRs (default: the subnets of this box's interfaces)")
-	ports := fs.String("ports", "", "extra TCP ports it may dial besides 003's 443, 554 and 10021 (comma-separated)")
+	ports := fs.String("ports", "", "extra TCP ports it may dial besides 003's and 004's 80, 443, 554, 9000 and 10021 (comma-separated)")
 	ca := fs.String("ca", "", "PEM file of an extra CA that signs the central server's certificate")
 	discTarget := fs.String("discovery-target", "", "where 003's discovery requests go (default 255.255.255.255:10001)")
 	discListen := fs.String("discovery-listen", "", "where discovery answers are received (default 0.0.0.0:10001)")

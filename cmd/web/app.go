@@ -233,10 +233,13 @@ func (l *listenAddr) Load() string { l.mu.Lock(); defer l.mu.Unlock(); return l.
 // registry is every vendor StoreLens speaks to, fixed before any service
 // is built (vendors.Registry cannot change afterwards).
 func registry(hc *http.Client, guard *netguard.Guard, hub *connectors.Hub) *vendors.Registry {
+	// A SenseLink server may sit inside a shop (chain mode: through its
+	// connector).
+	inShop := &shopHTTP{base: hc, dial: lanDial(guard, hub)}
 	return vendors.NewRegistry(hc,
 		vendors.Vendor{Name: sunmicloud.Name, Label: sunmicloud.Label, New: sunmicloud.New},
 		vendors.Vendor{Name: sunmilan.Name, Label: sunmilan.Label, New: sunmilan.ShopFactory(lanDial(guard, hub))},
-		vendors.Vendor{Name: senselink.Name, Label: senselink.Label, New: senselink.New},
+		vendors.Vendor{Name: senselink.Name, Label: senselink.Label, New: inShop.factory(senselink.New)},
 		vendors.Vendor{Name: opretail.Name, Label: opretail.Label, New: opretail.New},
 	)
 }

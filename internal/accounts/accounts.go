@@ -31,6 +31,9 @@ type Service struct {
 // certificate.
 type Input struct {
 	Vendor, Name, BaseURL, AppID, Secret, CompanyNo string
+	// ViaShop: the server is inside this shop, reached through its
+	// on-site connector (0: directly).
+	ViaShop uint
 
 	ActivationCode     string
 	ClientCertP12      []byte
@@ -62,6 +65,13 @@ func (s *Service) sealLAN(in Input) (activation, cert, password []byte, name *st
 	return
 }
 
+func viaShop(id uint) *uint {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
 // ErrSecretUnreadable means the stored secret cannot be opened with this
 // installation's key (the key file was replaced): re-enter the secret.
 var ErrSecretUnreadable = errors.New("the stored secret cannot be read with this installation's key; enter it again")
@@ -72,7 +82,8 @@ func (s *Service) Create(ctx context.Context, actor models.Actor, in Input) (mod
 	if err != nil {
 		return models.VendorAccount{}, err
 	}
-	a := models.VendorAccount{Vendor: in.Vendor, Name: in.Name, BaseURL: in.BaseURL, AppID: in.AppID, SecretEnc: sealed, CompanyNo: in.CompanyNo}
+	a := models.VendorAccount{Vendor: in.Vendor, Name: in.Name, BaseURL: in.BaseURL, AppID: in.AppID, SecretEnc: sealed, CompanyNo: in.CompanyNo,
+		ViaShopID: viaShop(in.ViaShop)}
 	act, cert, pw, certName, err := s.sealLAN(in)
 	if err != nil {
 		return a, err
@@ -96,7 +107,7 @@ func (s *Service) Update(ctx context.Context, actor models.Actor, a models.Vendo
 			return err
 		}
 	}
-	a.Name, a.BaseURL, a.AppID, a.CompanyNo = in.Name, in.BaseURL, in.AppID, in.CompanyNo
+	a.Name, a.BaseURL, a.AppID, a.CompanyNo, a.ViaShopID = in.Name, in.BaseURL, in.AppID, in.CompanyNo, viaShop(in.ViaShop)
 	act, cert, pw, certName, err := s.sealLAN(in)
 	if err != nil {
 		return err
@@ -144,6 +155,9 @@ func (s *Service) Credentials(a models.VendorAccount) (vendors.Account, error) {
 		return vendors.Account{}, ErrSecretUnreadable
 	}
 	acc := vendors.Account{ID: a.ID, Vendor: a.Vendor, BaseURL: a.BaseURL, AppID: a.AppID, Secret: secret, CompanyNo: a.CompanyNo}
+	if a.ViaShopID != nil {
+		acc.ViaShop = *a.ViaShopID
+	}
 	open := func(b []byte) (string, error) {
 		if len(b) == 0 {
 			return "", nil

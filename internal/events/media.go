@@ -36,6 +36,14 @@ func (m *Sources) mediaClient(c SourceConfig, tc *tls.Config) *http.Client {
 	if tc == nil || tc.RootCAs == nil && !tc.InsecureSkipVerify {
 		tc = m.s.vendorTLS()
 	}
+	if c.ViaShop != 0 {
+		// A server inside a shop: its pictures come through the shop's
+		// connector, still checked against the source's hosts.
+		p := c.mediaPolicy()
+		tr := m.s.cfg.Guard.Transport(p, tc)
+		tr.DialContext = m.shopDial(c.ViaShop)
+		return &http.Client{Timeout: 30 * time.Second, Transport: m.s.cfg.Guard.Wrap(p, tr), CheckRedirect: m.s.cfg.Guard.CheckRedirect(p)}
+	}
 	return m.s.cfg.Guard.Client(c.mediaPolicy(), tc, 30*time.Second)
 }
 

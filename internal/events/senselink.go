@@ -67,6 +67,7 @@ func (m *Sources) senselinkSource(ctx context.Context, accountID uint, shops []u
 	if len(shops) == 1 {
 		c.ShopID = shops[0] // a device with no camera record is in this shop
 	}
+	c.ViaShop = creds.ViaShop
 	if err := c.validate(); err != nil {
 		return named, err
 	}
@@ -76,7 +77,7 @@ func (m *Sources) senselinkSource(ctx context.Context, accountID uint, shops []u
 // sameLinkSource compares what an account's push is built from.
 func sameLinkSource(a, b SourceConfig) bool {
 	return a.Name == b.Name && a.BaseURL == b.BaseURL && a.WSURL == b.WSURL && a.AppKey == b.AppKey &&
-		a.AppSecret == b.AppSecret && a.ShopID == b.ShopID && slices.Equal(a.shops, b.shops)
+		a.AppSecret == b.AppSecret && a.ShopID == b.ShopID && a.ViaShop == b.ViaShop && slices.Equal(a.shops, b.shops)
 }
 
 func linkStatusID(accountID uint) string {

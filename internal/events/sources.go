@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -68,6 +69,9 @@ type SourceConfig struct {
 	// SenseLink: the account (vendor_accounts.id) whose company pushes its
 	// records, its API and push server, and its sealed key and secret.
 	AccountID uint
+	// ViaShop: the SenseLink server is inside this shop, reached through
+	// its on-site connector (chain mode); 0: directly.
+	ViaShop   uint
 	BaseURL   string
 	WSURL     string
 	ImageURL  string
@@ -170,6 +174,33 @@ func (m *Sources) hookClient(c SourceConfig) (*sunmilan.Client, error) {
 }
 
 // lanDial is the outbound guard's dialer of the camera at address.
+// shopDial dials any address the caller names on shop's LAN (lanDial's,
+// per address: the guard allows only that one).
+func (m *Sources) shopDial(shop uint) sunmilan.DialFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return m.lanDial(SourceConfig{ShopID: shop}, addr)(ctx, network, addr)
+	}
+}
+
+// throughShop is hc dialling with dial instead (its TLS and timeouts kept).
+func throughShop(hc *http.Client, dial sunmilan.DialFunc) *http.Client {
+	var tr *http.Transport
+	if hc != nil {
+		if t, ok := hc.Transport.(*http.Transport); ok {
+			tr = t.Clone()
+		}
+	}
+	if tr == nil {
+		tr = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	tr.Proxy, tr.DialContext = nil, dial
+	out := &http.Client{Transport: tr}
+	if hc != nil {
+		out.Timeout, out.CheckRedirect = hc.Timeout, hc.CheckRedirect
+	}
+	return out
+}
+
 func (m *Sources) lanDial(c SourceConfig, address string) sunmilan.DialFunc {
 	if m.s.cfg.LANDial != nil {
 		return m.s.cfg.LANDial(c.ShopID, address)
@@ -396,9 +427,18 @@ func (m *Sources) run(ctx context.Context, c SourceConfig) error {
 		return m.subscribeHook(ctx, c)
 	case KindSenseLink:
 		id := c.ID()
+		hc := m.s.cfg.HTTP
+		dialer := &websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: vendorTLS(m.s.cfg.HTTP)}
+		if c.ViaShop != 0 {
+			// Inside a shop: the push and its catch-up go through the
+			// shop's connector; TLS stays ours, end to end.
+			dial := m.shopDial(c.ViaShop)
+			hc = throughShop(hc, dial)
+			dialer.NetDialContext = dial
+		}
 		return push.Run(ctx, push.Config{BaseURL: c.BaseURL, WSURL: c.WSURL, ImageURL: c.ImageURL, AppKey: c.AppKey, AppSecret: c.AppSecret,
-			HTTP:      m.s.cfg.HTTP,
-			Dialer:    &websocket.Dialer{HandshakeTimeout: 10 * time.Second, TLSClientConfig: vendorTLS(m.s.cfg.HTTP)},
+			HTTP:      hc,
+			Dialer:    dialer,
 			Handle:    m.handler(c),
 			Since:     func(ctx context.Context) (push.Cursor, bool, error) { return m.cursor(ctx, id) },
 			Heartbeat: time.Duration(c.Heartbeat) * time.Second,

@@ -16,6 +16,7 @@ import (
 	"storelens/internal/models"
 	"storelens/internal/netguard"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/senselink"
 	"storelens/internal/vendors/sunmilan"
 )
 
@@ -123,6 +124,8 @@ type accountForm struct {
 	Cert                         []byte
 	CertName                     string
 	RemoveCert                   bool
+	// ViaShop: a SenseLink server inside that shop (0: reached directly).
+	ViaShop uint
 }
 
 // maxClientCert caps an uploaded PKCS#12 file (a few KB in practice).
@@ -133,6 +136,11 @@ func bindAccountForm(c *gin.Context, vendor string) accountForm {
 		Secret: strings.TrimSpace(c.PostForm("secret")), CompanyNo: text(c, "company_no"),
 		ActivationCode: strings.TrimSpace(c.PostForm("activation_code")), CertPassword: c.PostForm("client_cert_password"),
 		RemoveCert: c.PostForm("remove_client_cert") == "1"}
+	if vendor == senselink.Name {
+		if n, err := strconv.ParseUint(c.PostForm("via_shop"), 10, 32); err == nil {
+			f.ViaShop = uint(n)
+		}
+	}
 	if fh, err := c.FormFile("client_cert"); err == nil && fh.Size > 0 {
 		f.CertName = fh.Filename
 		if fh.Size > maxClientCert {
@@ -203,7 +211,7 @@ func (f accountForm) validate(l *i18n.Localizer, isNew bool) formErrors {
 func (f accountForm) input() accounts.Input {
 	return accounts.Input{Vendor: f.Vendor, Name: f.Name, BaseURL: f.BaseURL, AppID: f.AppID, Secret: f.Secret, CompanyNo: f.CompanyNo,
 		ActivationCode: f.ActivationCode, ClientCertP12: f.Cert, ClientCertName: f.CertName, ClientCertPassword: f.CertPassword,
-		RemoveClientCert: f.RemoveCert}
+		RemoveClientCert: f.RemoveCert, ViaShop: f.ViaShop}
 }
 
 var snPattern = regexp.MustCompile(`^[A-Z0-9]{6,32}$`)

@@ -23,6 +23,7 @@ import (
 	"storelens/internal/models/modelstest"
 	"storelens/internal/secrets"
 	"storelens/internal/vendors"
+	"storelens/internal/vendors/senselink"
 	"storelens/internal/vendors/sunmicloud"
 	"storelens/internal/vendors/sunmicloud/sim"
 	"storelens/internal/video"
@@ -71,7 +72,7 @@ func newTestApp(t testing.TB, opts ...func(*testApp, *handlers.Deps)) *testApp {
 
 	box, _ := secrets.New(bytes.Repeat([]byte{9}, 32))
 	reg := vendors.NewRegistry(simSrv.Client())
-	reg = reg.With(sunmicloud.Name, sunmicloud.Label, sunmicloud.New)
+	reg = reg.With(sunmicloud.Name, sunmicloud.Label, sunmicloud.New).With(senselink.Name, senselink.Label, senselink.New)
 	acc := &accounts.Service{Store: st, Box: box, Registry: reg}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: simSrv.Client()}
 	hasher := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1}, 4)

@@ -196,3 +196,42 @@ func TestVendorAccountBaseURLRefusesInternalAddresses(t *testing.T) {
 		t.Fatalf("%d accounts stored with a refused base URL", n)
 	}
 }
+
+// TestSenseLinkAccountInsideAShop: a SenseLink account may say its server
+// is inside a shop (chain mode: reached through that shop's connector). The
+// form offers the shops, keeps the choice, refuses a shop that is gone, and
+// the other vendors' forms have no such field.
+func TestSenseLinkAccountInsideAShop(t *testing.T) {
+	a := newTestApp(t)
+	b := a.login("admin", adminPW)
+	form := b.get("/settings/vendors/new?vendor=senselink")
+	form.has(t, `data-testid="vendor-via-shop"`, "Shop A", "Shop B")
+	b.get("/settings/vendors/new?vendor=sunmicloud").lacks(t, `data-testid="vendor-via-shop"`)
+
+	fields := func(via string) url.Values {
+		return url.Values{"vendor": {"senselink"}, "name": {"In the shop"}, "base_url": {"http://192.168.10.20"}, "app_id": {"slkey"},
+			"secret": {"slsecret"}, "via_shop": {via}}
+	}
+	r := b.post("/settings/vendors", fields("99999"))
+	if r.status != http.StatusUnprocessableEntity {
+		t.Fatalf("an unknown shop: %d, want 422", r.status)
+	}
+	r.has(t, "That shop no longer exists", `value="http://192.168.10.20"`)
+	if r = b.post("/settings/vendors", fields(itoa(a.shopB.ID))); r.status != http.StatusSeeOther {
+		t.Fatalf("create: %d %s", r.status, excerpt(r.body))
+	}
+	var acc models.VendorAccount
+	a.st.DB().Where("name = ?", "In the shop").First(&acc)
+	if acc.ViaShopID == nil || *acc.ViaShopID != a.shopB.ID {
+		t.Fatalf("stored via shop %v, want %d", acc.ViaShopID, a.shopB.ID)
+	}
+	b.get("/settings/vendors/"+itoa(acc.ID)+"/edit").has(t, `value="`+itoa(a.shopB.ID)+`" selected`)
+	// Back to "reached directly".
+	if r = b.post("/settings/vendors/"+itoa(acc.ID), fields("0")); r.status != http.StatusSeeOther {
+		t.Fatalf("update: %d %s", r.status, excerpt(r.body))
+	}
+	a.st.DB().First(&acc, acc.ID)
+	if acc.ViaShopID != nil {
+		t.Fatalf("via shop %d kept after choosing direct", *acc.ViaShopID)
+	}
+}

@@ -109,19 +109,42 @@ func (s *Server) NewAccount(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	s.render(c, http.StatusOK, settings.AccountForm(s.accountFormView("/settings/vendors", true, nil, accountForm{Vendor: vendor}, nil, "")))
+	s.render(c, http.StatusOK, settings.AccountForm(s.accountFormView(c, "/settings/vendors", true, nil, accountForm{Vendor: vendor}, nil, "")))
 }
 
 // accountFormView fills the form's view. Secrets, the activation code and
 // the client certificate are never echoed back, not even what was just
 // typed: the view only says whether one is stored.
-func (s *Server) accountFormView(action string, isNew bool, a *models.VendorAccount, f accountForm, errs formErrors, msg string) settings.AccountFormView {
+func (s *Server) accountFormView(c *gin.Context, action string, isNew bool, a *models.VendorAccount, f accountForm, errs formErrors, msg string) settings.AccountFormView {
 	v := settings.AccountFormView{Action: action, IsNew: isNew, Vendor: f.Vendor, VendorLabel: s.Registry.Label(f.Vendor),
-		Name: f.Name, BaseURL: f.BaseURL, AppID: f.AppID, CompanyNo: f.CompanyNo, Errors: errs, Error: msg}
+		Name: f.Name, BaseURL: f.BaseURL, AppID: f.AppID, CompanyNo: f.CompanyNo, ViaShop: f.ViaShop, Errors: errs, Error: msg}
 	if a != nil {
 		v.HasSecret, v.HasActivation, v.CertName = true, len(a.ActivationCodeEnc) > 0, a.ClientCertName
 	}
+	if f.Vendor == senselink.Name {
+		// A SenseLink server may sit inside a shop (chain mode).
+		shops, err := s.Store.AllShopsBrief(c.Request.Context(), models.AllShops())
+		if err != nil {
+			s.logger(c).Error("vendors: shops for the SenseLink form", "err", err)
+		}
+		for _, sh := range shops {
+			v.Shops = append(v.Shops, settings.ShopOption{ID: sh.ID, Name: sh.Name})
+		}
+	}
 	return v
+}
+
+// checkViaShop refuses a shop that does not exist for a server inside one.
+func (s *Server) checkViaShop(c *gin.Context, f accountForm, errs formErrors) error {
+	if f.ViaShop == 0 {
+		return nil
+	}
+	_, err := s.Store.Shop(c.Request.Context(), models.AllShops(), f.ViaShop)
+	if errors.Is(err, models.ErrNotFound) {
+		errs.add("via_shop", loc(c).T("vendors.via_shop_unknown"))
+		return nil
+	}
+	return err
 }
 
 // CreateAccount stores a new vendor account of the form's kind.
@@ -134,15 +157,20 @@ func (s *Server) CreateAccount(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*maxClientCert)
 	f := bindAccountForm(c, vendor)
 	l := loc(c)
-	if errs := f.validate(l, true); len(errs) > 0 {
-		s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView("/settings/vendors", true, nil, f, errs, "")))
+	errs := f.validate(l, true)
+	if err := s.checkViaShop(c, f, errs); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(errs) > 0 {
+		s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView(c, "/settings/vendors", true, nil, f, errs, "")))
 		return
 	}
 	if _, err := s.Accounts.Create(c.Request.Context(), actor(c), f.input()); err != nil {
 		if errors.Is(err, models.ErrConflict) {
 			errs := formErrors{}
 			errs.add("name", l.T("vendors.name_taken"))
-			s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView("/settings/vendors", true, nil, f, errs, "")))
+			s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView(c, "/settings/vendors", true, nil, f, errs, "")))
 			return
 		}
 		s.fail(c, err)
@@ -156,7 +184,10 @@ func (s *Server) CreateAccount(c *gin.Context) {
 func (s *Server) EditAccount(c *gin.Context) {
 	a := currentAccount(c)
 	f := accountForm{Vendor: a.Vendor, Name: a.Name, BaseURL: a.BaseURL, AppID: a.AppID, CompanyNo: a.CompanyNo}
-	s.render(c, http.StatusOK, settings.AccountForm(s.accountFormView(accountHref(a.ID), false, a, f, nil, "")))
+	if a.ViaShopID != nil {
+		f.ViaShop = *a.ViaShopID
+	}
+	s.render(c, http.StatusOK, settings.AccountForm(s.accountFormView(c, accountHref(a.ID), false, a, f, nil, "")))
 }
 
 // UpdateAccount saves the account form; an empty secret (activation code,
@@ -166,15 +197,20 @@ func (s *Server) UpdateAccount(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 2*maxClientCert)
 	f := bindAccountForm(c, a.Vendor)
 	l := loc(c)
-	if errs := f.validate(l, false); len(errs) > 0 {
-		s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView(accountHref(a.ID), false, a, f, errs, "")))
+	errs := f.validate(l, false)
+	if err := s.checkViaShop(c, f, errs); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(errs) > 0 {
+		s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView(c, accountHref(a.ID), false, a, f, errs, "")))
 		return
 	}
 	if err := s.Accounts.Update(c.Request.Context(), actor(c), *a, f.input()); err != nil {
 		if errors.Is(err, models.ErrConflict) {
 			errs := formErrors{}
 			errs.add("name", l.T("vendors.name_taken"))
-			s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView(accountHref(a.ID), false, a, f, errs, "")))
+			s.render(c, http.StatusUnprocessableEntity, settings.AccountForm(s.accountFormView(c, accountHref(a.ID), false, a, f, errs, "")))
 			return
 		}
 		s.fail(c, err)

@@ -49,8 +49,11 @@ type VendorAccount struct {
 	ClientCertEnc         []byte // a PKCS#12 file
 	ClientCertPasswordEnc []byte
 	ClientCertName        string // the uploaded file's name, to show
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	// ViaShopID: a server inside that shop's LAN (a SenseLink server),
+	// reached through the shop's on-site connector (migration 0030).
+	ViaShopID *uint
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Shop is one store. Its identifiers at Sunmi cloud (sunmi_shop_no, or the

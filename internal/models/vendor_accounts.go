@@ -27,7 +27,7 @@ func (s *Store) CreateVendorAccount(ctx context.Context, a *VendorAccount) error
 // UpdateVendorAccount saves an account's fields; the secret only when
 // secretEnc is not nil (the form's secret field is write-only: empty keeps it).
 func (s *Store) UpdateVendorAccount(ctx context.Context, a *VendorAccount, secretEnc []byte) error {
-	cols := []string{"name", "base_url", "app_id", "company_no"}
+	cols := []string{"name", "base_url", "app_id", "company_no", "via_shop_id"}
 	if secretEnc != nil {
 		a.SecretEnc = secretEnc
 		cols = append(cols, "secret_enc")

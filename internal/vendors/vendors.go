@@ -31,6 +31,10 @@ type Account struct {
 	ActivationCode     string
 	ClientCertP12      []byte
 	ClientCertPassword string
+	// ViaShop, when not 0, is the shop whose on-site connector reaches the
+	// server (a SenseLink server inside that shop's LAN; chain mode): the
+	// registry gives the adapter an HTTP client dialling through it.
+	ViaShop uint
 }
 
 // Adapter is implemented by every vendor. Capabilities are separate

@@ -11,9 +11,12 @@ import (
 	"storelens/internal/netguard"
 )
 
-// DefaultPorts are the ports doc 003 uses: the camera's HTTPS API (443),
-// RTSP (554) and the message channel (10021).
-var DefaultPorts = []int{443, 554, 10021}
+// DefaultPorts are the ports docs 003 and 004 use: the camera's HTTPS API
+// (443), RTSP (554) and message channel (10021); a SenseLink server's API
+// (004 names only http://host:port: 80 when the URL gives none, 443 for
+// https) and its record push (ws://HOST:9000, NOTES 76). A SenseLink
+// server on another port needs --ports.
+var DefaultPorts = []int{80, 443, 554, 9000, 10021}
 
 // Refusal reasons of the edge's dials.
 const (
