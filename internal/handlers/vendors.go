@@ -70,6 +70,11 @@ func (s *Server) ListAccounts(c *gin.Context) {
 		case senselink.Name:
 			row.DevicesHref = senselinkHref(a.ID)
 		}
+		if a.ViaShopID != nil {
+			if sh, err := s.Store.Shop(ctx, models.AllShops(), *a.ViaShopID); err == nil {
+				row.ViaShop = sh.Name
+			}
+		}
 		if a.LastTestAt != nil {
 			row.TestAt = formatTime(a.LastTestAt, zone(models.DefaultTimezone))
 		}
