@@ -23,6 +23,7 @@ func BenchmarkBlobs(b *testing.B) {
 		rand.Read(data)
 		for _, kind := range []string{"dir", "database"} {
 			var s blobs.Store
+			label := kind
 			if kind == "dir" {
 				d, err := blobs.NewDir(b.TempDir())
 				if err != nil {
@@ -30,10 +31,11 @@ func BenchmarkBlobs(b *testing.B) {
 				}
 				s = d
 			} else {
-				s = blobs.NewDatabase(modelstest.Open(b, models.Options{Logger: slog.New(slog.DiscardHandler)}), "pictures")
+				st := modelstest.Open(b, models.Options{Logger: slog.New(slog.DiscardHandler)})
+				s, label = blobs.NewDatabase(st, "pictures"), st.DB().Dialector.Name()
 			}
 			ctx := context.Background()
-			b.Run(fmt.Sprintf("put/%s/%dKB", kind, size>>10), func(b *testing.B) {
+			b.Run(fmt.Sprintf("put/%s/%dKB", label, size>>10), func(b *testing.B) {
 				b.SetBytes(int64(size))
 				for i := 0; b.Loop(); i++ {
 					if err := s.Put(ctx, fmt.Sprintf("p%d-%d.jpg", size, i), data); err != nil {
@@ -45,7 +47,7 @@ func BenchmarkBlobs(b *testing.B) {
 			if err := s.Put(ctx, name, data); err != nil {
 				b.Fatal(err)
 			}
-			b.Run(fmt.Sprintf("get/%s/%dKB", kind, size>>10), func(b *testing.B) {
+			b.Run(fmt.Sprintf("get/%s/%dKB", label, size>>10), func(b *testing.B) {
 				b.SetBytes(int64(size))
 				for b.Loop() {
 					if _, _, err := s.Get(ctx, name); err != nil {
@@ -53,7 +55,7 @@ func BenchmarkBlobs(b *testing.B) {
 					}
 				}
 			})
-			b.Run(fmt.Sprintf("get-parallel8/%s/%dKB", kind, size>>10), func(b *testing.B) {
+			b.Run(fmt.Sprintf("get-parallel8/%s/%dKB", label, size>>10), func(b *testing.B) {
 				b.SetBytes(int64(size))
 				b.SetParallelism(4) // 8 goroutines on 2 cores
 				b.RunParallel(func(pb *testing.PB) {

@@ -1,4 +1,6 @@
 -- 0029 on PostgreSQL: files kept in the database (see ../0029_blobs.sql).
+-- The pictures are JPEG or PNG, compressed already: STORAGE EXTERNAL keeps
+-- them out of line without trying pglz on every one.
 CREATE TABLE blobs (
     space   TEXT   NOT NULL,
     name    TEXT   NOT NULL,
@@ -6,3 +8,4 @@ CREATE TABLE blobs (
     put_at  BIGINT NOT NULL,
     PRIMARY KEY (space, name)
 );
+ALTER TABLE blobs ALTER COLUMN data SET STORAGE EXTERNAL;
