@@ -3,9 +3,9 @@ package alerts
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
