@@ -172,6 +172,9 @@ func TestFeishuWebhookChecked(t *testing.T) {
 	}
 	// A wrong secret is the bot's 19021, not retried by Send test.
 	ch := f.feishu(t, svc, shop, "w", "right")
+	if h := svc.WebhookHost(ch); strings.Contains(h, "hook-w") || !strings.HasSuffix(h, "/open-apis/bot/v2/hook/…") {
+		t.Fatalf("shown as %q: the token is the path", h)
+	}
 	if err := svc.UpdateChannel(context.Background(), &ch, alerts.ChannelInput{Name: ch.Name, Enabled: true, Secret: "wrong"}); err != nil {
 		t.Fatal(err)
 	}

@@ -340,16 +340,16 @@ func classifySMTP(err error, secret string) error {
 	var he x509.HostnameError
 	switch {
 	case errors.As(err, &te):
-		return &SendError{Msg: msg, Retry: te.Code >= 400 && te.Code < 500}
+		return &SendError{SMTP: true, Msg: msg, Retry: te.Code >= 400 && te.Code < 500}
 	case errors.As(err, &se) && se.ErrorCode() != 0:
 		c := se.ErrorCode()
-		return &SendError{Msg: msg, Retry: se.IsTemp() || (c >= 400 && c < 500)}
+		return &SendError{SMTP: true, Msg: msg, Retry: se.IsTemp() || (c >= 400 && c < 500)}
 	case errors.As(err, &se):
-		return &SendError{Msg: msg, Retry: se.IsTemp()}
+		return &SendError{SMTP: true, Msg: msg, Retry: se.IsTemp()}
 	case errors.As(err, &ce), errors.As(err, &ue), errors.As(err, &he):
-		return &SendError{Msg: msg}
+		return &SendError{SMTP: true, Msg: msg}
 	}
-	return &SendError{Msg: msg, Retry: true}
+	return &SendError{SMTP: true, Msg: msg, Retry: true}
 }
 
 // DialFunc dials the SMTP server (the server's outbound policy).

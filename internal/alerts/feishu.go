@@ -158,3 +158,11 @@ func classifyFeishu(status, code int, msg string) error {
 	}
 	return e
 }
+
+// feishuShown is a Feishu webhook as shown: without its token.
+func feishuShown(webhook string) string {
+	if i := strings.Index(webhook, FeishuHookPath); i >= 0 {
+		return webhook[:i+len(FeishuHookPath)] + "…"
+	}
+	return "?"
+}

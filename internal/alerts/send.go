@@ -75,6 +75,7 @@ type SendError struct {
 	Msg       string // its errmsg, or the transport error
 	Retry     bool   // worth another try later (5xx, busy, network)
 	Throttled bool   // the robot's rate limit (retry after the window)
+	SMTP      bool   // an e-mail server's answer or failure (Msg has its words)
 }
 
 func (e *SendError) Error() string {

@@ -233,6 +233,9 @@ func (s *Service) WebhookHost(c models.AlertChannel) string {
 	if t.Email != nil {
 		return t.Email.Summary()
 	}
+	if t.Kind == Feishu {
+		return feishuShown(t.Webhook) // the token is the path's last segment
+	}
 	if i := strings.Index(t.Webhook, "?"); i >= 0 {
 		return t.Webhook[:i]
 	}
