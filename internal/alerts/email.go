@@ -370,3 +370,9 @@ func (s *Service) attachPicture(ctx context.Context, c models.AlertChannel, o *m
 		m.Picture = b
 	}
 }
+
+// SetPictures sets Config.Picture once the event pictures are built (the
+// events area is wired after the alerts); call it before Run.
+func (s *Service) SetPictures(f func(ctx context.Context, eventID int64) ([]byte, error)) {
+	s.cfg.Picture = f
+}
