@@ -34,6 +34,9 @@ func BenchmarkThousandAlertsPerSecond(b *testing.B) {
 		b.ReportMetric(float64(r.p50.Milliseconds()), "p50-ms")
 		b.ReportMetric(float64(r.p99.Milliseconds()), "p99-ms")
 		b.ReportMetric(float64(r.max.Milliseconds()), "max-ms")
+		for k, v := range r.p99Kind {
+			b.ReportMetric(float64(v.Milliseconds()), "p99-ms-"+k)
+		}
 		b.ReportMetric(float64(r.offered), "alerts")
 		b.ReportMetric(float64(r.messages), "messages")
 		b.ReportMetric(float64(r.lost), "lost")
@@ -63,6 +66,7 @@ func TestOfferedLoadNothingLost(t *testing.T) {
 type loadResult struct {
 	offered, messages, lost, exceeded int
 	p50, p99, max                     time.Duration
+	p99Kind                           map[string]time.Duration
 }
 
 // thousandAlerts offers perSecond alerts for d over channels channels;
@@ -155,8 +159,10 @@ func thousandAlerts(tb testing.TB, perSecond int, d time.Duration, channels int,
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	res := loadResult{offered: len(published)}
+	res := loadResult{offered: len(published), p99Kind: map[string]time.Duration{}}
 	var lat []time.Duration
+	byKind := map[string][]time.Duration{}
+	kinds := []string{alerts.DingTalk, alerts.WeCom, alerts.Feishu}
 	for id, at := range published {
 		a, ok := arrived[id]
 		if !ok {
@@ -164,6 +170,12 @@ func thousandAlerts(tb testing.TB, perSecond int, d time.Duration, channels int,
 			continue
 		}
 		lat = append(lat, a.Sub(at))
+		k := kinds[int(id-100000)%channels%3]
+		byKind[k] = append(byKind[k], a.Sub(at))
+	}
+	for k, l := range byKind {
+		slices.Sort(l)
+		res.p99Kind[k] = l[len(l)*99/100]
 	}
 	for _, g := range sim.Groups() {
 		res.messages += len(g.Received())

@@ -66,3 +66,18 @@ func windowWait(list []time.Time, now time.Time, lim Limit) time.Duration {
 	t := in[len(in)-lim.N]
 	return lim.Per - now.Sub(t)
 }
+
+// heldBack lists the channels paused beyond now (a full window or a
+// failure's backoff).
+func (s *Service) heldBack() []uint {
+	now := s.cfg.Now()
+	s.limMu.Lock()
+	defer s.limMu.Unlock()
+	var ids []uint
+	for id, t := range s.paused {
+		if t.After(now) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}

@@ -95,7 +95,9 @@ func (s *Service) Rounds() <-chan struct{} {
 // sendDue sends the due messages, each channel in its own goroutine (at
 // most 8 at once), each channel's messages in order.
 func (s *Service) sendDue(ctx context.Context) (bool, error) {
-	due, err := s.cfg.Store.DueAlerts(ctx, s.cfg.Now(), 1000)
+	// Held-back channels are left out of the batch (limits.go): a channel
+	// waiting for its window must not fill it and starve the others.
+	due, err := s.cfg.Store.DueAlertsExcept(ctx, s.cfg.Now(), 1000, s.heldBack())
 	if err != nil || len(due) == 0 {
 		return false, err
 	}
