@@ -12,6 +12,7 @@ import (
 	"storelens/internal/handlers"
 	"storelens/internal/leader"
 	"storelens/internal/lifecycle"
+	"storelens/internal/netguard"
 	"storelens/internal/secrets"
 	alertview "storelens/web/templates/alerts"
 )
@@ -27,7 +28,10 @@ func (w *wiring) wireAlerts() (handlers.AlertsDeps, error) {
 	}
 	public := strings.TrimSuffix(events.CallbackURL(w.cfg.PublicURL, w.cfg.Addr), events.CallbackPath)
 	svc := alerts.New(alerts.Config{Store: w.store, Box: w.accounts.Box, HTTP: w.vendorHTTP,
-		Log: w.log.With("area", "alerts"), PublicURL: public, PictureKey: key})
+		Log: w.log.With("area", "alerts"), PublicURL: public, PictureKey: key,
+		// E-mail: the vendor clients' roots (the demo simulators' too) and
+		// the outbound guard, as the robots' HTTP client has.
+		SMTPTLS: smtpTLS(w.vendorHTTP), SMTPDial: w.guard.DialContext(netguard.VendorAPI())})
 	w.alerts = svc
 	deps := handlers.AlertsDeps{Service: svc}
 	if w.demo != nil && w.demo.Alerts != nil {
@@ -57,14 +61,20 @@ func demoGroups(a *demo.AlertsEnv) func() []alertview.DemoGroup {
 		var out []alertview.DemoGroup
 		for _, g := range a.Sim.Groups() {
 			v := alertview.DemoGroup{Kind: g.Kind, Name: g.Name, Secret: g.Secret, Webhook: a.WeComWebhook(g.Token)}
-			if g.Kind == alerts.DingTalk {
+			switch g.Kind {
+			case alerts.DingTalk:
 				v.Webhook = a.DingTalkWebhook(g.Token)
+			case alerts.Feishu:
+				v.Webhook = a.FeishuWebhook(g.Token)
 			}
 			for _, m := range g.Received() {
 				v.Messages = append(v.Messages, alertview.DemoMessage{At: m.At.Local().Format(time.DateTime), Type: m.MsgType,
 					Title: m.Title, Text: m.Text, Picture: m.PicURL, Link: m.URL})
 			}
 			out = append(out, v)
+		}
+		if a.Mail != nil {
+			out = append(out, demoMailbox(a)) // wire_alerts_mail.go
 		}
 		return out
 	}

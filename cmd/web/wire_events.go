@@ -68,6 +68,7 @@ func (w *wiring) wireEvents() (handlers.EventsDeps, error) {
 			}
 			return demoSims.ChannelPort(sn)
 		}})
+	w.alerts.SetPictures(alertPictures(w.store, svc)) // e-mails inline the picture (wire_alerts_mail.go)
 	// Chain mode: the posts an on-site connector queued reach the same
 	// receiver (verified, stored once); a final refusal drops it there.
 	w.connectors.Webhook = func(ctx context.Context, shop uint, received time.Time, ct string, body []byte) (bool, error) {

@@ -1,5 +1,6 @@
 // Package alerts sends a shop's alerts to where its managers already are:
-// a WeCom group robot or a DingTalk custom robot (issue 17, first slice).
+// a WeCom group robot, a DingTalk custom robot, a Feishu/Lark custom bot,
+// or e-mail over SMTP (issue 17).
 //
 // Delivery loses nothing and floods nobody: every message is stored in the
 // outbox (models.AlertOutbox) before it is sent; a worker (Service.Run)
@@ -47,6 +48,40 @@
 //     the search returned stops before those lines, so unverified here.
 //   - error codes 45009 (frequency limit) and 93000 (invalid webhook key):
 //     from the brief; not found by the search, unverified.
+//
+// Feishu/Lark custom bot (自定义机器人), official page 自定义机器人使用指南
+// https://open.larkoffice.com/document/ukTMukTMukTM/ucTM5YjL3ETO24yNxkjN
+// (English: https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot):
+//   - webhook https://open.feishu.cn/open-apis/bot/v2/hook/<token>, POST JSON;
+//     msg_type text, post (rich text), image, share_chat, interactive (card);
+//     answer {"code":0,"msg":"success","data":{}}.
+//   - "自定义机器人的频率控制……为单租户单机器人 100 次/分钟，5 次/秒"; past it,
+//     error 11232 (the same words on the rate-limit page
+//     https://open.larkoffice.com/document/ukTMukTMukTM/uUzN04SN3QjL1cDN, which
+//     also documents HTTP 429 with code 99991400 for the OpenAPIs).
+//   - "发送消息时，请求体的数据大小不能超过 20 KB"; a malformed or oversized body
+//     is code 9499 "Bad Request" (https://blog.csdn.net/qq_43108153/article/details/136166075,
+//     quoting the page, which also gives 19024 keyword and 19022 IP refusals).
+//   - 签名校验: timestamp (seconds, within one hour) + "\n" + secret is the
+//     string to sign, used as the HmacSHA256 key over an empty message, then
+//     Base64; "timestamp" and "sign" go in the JSON body. Refused: code 19021
+//     "sign match fail or timestamp is not within one hour from current time"
+//     (https://blog.csdn.net/zhanglili1993/article/details/136473704; the key
+//     being the string to sign: the official Go/Java samples as quoted in
+//     https://github.com/go-gitea/gitea/pull/34802 and
+//     https://blog.csdn.net/ASDQWE09876/article/details/144612767).
+//   - an unknown token's code (19001) was not found by the search; the
+//     simulator's choice. A custom bot cannot upload images (an image or a
+//     card's img needs an image_key from the app API), so the card links to
+//     the picture.
+//
+// E-mail over SMTP (github.com/wneessen/go-mail v0.8.1): STARTTLS required
+// (submission, usually 587) or implicit TLS (usually 465), never plain;
+// AUTH PLAIN when a username is set; HTML with a plain-text alternative,
+// the picture inlined as cid:snapshot.jpg when Config.Picture can read it.
+// A 4xx reply (RFC 5321 §4.2.1: transient) is retried with the backoff, a
+// 5xx one fails the message with the server's words in the delivery log.
+// Its rate is the channel's own setting (DefaultEmailPerMinute).
 //
 // Where unverified, the simulators (alertsim) and the adapters follow the
 // brief; both are written from this list, never from each other.

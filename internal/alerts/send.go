@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -25,7 +26,7 @@ const (
 )
 
 // ValidKind reports whether k is a channel kind this package sends to.
-func ValidKind(k string) bool { return k == DingTalk || k == WeCom }
+func ValidKind(k string) bool { return k == DingTalk || k == WeCom || k == Feishu || k == Email }
 
 // Limit is a channel's documented rate: N messages in any Per.
 type Limit struct {
@@ -34,7 +35,10 @@ type Limit struct {
 }
 
 // Documented limits (doc.go): 20 messages a minute per robot, both kinds.
-var documentedLimit = map[string]Limit{DingTalk: {20, time.Minute}, WeCom: {20, time.Minute}}
+// Feishu: 100 a minute and 5 a second per bot (burstLimit); e-mail: the
+// channel's own setting (DefaultEmailPerMinute unless set).
+var documentedLimit = map[string]Limit{DingTalk: {20, time.Minute}, WeCom: {20, time.Minute}, Feishu: {100, time.Minute},
+	Email: {DefaultEmailPerMinute, time.Minute}}
 
 // MaxMarkdown is the largest markdown body sent (WeCom's documented 4096
 // bytes; DingTalk documents no figure we found, so the same, to be safe).
@@ -44,7 +48,11 @@ const MaxMarkdown = 4096
 type Target struct {
 	Kind    string
 	Webhook string // with its access_token (DingTalk) or key (WeCom)
-	Secret  string // DingTalk's 加签 secret; "" when the robot has none
+	Secret  string // DingTalk's 加签 or Feishu's 签名校验 secret, or the SMTP password; "" when none
+
+	Email *EmailSettings // an e-mail channel's (Webhook is then "")
+	TLS   *tls.Config    // e-mail: the TLS settings (nil: the system's roots)
+	Dial  DialFunc       // e-mail: how to reach the server (nil: net.Dialer)
 }
 
 // Message is what is sent: a title, a markdown body, and optionally a
@@ -54,6 +62,10 @@ type Message struct {
 	Markdown   string
 	PictureURL string
 	Link       string
+
+	// Picture is the captured picture's bytes, for an e-mail (inlined);
+	// the robots get PictureURL.
+	Picture []byte
 }
 
 // SendError is a refusal or failure of one send.
@@ -63,6 +75,7 @@ type SendError struct {
 	Msg       string // its errmsg, or the transport error
 	Retry     bool   // worth another try later (5xx, busy, network)
 	Throttled bool   // the robot's rate limit (retry after the window)
+	SMTP      bool   // an e-mail server's answer or failure (Msg has its words)
 }
 
 func (e *SendError) Error() string {
@@ -117,6 +130,8 @@ func CheckWebhook(kind, raw string) error {
 		if u.Query().Get("key") == "" {
 			return ErrNoKey
 		}
+	case Feishu:
+		return checkFeishuHook(u)
 	default:
 		return ErrBadKind
 	}
@@ -171,6 +186,12 @@ func truncate(s string, n int) string {
 
 // Send posts one message to a robot and reads its answer.
 func Send(ctx context.Context, hc *http.Client, t Target, m Message, now time.Time) error {
+	switch t.Kind {
+	case Feishu:
+		return sendFeishu(ctx, hc, t, m, now)
+	case Email:
+		return sendEmail(ctx, t, m, now)
+	}
 	b, err := body(t, m)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -43,6 +44,13 @@ type Config struct {
 	Poll time.Duration
 	// SendTimeout bounds one send (15 s).
 	SendTimeout time.Duration
+	// Picture reads an event's captured picture for an e-mail (nil: the
+	// e-mails link to it like the robots' messages).
+	Picture func(ctx context.Context, eventID int64) ([]byte, error)
+	// SMTPTLS is the TLS settings e-mail channels use (nil: the system's
+	// roots); SMTPDial reaches their servers (nil: a net.Dialer).
+	SMTPTLS  *tls.Config
+	SMTPDial DialFunc
 	// FlushEvery is how long the worker gathers published alert events
 	// before storing them in one batch (50 ms).
 	FlushEvery time.Duration
@@ -140,10 +148,19 @@ type ChannelInput struct {
 	Enabled bool
 
 	ClearSecret bool
+
+	// An e-mail channel's settings (Secret is its password) and its rate
+	// (messages a minute; 0: DefaultEmailPerMinute). On edit, a nil Email
+	// keeps the stored settings.
+	Email      *EmailSettings
+	RatePerMin int
 }
 
 // CreateChannel checks and stores a channel, its webhook and secret sealed.
 func (s *Service) CreateChannel(ctx context.Context, in ChannelInput) (models.AlertChannel, error) {
+	if in.Kind == Email {
+		return s.createEmail(ctx, in) // email.go
+	}
 	c := models.AlertChannel{ShopID: in.ShopID, Kind: in.Kind, Name: strings.TrimSpace(in.Name), Enabled: in.Enabled}
 	if !ValidKind(in.Kind) {
 		return c, ErrBadKind
@@ -165,6 +182,9 @@ func (s *Service) CreateChannel(ctx context.Context, in ChannelInput) (models.Al
 
 // UpdateChannel saves a channel's edit; empty webhook and secret keep theirs.
 func (s *Service) UpdateChannel(ctx context.Context, c *models.AlertChannel, in ChannelInput) error {
+	if c.Kind == Email {
+		return s.updateEmail(ctx, c, in) // email.go
+	}
 	c.Name, c.Enabled = strings.TrimSpace(in.Name), in.Enabled
 	var wh, sec []byte
 	var err error
@@ -196,6 +216,11 @@ func (s *Service) Open(c models.AlertChannel) (Target, error) {
 			return Target{}, err
 		}
 	}
+	if c.Kind == Email {
+		if err := s.openEmail(&t); err != nil {
+			return Target{}, err
+		}
+	}
 	return t, nil
 }
 
@@ -204,6 +229,12 @@ func (s *Service) WebhookHost(c models.AlertChannel) string {
 	t, err := s.Open(c)
 	if err != nil {
 		return "?"
+	}
+	if t.Email != nil {
+		return t.Email.Summary()
+	}
+	if t.Kind == Feishu {
+		return feishuShown(t.Webhook) // the token is the path's last segment
 	}
 	if i := strings.Index(t.Webhook, "?"); i >= 0 {
 		return t.Webhook[:i]
@@ -218,7 +249,7 @@ func (s *Service) SendTest(ctx context.Context, c models.AlertChannel, title, ma
 	unlock := s.lockChannel(c.ID)
 	defer unlock()
 	if wait := s.waitFor(c); wait > 0 {
-		lim := s.LimitOf(c.Kind)
+		lim := s.ChannelLimit(c)
 		return &SendError{Msg: fmt.Sprintf("rate limit: %d messages in %s; try again in %s", lim.N, lim.Per, wait.Round(time.Second)),
 			Throttled: true}
 	}

@@ -95,7 +95,9 @@ func (s *Service) Rounds() <-chan struct{} {
 // sendDue sends the due messages, each channel in its own goroutine (at
 // most 8 at once), each channel's messages in order.
 func (s *Service) sendDue(ctx context.Context) (bool, error) {
-	due, err := s.cfg.Store.DueAlerts(ctx, s.cfg.Now(), 1000)
+	// Held-back channels are left out of the batch (limits.go): a channel
+	// waiting for its window must not fill it and starve the others.
+	due, err := s.cfg.Store.DueAlertsExcept(ctx, s.cfg.Now(), 1000, s.heldBack())
 	if err != nil || len(due) == 0 {
 		return false, err
 	}
@@ -174,7 +176,7 @@ func (s *Service) sendChannel(ctx context.Context, c models.AlertChannel, msgs [
 // marks them delivered inside it; those that do not fit stay pending.
 func (s *Service) summarise(ctx context.Context, c models.AlertChannel, msgs []*models.AlertOutbox) (*models.AlertOutbox, error) {
 	now := s.cfg.Now().UTC()
-	head := fmt.Sprintf("### %d 条提醒（超出每分钟 %d 条的频率限制，合并发送）\n\n", len(msgs), s.LimitOf(c.Kind).N)
+	head := fmt.Sprintf("### %d 条提醒（超出每分钟 %d 条的频率限制，合并发送）\n\n", len(msgs), s.ChannelLimit(c).N)
 	var b strings.Builder
 	var ids []int64
 	for _, m := range msgs {
@@ -205,7 +207,9 @@ func (s *Service) attempt(ctx context.Context, c models.AlertChannel, o *models.
 	start := s.cfg.Now()
 	if err == nil {
 		sctx, cancel := context.WithTimeout(ctx, s.cfg.SendTimeout)
-		err = Send(sctx, s.cfg.HTTP, t, Message{Title: o.Title, Markdown: o.Body, PictureURL: o.PictureURL, Link: o.Link}, start)
+		m := Message{Title: o.Title, Markdown: o.Body, PictureURL: o.PictureURL, Link: o.Link}
+		s.attachPicture(sctx, c, o, &m) // email.go
+		err = Send(sctx, s.cfg.HTTP, t, m, start)
 		cancel()
 	}
 	end := s.cfg.Now()
@@ -222,7 +226,7 @@ func (s *Service) attempt(ctx context.Context, c models.AlertChannel, o *models.
 	case errors.As(err, &se) && se.Retry && !test && o.Attempts < s.cfg.MaxAttempts && ctx.Err() == nil:
 		next := s.backoff(o.Attempts)
 		if se.Throttled {
-			next = max(next, s.LimitOf(c.Kind).Per)
+			next = max(next, s.ChannelLimit(c).Per)
 		}
 		s.pause(c.ID, end.Add(next))
 		o.State, o.NextAt, o.LastError = models.OutboxPending, end.Add(next), err.Error()
@@ -265,9 +269,10 @@ func (s *Service) lockChannel(id uint) func() {
 	return mu.Unlock
 }
 
-// room is how many more sends the channel's window allows now.
+// room is how many more sends the channel's window allows now (0 while
+// its burst window, if its kind has one, is full).
 func (s *Service) room(ctx context.Context, c models.AlertChannel) int {
-	lim := s.LimitOf(c.Kind)
+	lim := s.ChannelLimit(c)
 	now := s.cfg.Now()
 	s.limMu.Lock()
 	list, ok := s.sent[c.ID]
@@ -285,13 +290,10 @@ func (s *Service) room(ctx context.Context, c models.AlertChannel) int {
 		list = s.sent[c.ID]
 		s.limMu.Unlock()
 	}
-	n := 0
-	for _, t := range list {
-		if now.Sub(t) < lim.Per {
-			n++
-		}
+	if b, ok := s.burstOf(c); ok && inWindow(list, now, b.Per) >= b.N {
+		return 0
 	}
-	return lim.N - n
+	return lim.N - inWindow(list, now, lim.Per)
 }
 
 // waitFor is how long until the channel may send again (0: now).
@@ -302,19 +304,18 @@ func (s *Service) waitFor(c models.AlertChannel) time.Duration {
 	return s.waitForLocked(c)
 }
 
-// waitForLocked is when the oldest attempt in a full window leaves it.
+// waitForLocked is when a full window (the channel's, or its burst
+// window) has room again: when its oldest attempts leave it.
 func (s *Service) waitForLocked(c models.AlertChannel) time.Duration {
-	lim := s.LimitOf(c.Kind)
 	s.limMu.Lock()
 	defer s.limMu.Unlock()
 	list := s.sent[c.ID]
 	now := s.cfg.Now()
-	for _, t := range list {
-		if now.Sub(t) < lim.Per {
-			return lim.Per - now.Sub(t)
-		}
+	wait := windowWait(list, now, s.ChannelLimit(c))
+	if b, ok := s.burstOf(c); ok {
+		wait = max(wait, windowWait(list, now, b))
 	}
-	return 0
+	return wait
 }
 
 func (s *Service) noteAttempt(id uint, at time.Time) {

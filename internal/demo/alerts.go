@@ -30,6 +30,8 @@ const (
 type AlertsEnv struct {
 	Sim *alertsim.Server
 	URL string // https://127.0.0.1:port
+	// Mail is the simulated mail server (alerts_channels.go).
+	Mail *MailEnv
 }
 
 // DingTalkWebhook is a simulated DingTalk group's webhook.
@@ -51,7 +53,11 @@ func startAlerts(e *Env, cert tls.Certificate) (*AlertsEnv, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &AlertsEnv{Sim: s, URL: url}, nil
+	a := &AlertsEnv{Sim: s, URL: url}
+	if err := startChannelSims(a, cert); err != nil { // alerts_channels.go
+		return nil, err
+	}
+	return a, nil
 }
 
 // SeedAlerts gives the demo company its two chain-wide channels (once),
@@ -64,7 +70,10 @@ func SeedAlerts(ctx context.Context, st *models.Store, svc *alerts.Service, env 
 	a := env.Alerts
 	hooks := map[string]string{
 		demoDingToken: a.DingTalkWebhook(demoDingToken), demoWeComKey: a.WeComWebhook(demoWeComKey),
-		demoSpareToken: a.DingTalkWebhook(demoSpareToken),
+		demoSpareToken: a.DingTalkWebhook(demoSpareToken), demoFeishuToken: a.FeishuWebhook(demoFeishuToken),
+	}
+	if err := seedChannelSims(ctx, st, svc, a); err != nil { // alerts_channels.go
+		return err
 	}
 	seeded, err := st.Setting(ctx, settingAlerts)
 	if err != nil {
@@ -100,8 +109,14 @@ func SeedAlerts(ctx context.Context, st *models.Store, svc *alerts.Service, env 
 			if err != nil {
 				continue
 			}
+			if changed, err := followMail(ctx, svc, &c, t, a); changed || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			for token, hook := range hooks {
-				if hasToken(t.Webhook, token) && t.Webhook != hook {
+				if (hasToken(t.Webhook, token) || hasFeishuToken(t.Webhook, token)) && t.Webhook != hook {
 					if err := svc.UpdateChannel(ctx, &c, alerts.ChannelInput{Name: c.Name, Enabled: c.Enabled, Webhook: hook}); err != nil {
 						return err
 					}

@@ -140,6 +140,7 @@ func (e *Env) Close(ctx context.Context) error {
 	if e.Devices != nil {
 		err = errors.Join(err, e.Devices.close())
 	}
+	err = errors.Join(err, e.Alerts.close()) // the mail server (alerts_channels.go)
 	for _, s := range e.servers {
 		err = errors.Join(err, s.Shutdown(ctx))
 	}

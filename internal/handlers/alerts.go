@@ -164,7 +164,7 @@ func readAlertForm(c *gin.Context, isNew bool) (alerts.ChannelInput, alertview.F
 	if isNew && !alerts.ValidKind(in.Kind) {
 		errs["kind"] = l.T("alerts.err.kind")
 	}
-	if isNew && in.Webhook == "" {
+	if isNew && in.Webhook == "" && in.Kind != alerts.Email {
 		errs["webhook"] = l.T("alerts.err.webhook")
 	}
 	if tooLong(in.Webhook, 500) {
@@ -196,6 +196,7 @@ func (s *Server) CreateAlertChannel(c *gin.Context) {
 	sh := alertShop(c)
 	l := loc(c)
 	in, f, errs := readAlertForm(c, true)
+	readEmailFields(c, in.Kind, &in, &f, errs) // alerts_email.go
 	if sh != nil {
 		id := sh.ID
 		in.ShopID = &id
@@ -206,6 +207,8 @@ func (s *Server) CreateAlertChannel(c *gin.Context) {
 		ch, err = s.Alerts.Service.CreateChannel(c.Request.Context(), in)
 		if msg, ok := webhookError(l, err); ok {
 			errs["webhook"] = msg
+		} else if field, msg, ok := emailError(l, err); ok {
+			errs[field] = msg
 		} else if err != nil {
 			s.fail(c, err)
 			return
@@ -222,7 +225,7 @@ func (s *Server) CreateAlertChannel(c *gin.Context) {
 		s.render(c, http.StatusUnprocessableEntity, alertview.Page(v))
 		return
 	}
-	if !s.auditAlert(c, "alerts.channel_add", ch, fmt.Sprintf("%s %q", ch.Kind, ch.Name)) {
+	if !s.auditAlert(c, "alerts.channel_add", ch, fmt.Sprintf("%s %q", ch.Kind, ch.Name)+emailAuditDetail(in)) {
 		return
 	}
 	s.flash(c, true, l.T("common.saved"))
@@ -261,6 +264,7 @@ func (s *Server) channelView(c *gin.Context, ch *models.AlertChannel) (alertview
 	base := fmt.Sprintf("%s/%d", alertBase(sh), ch.ID)
 	v.TestAction, v.DeleteAction = base+"/test", base+"/delete"
 	v.Form = alertview.Form{Action: base, Kind: ch.Kind, Name: ch.Name, HasSecret: len(ch.SecretEnc) > 0, Enabled: ch.Enabled}
+	s.fillEmailForm(ch, &v.Form)
 	tz := time.Local
 	if sh != nil {
 		tz = zone(sh.Timezone)
@@ -302,10 +306,13 @@ func (s *Server) UpdateAlertChannel(c *gin.Context) {
 	ch := currentAlertChannel(c)
 	l := loc(c)
 	in, f, errs := readAlertForm(c, false)
+	readEmailFields(c, ch.Kind, &in, &f, errs) // alerts_email.go
 	if len(errs) == 0 {
 		err := s.Alerts.Service.UpdateChannel(c.Request.Context(), ch, in)
 		if msg, ok := webhookError(l, err); ok {
 			errs["webhook"] = msg
+		} else if field, msg, ok := emailError(l, err); ok {
+			errs[field] = msg
 		} else if err != nil {
 			s.fail(c, err)
 			return
@@ -318,11 +325,12 @@ func (s *Server) UpdateAlertChannel(c *gin.Context) {
 			return
 		}
 		f.Action, f.Kind, f.HasSecret, f.Errors = v.Form.Action, ch.Kind, len(ch.SecretEnc) > 0, errs
+		f.Email.HasPassword = f.HasSecret
 		v.Form = f
 		s.render(c, http.StatusUnprocessableEntity, alertview.Page(v))
 		return
 	}
-	detail := fmt.Sprintf("%q enabled=%t", ch.Name, ch.Enabled)
+	detail := fmt.Sprintf("%q enabled=%t", ch.Name, ch.Enabled) + emailAuditDetail(in)
 	if in.Webhook != "" {
 		detail += ", webhook changed"
 	}
@@ -380,6 +388,10 @@ func sendReason(l *i18n.Localizer, err error) string {
 	switch {
 	case se.Throttled:
 		return l.T("alerts.err.throttled")
+	case se.SMTP:
+		return l.Tf("alertsch.err.smtp", map[string]any{"Msg": se.Msg})
+	case se.Code == alerts.FeishuSignFail:
+		return l.T("alertsch.err.feishu_sign")
 	case se.Code == 310000:
 		return l.T("alerts.err.sign")
 	case se.Code == 93000:

@@ -126,6 +126,12 @@ func TestAlertChannelsScoped(t *testing.T) {
 	if r := m.post("/settings/alerts", channelForm("wecom", "x", x.url+"/cgi-bin/webhook/send?key=key1", "")); r.status != http.StatusForbidden {
 		t.Errorf("manager adds a chain-wide channel: %d, want 403", r.status)
 	}
+	// Nor subscribe an e-mail address to shop B's alerts (issue 17: who gets what).
+	mailB := url.Values{"kind": {"email"}, "name": {"spy"}, "email_host": {"127.0.0.1"}, "email_port": {"2525"},
+		"email_tls": {"starttls"}, "email_from": {"a@shop.test"}, "email_to": {"spy@evil.test"}, "enabled": {"1"}}
+	if r := m.post(fmt.Sprintf("/shops/%d/alerts", shopB), mailB); r.status != http.StatusNotFound {
+		t.Errorf("manager subscribes an address to shop B: %d, want 404", r.status)
+	}
 	if _, err := x.st.AlertChannel(ctx, chB.ID); err != nil {
 		t.Fatalf("shop B's channel: %v", err)
 	}

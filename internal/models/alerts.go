@@ -14,8 +14,9 @@ import (
 type AlertChannel struct {
 	ID         uint `gorm:"primaryKey"`
 	ShopID     *uint
-	Kind       string // "dingtalk" or "wecom"
+	Kind       string // "dingtalk", "wecom", "feishu" or "email"
 	Name       string
+	RatePerMin int // the channel's own rate (e-mail); 0: its kind's default
 	WebhookEnc []byte
 	SecretEnc  []byte
 	Enabled    bool
@@ -89,7 +90,7 @@ func (s *Store) CreateAlertChannel(ctx context.Context, c *AlertChannel) error {
 // and the secret only when not nil (write-only fields: empty keeps them).
 // clearSecret removes the signing secret.
 func (s *Store) UpdateAlertChannel(ctx context.Context, c *AlertChannel, webhookEnc, secretEnc []byte, clearSecret bool) error {
-	cols := []string{"name", "enabled"}
+	cols := []string{"name", "enabled", "rate_per_min"}
 	if webhookEnc != nil {
 		c.WebhookEnc = webhookEnc
 		cols = append(cols, "webhook_enc")

@@ -29,7 +29,7 @@ const CODES = [
   // writes in Latin letters too
   'JPEG', 'JPG', 'jpg', 'PNG', 'png', 'ZIP', 'zip', 'CSV', 'csv', 'MB', 'KB', 'GB', 'fps', 'kbps', 'Mbps', 'ms',
   'SD', 'IP', 'MAC', 'SN', 'ID', 'LAN', 'Wi-Fi', 'WiFi', 'SSID', 'DHCP', 'DNS', 'RTSP', 'HLS', 'FLV', 'UDP', 'TCP', 'TLS',
-  'HTTP', 'HTTPS', 'URL', 'API', 'OpenAPI', 'Webhook', 'UTC', 'GMT', 'VIP', 'PKCS', 'WPA', 'WPA-PSK', 'WPA2-PSK', 'PSK', 'WEP',
+  'HTTP', 'HTTPS', 'URL', 'API', 'SMTP', 'STARTTLS', 'OpenAPI', 'Webhook', 'UTC', 'GMT', 'VIP', 'PKCS', 'WPA', 'WPA-PSK', 'WPA2-PSK', 'PSK', 'WEP',
   // the vendors' console labels the help texts tell the admin to look for
   'AppKey', 'AppSecret', 'cloud.api', 'm.api',
 ];

@@ -133,6 +133,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /robot/send", func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, DingTalk) })
 	mux.HandleFunc("POST /cgi-bin/webhook/send", func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, WeCom) })
+	mux.HandleFunc("POST /open-apis/bot/v2/hook/{token}", s.serveFeishu) // feishu.go
 	return mux
 }
 
