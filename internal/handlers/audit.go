@@ -11,10 +11,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"storelens/internal/csvout"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/reqlog"
-	"storelens/internal/csvout"
 	"storelens/web/templates/audit"
 )
 
