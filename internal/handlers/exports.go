@@ -422,7 +422,7 @@ func (s *Server) FaceRosterCSV(c *gin.Context) {
 			w.Text(f.CreatedBy)
 			w.Text(f.ConsentBy)
 			at(f.ConsentAt)
-			w.Text(f.ConsentPurpose)
+			w.Text(purposeLabel(l, f.ConsentPurpose))
 			w.Text(tz.String())
 			if err := w.End(); err != nil {
 				return err
