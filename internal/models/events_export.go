@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -27,10 +28,18 @@ func (s *Store) EventPages(ctx context.Context, sc Scope, f EventFilter, size in
 	if err != nil {
 		return 0, err
 	}
+	cols := EventExportColumns
+	if !s.dialect.postgres() {
+		// The time as SQLite keeps it (text): the driver would parse it by
+		// trying its layouts in turn, an error allocated per miss. The
+		// query still orders by the column itself (and its index).
+		cols = slices.Clone(cols)
+		cols[slices.Index(cols, "occurred_at")] = "CAST(events.occurred_at AS TEXT) AS occurred_text"
+	}
 	buf := make([]Event, 0, size+1)
 	n := 0
 	for {
-		q, err := s.searchQuery(ctx, sc, f)
+		q, err := s.searchQueryOf(ctx, sc, f, cols)
 		if err != nil {
 			return n, err
 		}
@@ -85,7 +94,7 @@ func scanExportEvents(ctx context.Context, db *sql.DB, q string, args []any, buf
 			dest[i] = &ev.DeviceSN
 		case "kind":
 			dest[i] = &ev.Kind
-		case "occurred_at":
+		case "occurred_at", "occurred_text":
 			dest[i] = &at
 		case "person_id":
 			dest[i] = &ev.PersonID
