@@ -11,10 +11,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"storelens/internal/csvout"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/reqlog"
-	"storelens/internal/traffic"
 	"storelens/web/templates/audit"
 )
 
@@ -175,7 +175,7 @@ func (s *Server) AuditExport(c *gin.Context) {
 	c.Header("Content-Disposition", `attachment; filename="audit-`+time.Now().In(tz).Format("20060102-150405")+`.csv"`)
 	c.Header("Cache-Control", "no-store")
 	c.Status(http.StatusOK)
-	w := traffic.NewCSV(c.Writer)
+	w := csvout.New(c.Writer)
 	if err := w.Row(l.T("audit.csv.at"), l.T("audit.csv.person"), l.T("audit.csv.kind"), l.T("audit.csv.sentence"),
 		l.T("audit.csv.detail"), l.T("audit.csv.ip")); err != nil {
 		_ = c.Error(err)

@@ -26,6 +26,64 @@ const historyPage = 50
 func (s *Server) EventHistory(c *gin.Context) {
 	ctx := c.Request.Context()
 	l := loc(c)
+	hq, ok := s.historyFilter(c)
+	if !ok {
+		return
+	}
+	q, v, f := c.Request.URL.Query(), hq.v, hq.f
+	v.ExportHref = "/events/history.csv"
+	if e := exportQuery(q); e != "" {
+		v.ExportHref += "?" + e
+	}
+	status := http.StatusOK
+	if v.Error != "" {
+		status = http.StatusUnprocessableEntity
+		s.render(c, status, evview.History(v))
+		return
+	}
+	evs, more, err := s.Store.SearchEvents(ctx, scope(c), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	v.Cards = s.eventCards(ctx, l, evs, f.ShopID == 0)
+	if len(evs) > 0 {
+		base := url.Values{}
+		for k, vals := range q {
+			if k != "before" && k != "after" {
+				base[k] = vals
+			}
+		}
+		// more is about the direction of travel: older pages when going
+		// back, newer ones when coming forward.
+		if f.Before != nil || (f.After != nil && more) {
+			nv := cloneValues(base)
+			nv.Set("after", models.CursorOf(evs[0]).String())
+			v.Newer = "/events/history?" + nv.Encode()
+		}
+		if (f.After == nil && more) || f.After != nil {
+			ov := cloneValues(base)
+			ov.Set("before", models.CursorOf(evs[len(evs)-1]).String())
+			v.Older = "/events/history?" + ov.Encode()
+		}
+	}
+	s.render(c, status, evview.History(v))
+}
+
+// historyQuery is the history's search as the request asks for it: the
+// page's form, the filter, the zone its dates are in.
+type historyQuery struct {
+	v  evview.HistoryView
+	f  models.EventFilter
+	tz *time.Location
+}
+
+// historyFilter reads the history's filters (the page and its CSV export
+// read them here: one rule). A shop that is not one of the user's answers
+// 404; bad dates are in v.Error. ok is false when the answer is written.
+func (s *Server) historyFilter(c *gin.Context) (historyQuery, bool) {
+	ctx := c.Request.Context()
+	l := loc(c)
 	q := c.Request.URL.Query()
 	v := evview.HistoryView{From: q.Get("from"), To: q.Get("to"), Group: strings.TrimSpace(q.Get("group")),
 		Person: strings.TrimSpace(q.Get("person")), Alerts: q.Get("alerts") == "1"}
@@ -33,7 +91,7 @@ func (s *Server) EventHistory(c *gin.Context) {
 	shops, err := s.Store.AllShopsBrief(ctx, scope(c))
 	if err != nil {
 		s.fail(c, err)
-		return
+		return historyQuery{}, false
 	}
 	tz := zone(models.DefaultTimezone)
 	if id, err := strconv.ParseUint(q.Get("shop"), 10, 32); err == nil {
@@ -44,7 +102,7 @@ func (s *Server) EventHistory(c *gin.Context) {
 		}
 		if f.ShopID == 0 {
 			s.notFound(c) // not one of the user's shops
-			return
+			return historyQuery{}, false
 		}
 	}
 	for _, sh := range shops {
@@ -54,13 +112,13 @@ func (s *Server) EventHistory(c *gin.Context) {
 		sh, err := s.Store.Shop(ctx, scope(c), f.ShopID)
 		if err != nil {
 			s.fail(c, err)
-			return
+			return historyQuery{}, false
 		}
 		tz = zone(sh.Timezone)
 		cams, err := s.Store.Cameras(ctx, f.ShopID)
 		if err != nil {
 			s.fail(c, err)
-			return
+			return historyQuery{}, false
 		}
 		camID, _ := strconv.ParseUint(q.Get("camera"), 10, 32)
 		for _, cam := range cams {
@@ -96,39 +154,7 @@ func (s *Server) EventHistory(c *gin.Context) {
 	}
 	f.Before, _ = models.ParseEventCursor(q.Get("before"))
 	f.After, _ = models.ParseEventCursor(q.Get("after"))
-	status := http.StatusOK
-	if v.Error != "" {
-		status = http.StatusUnprocessableEntity
-		s.render(c, status, evview.History(v))
-		return
-	}
-	evs, more, err := s.Store.SearchEvents(ctx, scope(c), f)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	v.Cards = s.eventCards(ctx, l, evs, f.ShopID == 0)
-	if len(evs) > 0 {
-		base := url.Values{}
-		for k, vals := range q {
-			if k != "before" && k != "after" {
-				base[k] = vals
-			}
-		}
-		// more is about the direction of travel: older pages when going
-		// back, newer ones when coming forward.
-		if f.Before != nil || (f.After != nil && more) {
-			nv := cloneValues(base)
-			nv.Set("after", models.CursorOf(evs[0]).String())
-			v.Newer = "/events/history?" + nv.Encode()
-		}
-		if (f.After == nil && more) || f.After != nil {
-			ov := cloneValues(base)
-			ov.Set("before", models.CursorOf(evs[len(evs)-1]).String())
-			v.Older = "/events/history?" + ov.Encode()
-		}
-	}
-	s.render(c, status, evview.History(v))
+	return historyQuery{v: v, f: f, tz: tz}, true
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -79,6 +79,9 @@ func (s *Server) overviewView(c *gin.Context, sh *models.Shop, caps faces.Caps, 
 	if caps.TopVisitors || caps.Lapsed {
 		v.VisitorsHref = withLib(base+"/visitors", lib)
 	}
+	if caps.Library {
+		v.RosterHref = withLib(base+"/roster.csv", caps.Key)
+	}
 	counts, err := s.Store.CountFaces(c.Request.Context(), sh.ID)
 	if err != nil {
 		return v, err

@@ -10,6 +10,7 @@ import (
 	"storelens/internal/faces"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
+	"storelens/internal/vendors"
 	faceview "storelens/web/templates/faces"
 )
 
@@ -122,6 +123,46 @@ func (s *Server) FaceSearch(c *gin.Context) {
 	s.render(c, http.StatusOK, faceview.Search(v))
 }
 
+// visitorsTop is how many top visitors the page lists (and its CSV).
+const visitorsTop = 50
+
+// visitorFilter is the visitors page's search: a range (30 days by
+// default) in the shop's zone, a group, a gender, an age.
+type visitorFilter struct {
+	from, to time.Time
+	group    models.FaceGroup
+	picked   bool
+	gender   vendors.Gender
+	age      vendors.AgeRange
+}
+
+// readVisitorFilter reads the filters of the visitors page and its CSV
+// (one rule for both).
+func readVisitorFilter(c *gin.Context, tz *time.Location, groups []models.FaceGroup) visitorFilter {
+	var f visitorFilter
+	f.to = time.Now().In(tz)
+	f.from = f.to.AddDate(0, 0, -30)
+	if t, err := time.ParseInLocation("2006-01-02", c.Query("from"), tz); err == nil {
+		f.from = t
+	}
+	if t, err := time.ParseInLocation("2006-01-02", c.Query("to"), tz); err == nil {
+		f.to = t.Add(24*time.Hour - time.Second)
+	}
+	f.group, f.picked = pickGroup(groups, c.Query("group"))
+	f.gender, _ = faces.ParseGender(c.Query("gender"))
+	f.age, _ = faces.ParseAge(c.Query("age"))
+	return f
+}
+
+// query is the vendor's top visitors query of the library key.
+func (f visitorFilter) query(key string) faces.VisitorQuery {
+	q := faces.VisitorQuery{Library: key, From: f.from, To: f.to, Gender: f.gender, Age: f.age, Limit: visitorsTop}
+	if f.picked {
+		q.GroupID = f.group.ID
+	}
+	return q
+}
+
 // Visitors is the top visitors of a range (30 days by default) with the
 // filters the vendor takes, and the faces of a group not seen for longest.
 func (s *Server) Visitors(c *gin.Context) {
@@ -139,18 +180,8 @@ func (s *Server) Visitors(c *gin.Context) {
 		return
 	}
 	groups := groupsOf(all, caps)
-	tz := zone(sh.Timezone)
-	to := time.Now().In(tz)
-	from := to.AddDate(0, 0, -30)
-	if t, err := time.ParseInLocation("2006-01-02", c.Query("from"), tz); err == nil {
-		from = t
-	}
-	if t, err := time.ParseInLocation("2006-01-02", c.Query("to"), tz); err == nil {
-		to = t.Add(24*time.Hour - time.Second)
-	}
-	g, picked := pickGroup(groups, c.Query("group"))
-	gender, _ := faces.ParseGender(c.Query("gender"))
-	age, _ := faces.ParseAge(c.Query("age"))
+	vf := readVisitorFilter(c, zone(sh.Timezone), groups)
+	from, to, g, picked, gender, age := vf.from, vf.to, vf.group, vf.picked, vf.gender, vf.age
 	v := faceview.VisitorsView{Header: s.shopHeader(c, sh, "faces"), Action: facesHref(sh.ID) + "/visitors", Back: withLib(facesHref(sh.ID), faceLib(c)), Lib: faceLib(c),
 		From: from.Format("2006-01-02"), To: to.Format("2006-01-02"), Genders: genderOptions(l, string(gender)), Ages: ageOptions(l, int(age)),
 		TopOn: caps.TopVisitors, LapsedOn: caps.Lapsed, EnrollHref: enrollHref(sh.ID, 0)}
@@ -161,14 +192,16 @@ func (s *Server) Visitors(c *gin.Context) {
 	if !caps.TopVisitors && !caps.Lapsed {
 		v.Error = l.T("vendor.unsupported")
 	}
+	if caps.TopVisitors {
+		v.ExportHref = facesHref(sh.ID) + "/visitors.csv"
+		if e := exportQuery(c.Request.URL.Query()); e != "" {
+			v.ExportHref += "?" + e
+		}
+	}
 	vctx, cancel := s.vendorCtx(c)
 	defer cancel()
 	if caps.TopVisitors {
-		q := faces.VisitorQuery{Library: caps.Key, From: from, To: to, Gender: gender, Age: age, Limit: 50}
-		if picked {
-			q.GroupID = g.ID
-		}
-		ms, err := s.Faces.Service.TopVisitors(vctx, *sh, q)
+		ms, err := s.Faces.Service.TopVisitors(vctx, *sh, vf.query(caps.Key))
 		if err != nil && !isVendorSide(err) {
 			s.fail(c, err)
 			return

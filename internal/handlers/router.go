@@ -101,6 +101,7 @@ func (s *Server) router() *gin.Engine {
 	s.registerDevices(rt)
 	s.registerConnectors(rt)
 	s.registerAlerts(rt)
+	s.registerExports(rt)
 	return r
 }
 

@@ -338,6 +338,25 @@ type sqlQuery struct {
 // searchQuery builds the SQL of SearchEvents (exported to the tests through
 // EventSearchSQL, which checks its query plan).
 func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQuery, error) {
+	return s.searchQueryOf(ctx, sc, f, nil)
+}
+
+// searchQueryOf is searchQuery reading only cols of events (every column
+// when nil): the same rows, in the same order.
+func (s *Store) searchQueryOf(ctx context.Context, sc Scope, f EventFilter, cols []string) (sqlQuery, error) {
+	sel, joined := "*", "events.*"
+	if len(cols) > 0 {
+		// A plain column is qualified for the join; an expression names
+		// its columns as events.<column> itself.
+		q := make([]string, len(cols))
+		for i, c := range cols {
+			q[i] = c
+			if !strings.ContainsAny(c, "( ") {
+				q[i] = "events." + c
+			}
+		}
+		sel, joined = strings.Join(cols, ", "), strings.Join(q, ", ")
+	}
 	if f.PerPage <= 0 {
 		f.PerPage = 50
 	}
@@ -366,11 +385,15 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 		add("occurred_at < ?", f.To.UTC())
 	}
 	order := "occurred_at DESC, id DESC"
+	// The cursor's time is also a plain bound (redundant with the OR): it
+	// lets the index walk start at the cursor instead of skipping every
+	// row before it, so page k costs one page, not k (an export reads them
+	// all).
 	if c := f.After; c != nil {
-		add("(occurred_at > ? OR (occurred_at = ? AND id > ?))", c.At.UTC(), c.At.UTC(), c.ID)
+		add("occurred_at >= ? AND (occurred_at > ? OR (occurred_at = ? AND id > ?))", c.At.UTC(), c.At.UTC(), c.At.UTC(), c.ID)
 		order = "occurred_at, id"
 	} else if c := f.Before; c != nil {
-		add("(occurred_at < ? OR (occurred_at = ? AND id < ?))", c.At.UTC(), c.At.UTC(), c.ID)
+		add("occurred_at <= ? AND (occurred_at < ? OR (occurred_at = ? AND id < ?))", c.At.UTC(), c.At.UTC(), c.At.UTC(), c.ID)
 	}
 
 	type arm struct {
@@ -414,11 +437,11 @@ func (s *Store) searchQuery(ctx context.Context, sc Scope, f EventFilter) (sqlQu
 		if where == "" {
 			where = "1 = 1"
 		}
-		return sqlQuery{"SELECT * FROM events WHERE " + where + " ORDER BY " + order + " LIMIT ?", append(args, limit)}, nil
+		return sqlQuery{"SELECT " + sel + " FROM events WHERE " + where + " ORDER BY " + order + " LIMIT ?", append(args, limit)}, nil
 	}
 	var b strings.Builder
 	var all []any
-	b.WriteString("SELECT events.* FROM (")
+	b.WriteString("SELECT " + joined + " FROM (")
 	for i, a := range arms {
 		if i > 0 {
 			b.WriteString(" UNION ")

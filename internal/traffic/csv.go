@@ -1,13 +1,12 @@
 package traffic
 
 import (
-	"bufio"
 	"context"
 	"io"
-	"strconv"
 	"strings"
 	"time"
 
+	"storelens/internal/csvout"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
 )
@@ -69,47 +68,17 @@ func (m Metric) Value(have vendors.Have, noData bool, c *models.TrafficCounters)
 	return m.count(c), 0, true
 }
 
-// csvWriter writes RFC 4180 rows straight into a buffer: numbers need no
-// quoting, so they skip encoding/csv's []string (and its allocations).
+// csvWriter is the shared export writer (csvout: byte-order mark,
+// quoting, formula cells defused) with how the reader's language writes
+// rates and uncounted cells.
 type csvWriter struct {
-	w     *bufio.Writer
-	buf   []byte
-	first bool
-	f     CSVFormat
+	*csvout.Writer
+	f       CSVFormat
+	scratch []byte
 }
 
 func newCSV(w io.Writer, f CSVFormat) *csvWriter {
-	c := &csvWriter{w: bufio.NewWriterSize(w, 64<<10), buf: make([]byte, 0, 512), first: true, f: f}
-	c.w.WriteString("\ufeff") // UTF-8 byte-order mark: Excel then reads Chinese right
-	return c
-}
-
-func (c *csvWriter) sep() {
-	if !c.first {
-		c.buf = append(c.buf, ',')
-	}
-	c.first = false
-}
-
-// text writes a cell a spreadsheet must never run: one starting with =, +,
-// -, @, a tab or a carriage return gets a leading ' (OWASP, CWE-1236).
-func (c *csvWriter) text(s string) {
-	c.sep()
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		s = "'" + s
-	}
-	if strings.ContainsAny(s, ",\"\r\n") || (s != "" && (s[0] == ' ' || s[len(s)-1] == ' ')) {
-		c.buf = append(c.buf, '"')
-		c.buf = append(c.buf, strings.ReplaceAll(s, `"`, `""`)...)
-		c.buf = append(c.buf, '"')
-		return
-	}
-	c.buf = append(c.buf, s...)
-}
-
-func (c *csvWriter) int(n int64) {
-	c.sep()
-	c.buf = strconv.AppendInt(c.buf, n, 10)
+	return &csvWriter{Writer: csvout.New(w), f: f, scratch: make([]byte, 0, 32)}
 }
 
 // rate writes entries / outside as the reader's percentage ("23.4%"); the
@@ -117,40 +86,31 @@ func (c *csvWriter) int(n int64) {
 func (c *csvWriter) rate(entries, passers int64) {
 	pm, _ := Permille(entries, passers)
 	p := c.f.Percent
+	c.scratch = p.append(c.scratch[:0], pm)
 	if strings.ContainsAny(p.Prefix+p.Suffix, ",\"\r\n") {
-		c.text(string(p.append(nil, pm)))
+		c.Text(string(c.scratch))
 		return
 	}
-	c.sep()
-	c.buf = p.append(c.buf, pm)
+	c.Raw(c.scratch)
 }
-
-func (c *csvWriter) empty() { c.sep() }
 
 // metric writes a metric of a row: empty without data (or a rate with
 // nobody outside), the "not counted" mark where the camera does not count
 // it (counted is the range's Counted, have the row's own bits).
 func (c *csvWriter) metric(m Metric, counted, have vendors.Have, noData bool, counts *models.TrafficCounters) {
 	if m.NotCounted(counted, have, noData) {
-		c.text(c.f.NotCounted)
+		c.Text(c.f.NotCounted)
 		return
 	}
 	n, _, ok := m.Value(have, noData, counts)
 	switch {
 	case !ok:
-		c.empty()
+		c.Empty()
 	case m.Rate:
 		c.rate(counts.Entries, counts.PassersBy)
 	default:
-		c.int(n)
+		c.Int(n)
 	}
-}
-
-func (c *csvWriter) end() error {
-	c.buf = append(c.buf, '\r', '\n')
-	_, err := c.w.Write(c.buf)
-	c.buf, c.first = c.buf[:0], true
-	return err
 }
 
 // WriteReportCSV writes exactly the report's table: a period column, then
@@ -161,22 +121,22 @@ func WriteReportCSV(w io.Writer, headers []string, rep Report, metrics []Metric,
 	counted := Counted(rep.Rows...)
 	c := newCSV(w, f)
 	for _, h := range headers {
-		c.text(h)
+		c.Text(h)
 	}
-	if err := c.end(); err != nil {
+	if err := c.End(); err != nil {
 		return err
 	}
 	for i := range rep.Rows {
 		r := &rep.Rows[i]
-		c.text(r.Label)
+		c.Text(r.Label)
 		for _, m := range metrics {
 			c.metric(m, counted, r.Have, r.NoData, &r.Counts)
 		}
-		if err := c.end(); err != nil {
+		if err := c.End(); err != nil {
 			return err
 		}
 	}
-	return c.w.Flush()
+	return c.Flush()
 }
 
 // ExportShop is a shop in an hourly export.
@@ -201,9 +161,9 @@ const exportChunk = 4096
 func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), headers []string, shops []ExportShop, from, to vendors.Date, metrics []Metric, f CSVFormat) (int, error) {
 	c := newCSV(w, f)
 	for _, h := range headers {
-		c.text(h)
+		c.Text(h)
 	}
-	if err := c.end(); err != nil {
+	if err := c.End(); err != nil {
 		return 0, err
 	}
 	rows := 0
@@ -229,20 +189,19 @@ func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), he
 				if dayEnd-dayStart != 24*3600 { // a daylight-saving day: ask the zone
 					hour = time.Unix(h.HourStart, 0).In(sh.Location).Hour()
 				}
-				c.text(sh.Name)
-				c.buf = append(c.buf, ',')
-				c.buf = append(c.buf, dayLabel...)
-				c.buf = append(c.buf, ',')
-				c.buf = appendHour(c.buf, hour)
+				c.Text(sh.Name)
+				c.RawString(dayLabel)
+				c.scratch = appendHour(c.scratch[:0], hour)
+				c.Raw(c.scratch)
 				for _, m := range metrics {
 					c.metric(m, sh.Counted, vendors.Have(h.Have), false, &h.TrafficCounters)
 				}
-				if err := c.end(); err != nil {
+				if err := c.End(); err != nil {
 					return rows, err
 				}
 				rows++
 			}
-			if err := c.w.Flush(); err != nil {
+			if err := c.Flush(); err != nil {
 				return rows, err
 			}
 			if flush != nil {
@@ -254,7 +213,7 @@ func (s *Service) ExportHours(ctx context.Context, w io.Writer, flush func(), he
 			after = buf[len(buf)-1].HourStart
 		}
 	}
-	return rows, c.w.Flush()
+	return rows, c.Flush()
 }
 
 func appendHour(b []byte, h int) []byte {

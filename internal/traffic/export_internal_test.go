@@ -59,11 +59,17 @@ func TestExportMatchesReportCells(t *testing.T) {
 	for i, h := range hours {
 		var b bytes.Buffer
 		c := newCSV(&b, testFormat)
-		c.first = false // the cells follow shop, date and hour
+		c.RawString("x")
+		c.RawString(day.String())
+		c.Raw(appendHour(nil, i))
 		for _, m := range Metrics {
 			c.metric(m, 31, vendors.Have(h.Have), false, &h.TrafficCounters)
 		}
-		want := "x," + day.String() + "," + string(appendHour(nil, i)) + string(c.buf)
+		if err := c.End(); err != nil {
+			t.Fatal(err)
+		}
+		c.Flush()
+		want := strings.TrimSuffix(strings.TrimPrefix(b.String(), "\ufeff"), "\r\n")
 		if lines[i] != want {
 			t.Fatalf("hour %d (have %05b):\n sql %s\n  go %s", i, h.Have, lines[i], want)
 		}

@@ -84,6 +84,7 @@ type OverviewView struct {
 	EnrollHref, BulkHref     string
 	DeletionsHref            string
 	SearchHref, VisitorsHref string // "" where the vendor does not offer them
+	RosterHref               string // the library's roster as CSV
 	SyncError                string
 	Groups                   []GroupRow
 	Rule                     *RuleForm
@@ -308,4 +309,5 @@ type VisitorsView struct {
 	LapsedGroup     string
 	Error           string
 	EnrollHref      string // the empty state's way to fill the lists
+	ExportHref      string // the top visitors as CSV, with these filters
 }
