@@ -29,10 +29,14 @@ func (w *wiring) wireAlerts() (handlers.AlertsDeps, error) {
 	svc := alerts.New(alerts.Config{Store: w.store, Box: w.accounts.Box, HTTP: w.vendorHTTP,
 		Log: w.log.With("area", "alerts"), PublicURL: public, PictureKey: key})
 	w.alerts = svc
-	deps := handlers.AlertsDeps{Service: svc}
+	rules := alertRules(w, svc) // wire_alert_rules.go
+	deps := handlers.AlertsDeps{Service: svc, Rules: rules}
 	if w.demo != nil && w.demo.Alerts != nil {
 		if err := demo.SeedAlerts(w.ctx, w.store, svc, w.demo); err != nil {
 			return deps, fmt.Errorf("demo alerts: %w", err)
+		}
+		if err := demo.SeedAlertRules(w.ctx, w.store, svc, w.demo); err != nil {
+			return deps, fmt.Errorf("demo alert rules: %w", err)
 		}
 		deps.Demo = demoGroups(w.demo.Alerts)
 	}
