@@ -243,6 +243,12 @@ func TestDropRuleInShopTime(t *testing.T) {
 		!strings.Contains(m.Body, "**40%**") || !strings.Contains(m.Body, "10:00") {
 		t.Fatalf("drop message %q:\n%s", m.DedupeKey, m.Body)
 	}
+	// A sync behind (numbers until 08:00 only): compared until 08:00, not
+	// as if 08:00-10:00 had nobody.
+	saveDay(t, f.st, shop.ID, ny, today, hoursOf(0, 8, 10))
+	if d, _ := c.Drop(ctx, r, ny, time.Date(2026, 12, 7, 10, 30, 0, 0, ny)); d.Hour != 8 || d.Today != 80 || d.Average != 80 || d.Triggering {
+		t.Fatalf("behind sync: %+v", d)
+	}
 	// Only 20 % below: no message (another shop day, a higher threshold).
 	r.Threshold = 50
 	if d, _ := c.Drop(ctx, r, ny, time.Date(2026, 12, 7, 10, 30, 0, 0, ny)); d.Triggering {
