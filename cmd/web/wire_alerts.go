@@ -29,8 +29,7 @@ func (w *wiring) wireAlerts() (handlers.AlertsDeps, error) {
 	svc := alerts.New(alerts.Config{Store: w.store, Box: w.accounts.Box, HTTP: w.vendorHTTP,
 		Log: w.log.With("area", "alerts"), PublicURL: public, PictureKey: key})
 	w.alerts = svc
-	rules := alertRules(w, svc) // wire_alert_rules.go
-	deps := handlers.AlertsDeps{Service: svc, Rules: rules}
+	deps := handlers.AlertsDeps{Service: svc}
 	if w.demo != nil && w.demo.Alerts != nil {
 		if err := demo.SeedAlerts(w.ctx, w.store, svc, w.demo); err != nil {
 			return deps, fmt.Errorf("demo alerts: %w", err)
@@ -52,6 +51,9 @@ func (w *wiring) wireAlerts() (handlers.AlertsDeps, error) {
 			svc.SetSending(false)
 		}))
 	}
+	// The rules' checks store in the outbox: started after its worker,
+	// stopped before it (wire_alert_rules.go).
+	deps.Rules = alertRules(w, svc)
 	return deps, nil
 }
 
