@@ -31,6 +31,16 @@ func (f *fixture) clocked(t *testing.T, clk *clock) *alerts.Service {
 	return f.service(t, func(c *alerts.Config) { c.Now = clk.Now })
 }
 
+// waitTicking waits like waitFor while the clock moves on (the worker
+// waits for its clock to pass its next look).
+func waitTicking(t *testing.T, clk *clock, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	waitFor(t, d, what, func() bool {
+		clk.Add(10 * time.Millisecond)
+		return ok()
+	})
+}
+
 func checker(svc *alerts.Service, st *models.Store, clk *clock) *alerts.Checker {
 	return &alerts.Checker{Alerts: svc, Traffic: &traffic.Service{Store: st, Now: clk.Now}}
 }
@@ -137,7 +147,7 @@ func TestOfflineRuleOnceThenBackOnline(t *testing.T) {
 	}
 	stop := run(t, svc)
 	defer stop()
-	waitFor(t, 5*time.Second, "the groups", func() bool {
+	waitTicking(t, clk, 5*time.Second, "the groups", func() bool {
 		return len(f.group("ding-a").Received()) == 3 && len(f.group("wecom-a").Received()) == 3
 	})
 	time.Sleep(150 * time.Millisecond)
@@ -404,7 +414,7 @@ func TestQuietHoursHoldAndRelease(t *testing.T) {
 	stop := run(t, svc)
 	defer stop()
 	svc.Publish(vip(f.shopA.ID, "王五")) // VIP: no quiet hours, ding only
-	waitFor(t, 5*time.Second, "the VIP message", func() bool { return len(f.group("ding-a").Received()) == 1 })
+	waitTicking(t, clk, 5*time.Second, "the VIP message", func() bool { return len(f.group("ding-a").Received()) == 1 })
 	time.Sleep(200 * time.Millisecond)
 	if n := len(f.group("wecom-a").Received()); n != 0 {
 		t.Fatalf("in quiet hours wecom got %d (the VIP rule is ding only, offline held)", n)
@@ -413,7 +423,7 @@ func TestQuietHoursHoldAndRelease(t *testing.T) {
 		t.Fatalf("ding got %q before the release", got[0].Text)
 	}
 	clk.Set(release)
-	waitFor(t, 5*time.Second, "the release", func() bool {
+	waitTicking(t, clk, 5*time.Second, "the release", func() bool {
 		return len(f.group("ding-a").Received()) == 2 && len(f.group("wecom-a").Received()) == 1
 	})
 	time.Sleep(200 * time.Millisecond)
