@@ -51,3 +51,18 @@ func TestPNGRefusesBadInput(t *testing.T) {
 		t.Error("huge chart drawn")
 	}
 }
+
+// BenchmarkWeekPNG: one weekly chart (what a Monday costs per shop).
+func BenchmarkWeekPNG(b *testing.B) {
+	w := Week{Days: []string{"11-30", "12-01", "12-02", "12-03", "12-04", "12-05", "12-06"},
+		This: []int64{5, 9, 12, 0, 40, 88, 61}, Before: []int64{7, 7, 7, 7, 7, 7, 7}, Rank: 2, Of: 5, Range: "2026-11-30 .. 2026-12-06"}
+	var n int
+	for b.Loop() {
+		p, err := WeekPNG(w)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = len(p)
+	}
+	b.ReportMetric(float64(n), "png-bytes")
+}
