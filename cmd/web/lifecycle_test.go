@@ -76,7 +76,7 @@ func TestBuildStartsNothing(t *testing.T) {
 			t.Errorf("wiring started a goroutine:\n%s", g)
 		}
 	}
-	want := []string{"session sweep", "connector tunnels", "camera status", "faces", "traffic sync and backfill", "alerts outbox", "demo cameras",
+	want := []string{"session sweep", "connector tunnels", "camera status", "faces", "traffic sync and backfill", "alerts outbox", "alert rules", "demo cameras",
 		"event pipeline and sources", "event sources", "video sessions", "demo event generators"}
 	if e.demo.Devices.Chain != nil { // the chain shop's connector (127.0.0.2 is here)
 		want = slices.Insert(want, 2, "demo on-site connector")

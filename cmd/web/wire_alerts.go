@@ -38,6 +38,9 @@ func (w *wiring) wireAlerts() (handlers.AlertsDeps, error) {
 		if err := demo.SeedAlerts(w.ctx, w.store, svc, w.demo); err != nil {
 			return deps, fmt.Errorf("demo alerts: %w", err)
 		}
+		if err := demo.SeedAlertRules(w.ctx, w.store, svc, w.demo); err != nil {
+			return deps, fmt.Errorf("demo alert rules: %w", err)
+		}
 		deps.Demo = demoGroups(w.demo.Alerts)
 	}
 	// Every instance stores what it publishes in the outbox; on several
@@ -52,6 +55,9 @@ func (w *wiring) wireAlerts() (handlers.AlertsDeps, error) {
 			svc.SetSending(false)
 		}))
 	}
+	// The rules' checks store in the outbox: started after its worker,
+	// stopped before it (wire_alert_rules.go).
+	deps.Rules = alertRules(w, svc)
 	return deps, nil
 }
 

@@ -101,6 +101,11 @@ func (s *Service) Flush(ctx context.Context) (int64, error) {
 				PictureURL: m.PictureURL, Link: m.Link, State: models.OutboxPending, NextAt: now, CreatedAt: now})
 		}
 	}
+	rows, err := s.applyVIPRules(ctx, rows, now) // rules.go: the shops' VIP rules
+	if err != nil {
+		s.requeue(evs)
+		return 0, err
+	}
 	n, err := s.cfg.Store.EnqueueAlerts(ctx, rows)
 	if err != nil {
 		s.requeue(evs)

@@ -147,6 +147,7 @@ func (s *Service) sendDue(ctx context.Context) (bool, error) {
 func (s *Service) sendChannel(ctx context.Context, c models.AlertChannel, msgs []*models.AlertOutbox) (sent bool) {
 	unlock := s.lockChannel(c.ID)
 	defer unlock()
+	msgs = s.foldHeld(ctx, c, msgs) // rules.go: quiet hours' messages as one
 	for i := 0; i < len(msgs) && ctx.Err() == nil; i++ {
 		room := s.room(ctx, c)
 		if room <= 0 {

@@ -20,6 +20,8 @@ import (
 // and worker; Demo is the demo's simulated groups (nil outside the demo).
 type AlertsDeps struct {
 	Service *alerts.Service
+	// Rules is the rules' checker (the weekly charts); nil: no charts.
+	Rules *alerts.Checker
 	// Demo lists the demo's simulated groups and what each received.
 	Demo func() []alertview.DemoGroup
 }
@@ -34,6 +36,7 @@ func (s *Server) registerAlerts(rt routes) {
 		return
 	}
 	rt.engine.GET("/alerts/picture/:event/:sig", s.AlertPicture)
+	s.registerAlertRules(rt) // alert_rules.go
 	s.shopTabs = append(s.shopTabs, shopTab{Key: "alerts.tab", Path: "/alerts", Name: "alerts"})
 	rt.shop.GET("/alerts", s.AlertChannels)
 	rt.shop.POST("/alerts", s.CreateAlertChannel)
@@ -106,6 +109,7 @@ func (s *Server) alertView(c *gin.Context, sh *models.Shop) (alertview.View, err
 	} else {
 		h := s.shopHeader(c, sh, "alerts")
 		v.Header = &h
+		v.RulesHref = shopHref(sh.ID) + "/alerts/rules"
 	}
 	var shopID uint
 	if sh != nil {

@@ -57,6 +57,9 @@ type AlertOutbox struct {
 	SentAt     *time.Time
 	SummaryID  *int64
 	LastError  string
+	// Held: made in a rule's quiet hours, waiting in NextAt until they end
+	// (migration 0028; the worker summarises many released at once).
+	Held bool
 }
 
 func (AlertOutbox) TableName() string { return "alert_outbox" }
