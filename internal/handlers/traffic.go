@@ -39,11 +39,13 @@ func (s *Server) registerTraffic(rt routes) {
 
 	rt.user.GET("/traffic", s.AllTraffic)
 	rt.user.GET("/traffic/report.csv", s.AllTrafficCSV)
+	rt.user.GET("/traffic/chart.png", s.AllTrafficPNG)
 	rt.user.GET("/traffic/hours.csv", s.AllTrafficHoursCSV)
 	rt.user.GET("/traffic/compare", s.CompareTraffic)
 
 	rt.shop.GET("/traffic", s.ShopTraffic)
 	rt.shop.GET("/traffic/report.csv", s.ShopTrafficCSV)
+	rt.shop.GET("/traffic/chart.png", s.ShopTrafficPNG)
 	rt.shop.GET("/traffic/hours.csv", s.ShopTrafficHoursCSV)
 	rt.shop.GET("/traffic/demographics", s.TrafficDemographics)
 	rt.shop.GET("/traffic/frequency", s.TrafficFrequency)
@@ -228,9 +230,16 @@ func (s *Server) AllTraffic(c *gin.Context) {
 // sent both as an ASCII fallback and UTF-8 (filename*), so a Chinese shop
 // name survives.
 func csvName(c *gin.Context, kind, shop string, q traffic.Query) {
-	name := fmt.Sprintf("%s-%s-%s_%s.csv", kind, shop, q.From, q.To)
-	ascii := fmt.Sprintf("traffic-%s_%s.csv", q.From, q.To) // for clients without filename*
 	c.Header("Content-Type", "text/csv; charset=utf-8")
+	downloadName(c, kind, shop, q, "csv")
+}
+
+// downloadName names a report's download "<kind>-<shop>-<from>_<to>.<ext>"
+// in the reader's language, with an ASCII name for clients without
+// filename*; reports change, so nothing caches them.
+func downloadName(c *gin.Context, kind, shop string, q traffic.Query, ext string) {
+	name := fmt.Sprintf("%s-%s-%s_%s.%s", kind, shop, q.From, q.To, ext)
+	ascii := fmt.Sprintf("traffic-%s_%s.%s", q.From, q.To, ext)
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, rfc5987(name)))
 	c.Header("Cache-Control", "no-store")
 }

@@ -90,7 +90,7 @@ func (s *Server) reportView(c *gin.Context, base string, ids []uint, f filter, m
 		return v, err
 	}
 	qs := f.query().Encode()
-	v.ExportHref, v.HoursHref = base+"/report.csv?"+qs, base+"/hours.csv?"+qs
+	v.ExportHref, v.HoursHref, v.ChartHref = base+"/report.csv?"+qs, base+"/hours.csv?"+qs, base+"/chart.png?"+qs
 	v.LiveHref = base + "?" + qs + "&fragment=1"
 	v.RangeLabel = l.Tn("traffic.range", f.q.Days(), map[string]any{"From": f.q.From.String(), "To": f.q.To.String()})
 	v.PrevLabel = l.Tf("traffic.vs_prev", map[string]any{"From": f.q.Previous().From.String(), "To": f.q.Previous().To.String()})

@@ -85,6 +85,7 @@ type ReportView struct {
 	Total                 TableRow
 	Notes                 []Note
 	ExportHref, HoursHref string
+	ChartHref             string // the chart as a PNG picture
 	Live                  bool
 	LiveHref              string
 	Empty                 bool
