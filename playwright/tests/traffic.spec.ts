@@ -35,6 +35,14 @@ test.describe.serial('a manager reads the traffic', () => {
     await expect(page.getByTestId('figure-entries').locator('.figure-value')).not.toHaveText('—');
     await expect(page.getByTestId('traffic-notes')).toContainText('Unique people are counted per day');
 
+    // The chart as a picture: a PNG named like the CSV.
+    const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('traffic-export-chart').click()]);
+    expect(png.suggestedFilename()).toMatch(/\.png$/);
+    expect(png.suggestedFilename()).toContain(shopName);
+    const pic = fs.readFileSync((await png.path())!);
+    expect(pic.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(pic.length).toBeGreaterThan(2000);
+
     const { name, text } = await downloadCSV(page, 'traffic-export');
     expect(name).toContain(shopName);
     expect(text.charCodeAt(0)).toBe(0xfeff); // byte-order mark for Excel
