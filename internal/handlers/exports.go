@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"storelens/internal/csvout"
+	"storelens/internal/faces"
 	"storelens/internal/i18n"
 	"storelens/internal/models"
 	"storelens/internal/vendors"
@@ -245,26 +246,10 @@ func (s *Server) writeEventsCSV(c *gin.Context, l *i18n.Localizer, f models.Even
 func (s *Server) VisitorsCSV(c *gin.Context) {
 	sh := currentShop(c)
 	l := loc(c)
-	ctx := c.Request.Context()
-	caps, err := s.Faces.Service.Capabilities(ctx, *sh, faceLib(c))
-	if err != nil && !isVendorSide(err) {
-		s.fail(c, err)
+	caps, groups, ok := s.exportLibrary(c, sh, func(caps faces.Caps) bool { return caps.TopVisitors })
+	if !ok {
 		return
 	}
-	if err != nil || !caps.TopVisitors {
-		msg := l.T("vendor.unsupported")
-		if err != nil {
-			msg = vendorMessage(l, err)
-		}
-		c.String(http.StatusUnprocessableEntity, msg)
-		return
-	}
-	all, err := s.Store.FaceGroups(ctx, sh.ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	groups := groupsOf(all, caps)
 	tz := zone(sh.Timezone)
 	vf := readVisitorFilter(c, tz, groups)
 	vctx, cancel := s.vendorCtx(c)
@@ -335,25 +320,10 @@ func (s *Server) FaceRosterCSV(c *gin.Context) {
 	sh := currentShop(c)
 	l := loc(c)
 	ctx := c.Request.Context()
-	caps, err := s.Faces.Service.Capabilities(ctx, *sh, faceLib(c))
-	if err != nil && !isVendorSide(err) {
-		s.fail(c, err)
+	caps, groups, ok := s.exportLibrary(c, sh, func(caps faces.Caps) bool { return caps.Library })
+	if !ok {
 		return
 	}
-	if err != nil || !caps.Library {
-		msg := l.T("vendor.unsupported")
-		if err != nil {
-			msg = vendorMessage(l, err)
-		}
-		c.String(http.StatusUnprocessableEntity, msg)
-		return
-	}
-	all, err := s.Store.FaceGroups(ctx, sh.ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	groups := groupsOf(all, caps)
 	byID := map[uint]models.FaceGroup{}
 	ids := make([]uint, 0, len(groups))
 	for _, g := range groups {
@@ -390,7 +360,7 @@ func (s *Server) FaceRosterCSV(c *gin.Context) {
 	for id, g := range byID {
 		groupNames[id] = l.Vendor(i18n.GroupName, g.Name)
 	}
-	_, err = s.Store.FacePages(ctx, sh.ID, ids, rosterPage, func(fs []models.Face) error {
+	_, err := s.Store.FacePages(ctx, sh.ID, ids, rosterPage, func(fs []models.Face) error {
 		for i := range fs {
 			f := &fs[i]
 			g := byID[f.GroupID]
@@ -447,4 +417,32 @@ func originOr(o string) string {
 		return o
 	}
 	return models.OriginHere
+}
+
+// exportLibrary is what a face export of the shop's chosen library needs:
+// its capabilities, which must include what the export reads (need), and
+// its groups. A vendor that cannot (or does not answer) is a message in
+// the reader's language; ok is false once the answer is written.
+func (s *Server) exportLibrary(c *gin.Context, sh *models.Shop, need func(faces.Caps) bool) (faces.Caps, []models.FaceGroup, bool) {
+	l := loc(c)
+	ctx := c.Request.Context()
+	caps, err := s.Faces.Service.Capabilities(ctx, *sh, faceLib(c))
+	if err != nil && !isVendorSide(err) {
+		s.fail(c, err)
+		return caps, nil, false
+	}
+	if err != nil || !need(caps) {
+		msg := l.T("vendor.unsupported")
+		if err != nil {
+			msg = vendorMessage(l, err)
+		}
+		c.String(http.StatusUnprocessableEntity, msg)
+		return caps, nil, false
+	}
+	all, err := s.Store.FaceGroups(ctx, sh.ID)
+	if err != nil {
+		s.fail(c, err)
+		return caps, nil, false
+	}
+	return caps, groupsOf(all, caps), true
 }

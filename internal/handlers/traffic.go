@@ -246,15 +246,8 @@ func downloadName(c *gin.Context, kind, shop string, q traffic.Query, ext string
 
 // reportCSV writes exactly the table on screen.
 func (s *Server) reportCSV(c *gin.Context, ids []uint, z *time.Location, name string) {
-	f, msg := s.parseFilter(c, z, traffic.Last7)
-	if msg != "" {
-		c.String(http.StatusUnprocessableEntity, msg)
-		return
-	}
-	f.q.ShopIDs = ids
-	rep, err := s.Traffic.Service.Report(c.Request.Context(), f.q)
-	if err != nil {
-		s.fail(c, err)
+	f, rep, ok := s.filteredReport(c, ids, z)
+	if !ok {
 		return
 	}
 	l := loc_(c)
@@ -268,6 +261,24 @@ func (s *Server) reportCSV(c *gin.Context, ids []uint, z *time.Location, name st
 	if err := traffic.WriteReportCSV(c.Writer, headers, rep, metrics, csvFormat(l)); err != nil {
 		s.logger(c).Info("traffic csv: client went away", "err", err)
 	}
+}
+
+// filteredReport is the report of shops ids for the page's filter (the
+// query string), for the exports: a bad filter is its message, as text;
+// ok is false once the answer is written.
+func (s *Server) filteredReport(c *gin.Context, ids []uint, z *time.Location) (filter, traffic.Report, bool) {
+	f, msg := s.parseFilter(c, z, traffic.Last7)
+	if msg != "" {
+		c.String(http.StatusUnprocessableEntity, msg)
+		return f, traffic.Report{}, false
+	}
+	f.q.ShopIDs = ids
+	rep, err := s.Traffic.Service.Report(c.Request.Context(), f.q)
+	if err != nil {
+		s.fail(c, err)
+		return f, rep, false
+	}
+	return f, rep, true
 }
 
 // hoursCSV streams every hour of the shops with every metric any of them

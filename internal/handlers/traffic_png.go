@@ -42,18 +42,11 @@ func chartOfReport(rep traffic.Report) reportchart.Bars {
 // reportPNG answers with the report's chart as a PNG picture, for the same
 // shops and period as the page (its filter), named like the CSV.
 func (s *Server) reportPNG(c *gin.Context, ids []uint, z *time.Location, name string) {
-	f, msg := s.parseFilter(c, z, traffic.Last7)
+	f, rep, ok := s.filteredReport(c, ids, z)
+	if !ok {
+		return
+	}
 	l := loc_(c)
-	if msg != "" {
-		c.String(http.StatusUnprocessableEntity, msg)
-		return
-	}
-	f.q.ShopIDs = ids
-	rep, err := s.Traffic.Service.Report(c.Request.Context(), f.q)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	if len(rep.Rows) > maxChartBars {
 		c.String(http.StatusUnprocessableEntity, l.Tf("traffic.png_too_many", map[string]any{"Max": maxChartBars}))
 		return
