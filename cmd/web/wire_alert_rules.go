@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"storelens/internal/alerts"
+	"storelens/internal/connectors"
 	"storelens/internal/leader"
 	"storelens/internal/traffic"
 )
@@ -16,17 +17,18 @@ import (
 // the ranking); the sync runs in the traffic area.
 func alertRules(w *wiring, svc *alerts.Service) *alerts.Checker {
 	c := &alerts.Checker{Alerts: svc, Traffic: &traffic.Service{Store: w.store, Log: w.log.With("area", "alert rules")}}
-	// The on-site connectors' state is the hub's, in this instance's
-	// memory: on several instances a tunnel held by another one would look
-	// offline here, so the connector check runs on a single instance only.
-	if _, alone := w.elect.(leader.Alone); alone && w.connectors != nil {
+	// The on-site connectors' state: the tunnel is in the memory of the
+	// instance holding it; on several instances another one's tunnel is
+	// alive by its last_seen (connectors.AliveAnywhere), so an outage is
+	// seen up to SeenFresh late there, never invented.
+	if w.connectors != nil {
 		hub := w.connectors
 		c.Connectors = func(ctx context.Context, shop uint) (uint, bool, bool, time.Time, error) {
 			st, err := hub.Status(ctx, shop)
 			if err != nil || !st.Paired {
 				return 0, false, false, time.Time{}, err
 			}
-			return st.Connector.ID, true, st.Online, st.LastSeen, nil
+			return st.Connector.ID, true, connectors.AliveAnywhere(st, time.Now()), st.LastSeen, nil
 		}
 	}
 	w.tasks.Add(leader.Loop(w.elect, "alert rules", c.Run))

@@ -681,15 +681,38 @@ func (h *Hub) ServeTunnel(w http.ResponseWriter, r *http.Request, ip string) {
 	h.log().Info("connector offline", "shop", t.conn.ShopID, "connector", t.conn.ID)
 }
 
+// SeenEvery is how often a live tunnel's last_seen is written to the
+// database; a connector seen within SeenFresh is alive on some instance.
+const (
+	SeenEvery = time.Minute
+	SeenFresh = 2*SeenEvery + 30*time.Second
+)
+
+// AliveAnywhere reports whether st's connector has a live tunnel on this
+// instance or, by its last_seen, on another one (several instances).
+func AliveAnywhere(st Status, now time.Time) bool {
+	return st.Online || st.Paired && !st.LastSeen.IsZero() && now.Sub(st.LastSeen) < SeenFresh
+}
+
 // heartbeat pings the edge every keepalive interval (the RTT shown) until
 // the session ends.
 func (h *Hub) heartbeat(t *tunnel) {
 	tick := time.NewTicker(h.keepalive())
 	defer tick.Stop()
+	touched := time.Now()
 	ping := func() {
 		if d, err := t.sess.Ping(); err == nil {
 			t.rtt.Store(int64(d))
-			t.lastSeen.Store(time.Now().UnixNano())
+			now := time.Now()
+			t.lastSeen.Store(now.UnixNano())
+			// The database's last_seen says to the other instances that
+			// the tunnel is alive (they do not hold it): once a SeenEvery.
+			if now.Sub(touched) >= SeenEvery {
+				touched = now
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				_ = h.Store.TouchConnector(ctx, t.conn.ID, t.version)
+				cancel()
+			}
 		}
 	}
 	ping()

@@ -768,3 +768,24 @@ func TestFlagged(t *testing.T) {
 		}
 	}
 }
+
+// TestAliveAnywhere: a connector is alive when this instance holds its
+// tunnel, or (several instances) its last_seen is fresh: another instance
+// holds it. Stale, never seen or not paired is not alive.
+func TestAliveAnywhere(t *testing.T) {
+	now := time.Now()
+	for _, c := range []struct {
+		st   connectors.Status
+		want bool
+	}{
+		{connectors.Status{Paired: true, Online: true}, true},
+		{connectors.Status{Paired: true, LastSeen: now.Add(-connectors.SeenEvery)}, true},
+		{connectors.Status{Paired: true, LastSeen: now.Add(-connectors.SeenFresh - time.Second)}, false},
+		{connectors.Status{Paired: true}, false},
+		{connectors.Status{LastSeen: now}, false},
+	} {
+		if got := connectors.AliveAnywhere(c.st, now); got != c.want {
+			t.Errorf("AliveAnywhere(%+v) = %v, want %v", c.st, got, c.want)
+		}
+	}
+}
