@@ -102,6 +102,7 @@ func TestEveryRecordedKindHasASentence(t *testing.T) {
 		regexp.MustCompile(`s\.with\(ctx, &?\w+, cam, "([a-z_]+\.[a-z_]+)"`),
 		regexp.MustCompile(`s\.audit\(ctx, \w+, "([a-z_]+\.[a-z_]+)"`),
 		regexp.MustCompile(`action :?= "([a-z_]+\.[a-z_]+)"`),
+		regexp.MustCompile(`s\.auditAlert\(c, "([a-z_]+\.[a-z_]+)"`),
 	}
 	kinds := map[string]string{}
 	root := filepath.Join("..", "..", "internal")
