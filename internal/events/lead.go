@@ -19,7 +19,8 @@ import (
 // thousands of LAN cameras. When the leader dies, another instance takes
 // the lead within the elector's poll and starts them all: a channel
 // resumes from what the camera re-sends (it keeps unacknowledged events),
-// a push from its stored cursor.
+// a push from its stored cursor. The retention sweep runs under the same
+// lead: once across instances.
 
 // gate is open while this instance leads the sources.
 type gate struct {
@@ -57,6 +58,9 @@ func (g *gate) hold(ctx context.Context) {
 // ends or the lead does; ok is false when ctx ended first.
 func (g *gate) wait(ctx context.Context) (context.Context, context.CancelFunc, bool) {
 	for {
+		if ctx.Err() != nil {
+			return nil, nil, false
+		}
 		g.mu.Lock()
 		lead, opened, shut := g.lead, g.opened, g.shut
 		g.mu.Unlock()

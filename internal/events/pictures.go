@@ -256,6 +256,20 @@ func (s *Service) SetRetentionDays(ctx context.Context, days int) error {
 }
 
 func (s *Service) retentionLoop(ctx context.Context) {
+	// Once across instances: on the leader of the event sources (lead.go).
+	for {
+		lead, stop, ok := s.sources.gate.wait(ctx)
+		if !ok {
+			return
+		}
+		s.retentionRun(lead)
+		stop()
+	}
+}
+
+// retentionRun sweeps a minute after it starts, then hourly, until ctx
+// ends.
+func (s *Service) retentionRun(ctx context.Context) {
 	first := time.NewTimer(time.Minute)
 	defer first.Stop()
 	select {
