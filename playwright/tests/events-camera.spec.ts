@@ -14,7 +14,9 @@ const lanSN = 'C201D8BS00188';
 let shop = `Events LAN e2e ${Date.now()}`;
 
 function unique(prefix: string) {
-  return `${prefix}-${Date.now() % 1000000}-${Math.floor(Math.random() * 1000)}`;
+  // Fixed width: a name is never the start of another (cards are found by
+  // the text they contain).
+  return `${prefix}-${String(Date.now() % 1000000).padStart(6, '0')}-${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
 }
 
 async function openShop(page: Page) {

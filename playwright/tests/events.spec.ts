@@ -13,7 +13,9 @@ const webhookShop = '鲜果时光 徐家汇店';
 const otherShop = '鲜果时光 西湖银泰店';
 
 function unique(prefix: string) {
-  return `${prefix}-${Date.now() % 1000000}-${Math.floor(Math.random() * 1000)}`;
+  // Fixed width: a name is never the start of another (cards are found by
+  // the text they contain).
+  return `${prefix}-${String(Date.now() % 1000000).padStart(6, '0')}-${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
 }
 
 async function openFeed(page: Page) {

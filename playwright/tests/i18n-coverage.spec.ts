@@ -32,6 +32,8 @@ const CODES = [
   'HTTP', 'HTTPS', 'URL', 'API', 'SMTP', 'STARTTLS', 'OpenAPI', 'Webhook', 'UTC', 'GMT', 'VIP', 'PKCS', 'WPA', 'WPA-PSK', 'WPA2-PSK', 'PSK', 'WEP',
   // the vendors' console labels the help texts tell the admin to look for
   'AppKey', 'AppSecret', 'cloud.api', 'm.api',
+  // storelens-edge's command-line option a help text names (--ports)
+  'ports',
 ];
 const DEMO_DATA = [
   // user data the demo seeds (internal/demo, cmd/web's first admin) and its
