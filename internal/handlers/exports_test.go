@@ -243,7 +243,8 @@ func TestEventsCSVScopeAndAudit(t *testing.T) {
 }
 
 // bulkEvents stores n face events of shop at one a second back from end,
-// inside SQLite (a recursive CTE): one group in three "vip".
+// inside the database (a recursive CTE on SQLite, generate_series on
+// PostgreSQL): one group in three "vip".
 func bulkEvents(tb testing.TB, st *models.Store, shop uint, n int, end time.Time) {
 	tb.Helper()
 	q := `WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM c WHERE n < ?)
@@ -254,6 +255,20 @@ func bulkEvents(tb testing.TB, st *models.Store, shop uint, n int, end time.Time
 		printf('%d', 100000 + n % 5000), printf('顾客%04d', n % 5000), CASE WHEN n % 3 = 0 THEN 'vip' ELSE 'regular' END,
 		CASE WHEN n % 3 = 0 THEN 'member' ELSE 'regular' END, 1 + n % 8, CASE WHEN n % 2 = 0 THEN 'male' ELSE 'female' END, 1 + n % 40
 	FROM c`
+	if st.DB().Dialector.Name() == "postgres" {
+		// The same rows in PostgreSQL's words.
+		q = `INSERT INTO events (shop_id, camera_name, device_sn, vendor, source, dedupe_key, kind, occurred_at, received_at,
+		person_id, person_name, group_name, group_kind, age_range, gender, visits)
+	SELECT ?, '正门入口', 'C201D8BS00101', 'sunmi', 'bench', 'bulk:' || ?::text || ':' || n, 'face',
+		to_timestamp(?::bigint - n), to_timestamp(?::bigint - n),
+		(100000 + n % 5000)::text, '顾客' || lpad((n % 5000)::text, 4, '0'), CASE WHEN n % 3 = 0 THEN 'vip' ELSE 'regular' END,
+		CASE WHEN n % 3 = 0 THEN 'member' ELSE 'regular' END, 1 + n % 8, CASE WHEN n % 2 = 0 THEN 'male' ELSE 'female' END, 1 + n % 40
+	FROM generate_series(1, ?::int) AS n`
+		if err := st.DB().Exec(q, shop, fmt.Sprint(shop), end.Unix(), end.Unix(), n).Error; err != nil {
+			tb.Fatal(err)
+		}
+		return
+	}
 	if err := st.DB().Exec(q, n, shop, shop, end.Unix(), end.Unix()).Error; err != nil {
 		tb.Fatal(err)
 	}
