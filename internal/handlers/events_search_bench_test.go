@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"storelens/internal/models"
-	"storelens/migrations"
 )
 
 // BenchmarkEventSearch (BENCHMARKS.md, issue 12 item 5): the history page
@@ -44,12 +43,6 @@ func BenchmarkEventSearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	exec := func(q string, args ...any) {
-		b.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			b.Fatalf("%v\n%s", err, q)
-		}
-	}
 	var shopIDs []uint
 	for i := range 100 {
 		sh := models.Shop{Name: fmt.Sprintf("鲜果时光 %03d 店", i), City: "上海", Timezone: "Asia/Shanghai"}
@@ -62,131 +55,18 @@ func BenchmarkEventSearch(b *testing.B) {
 		b.Fatal("bench shops' ids are not consecutive")
 	}
 
-	// 512 MB: at 2 GB, CREATE INDEX over 10M rows ran SQLite's allocator
-	// out of memory (7) in its sorter.
-	exec("PRAGMA cache_size = -512000")
-	// The build's big transactions (a chunk of a million rows, an index
-	// over ten million) in a rollback journal: in WAL, their frames grew
-	// the WAL index until mapping it failed (SQLITE_IOERR_SHMMAP at 10M).
-	// Leaving WAL needs the only connection: idle ones are closed first.
+	// Leaving WAL for the build needs the only connection: idle ones are
+	// closed first.
 	sqlDB.SetMaxIdleConns(0)
-	wal := true
-	journal := func(mode string) {
-		b.Helper()
-		wal = mode == "WAL"
-		var got string
-		if err := db.QueryRowContext(ctx, "PRAGMA journal_mode = "+mode).Scan(&got); err != nil || !strings.EqualFold(got, mode) {
-			b.Fatalf("journal_mode %s: got %q, %v", mode, got, err)
-		}
-	}
-	journal("DELETE")
-	// Back to the schema before 0010; the older indexes of events are made
-	// again after the rows (sorting once is faster than inserting into them).
-	var olderIndexes []string
-	rows, err := db.QueryContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL
-		AND name NOT IN ('events_person_name_idx', 'events_person_id_idx', 'events_cloud_person_idx', 'events_group_name_idx', 'events_group_kind_idx')`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	for rows.Next() {
-		var q string
-		rows.Scan(&q)
-		olderIndexes = append(olderIndexes, q)
-	}
-	rows.Close()
-	for _, q := range olderIndexes {
-		exec("DROP INDEX " + strings.Fields(q)[2])
-	}
-	for _, q := range []string{"DROP TRIGGER events_name_ai", "DROP TRIGGER events_name_au", "DROP TABLE event_names_fts",
-		"DROP TABLE event_names", "DROP INDEX events_person_name_idx", "DROP INDEX events_person_id_idx",
-		"DROP INDEX events_cloud_person_idx", "DROP INDEX events_group_name_idx", "DROP INDEX events_group_kind_idx"} {
-		exec(q)
-	}
-	// Names: 60 surnames x 1- or 2-character given names (many 2-character
-	// names such as 李伟, most of 3), and Latin first and last names.
-	const sur = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾"
-	const given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏辉建国志文斌宇浩凯婷雪琳晨欣怡佳子轩梓涵一诺"
-	first := []string{"Anna", "Wei", "David", "Maria", "John", "Emma", "Lucas", "Sofia", "Kevin", "Grace", "Leo", "Chloe", "Ryan", "Mia", "Jack", "Lily", "Tom", "Eva", "Sam", "Zoe"}
-	last := []string{"Zhang", "Müller", "Smith", "Wong", "Chan", "Garcia", "Lee", "Brown", "Tan", "Lim", "Martin", "Nguyen", "Kim", "Schmidt", "Rossi", "Silva", "Taylor", "Ng", "Ho", "Lau"}
-	exec(`CREATE TEMP TABLE b_latin (i INTEGER PRIMARY KEY, s TEXT)`)
-	for i, f := range first {
-		for j, l := range last {
-			exec(`INSERT INTO b_latin VALUES (?, ?)`, i*len(last)+j, f+" "+l)
-		}
-	}
 	end := time.Now().Add(-time.Hour).Truncate(time.Second)
 	start := end.Add(-80 * 24 * time.Hour)
-	step := float64(end.Sub(start)/time.Second) / float64(n)
-	buildStart := time.Now()
-	// Per event n: one in five is motion; of the faces 40 % are strangers
-	// (a face id, no name), the rest one of 200,000 people: 70 % Chinese
-	// names, 30 % Latin; 5 % of people VIP, 5 % staff. A person comes to
-	// their own shop 9 times in 10; other events spread over all shops.
-	// In chunks of a million rows: one statement of 10 million ran SQLite
-	// out of memory (its dirty pages are held to the end of the statement).
-	const chunk = 1_000_000
-	for lo := 1; lo <= n; lo += chunk {
-		exec(`WITH RECURSIVE c(n) AS (SELECT ? UNION ALL SELECT n+1 FROM c WHERE n < ?),
-		e AS (SELECT n, n % 5 = 0 AS motion, (n*2654435761 % 4294967291) AS h FROM c),
-		g AS (SELECT n, motion, h, (h >> 3) % 200000 AS p, h % 10 < 4 AS stranger FROM e),
-		f AS (SELECT n, motion, h, p, stranger,
-			CASE WHEN NOT motion AND NOT stranger AND h % 100 < 90 THEN p % 100 ELSE (n*7919) % 100 END AS shop FROM g)
-		INSERT INTO events (shop_id, camera_name, device_sn, vendor, source, dedupe_key, vendor_event_id, kind,
-			occurred_at, received_at, person_id, person_name, group_name, group_kind, age, gender, visits, picture_src, picture)
-		SELECT ? + shop, '正门入口', printf('C201D8BS%05d', shop), 'sunmi', printf('sunmi-ipc:C201D8BS%05d', shop),
-			'bench:' || n, CAST(n AS TEXT), CASE WHEN motion THEN 'motion' ELSE 'face' END,
-			strftime('%Y-%m-%d %H:%M:%S', ? + CAST(n * ? AS INTEGER), 'unixepoch') || '+00:00',
-			strftime('%Y-%m-%d %H:%M:%S', ? + CAST(n * ? AS INTEGER) + 2, 'unixepoch') || '+00:00',
-			CASE WHEN motion THEN '' WHEN stranger THEN printf('%d', 900000000 + h % 5000000) ELSE printf('%d', 100000 + p) END,
-			CASE WHEN motion OR stranger THEN ''
-				WHEN p % 10 < 7 THEN substr(?, 1 + p % 60, 1) || substr(?, 1 + (p / 60) % 50, 1) ||
-					CASE WHEN p % 3 = 0 THEN '' ELSE substr(?, 1 + (p / 3000) % 50, 1) END
-				ELSE (SELECT s FROM b_latin WHERE i = (p / 10) % 400) END,
-			CASE WHEN motion OR stranger THEN '' WHEN p % 20 = 0 THEN 'VIP' WHEN p % 20 = 1 THEN 'staff' ELSE '' END,
-			CASE WHEN motion THEN '' WHEN stranger THEN 'stranger' WHEN p % 20 = 0 THEN 'member' WHEN p % 20 = 1 THEN 'staff' ELSE 'regular' END,
-			CASE WHEN motion THEN 0 ELSE 18 + p % 50 END, CASE WHEN motion THEN '' WHEN p % 2 = 0 THEN 'female' ELSE 'male' END,
-			CASE WHEN motion THEN 0 ELSE 1 + h % 30 END,
-			CASE WHEN motion THEN '' ELSE printf('https://fm-oss.sunmi.com/face/%d/%d.jpg', shop, n) END,
-			CASE WHEN motion THEN '' ELSE printf('%016x%016x%016x%016x.jpg', h, h * 31, h * 131, h * 1031) END
-		FROM f`, lo, min(lo+chunk-1, n), shopIDs[0], start.Unix(), step, start.Unix(), step, sur, given, given)
-	}
-	for _, q := range olderIndexes {
-		exec(q)
-	}
-	buildTook := time.Since(buildStart)
-	size := func() int64 {
-		if wal {
-			exec("PRAGMA wal_checkpoint(TRUNCATE)")
-		}
-		var pages, free, pageSize int64
-		db.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages)
-		db.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&free)
-		db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize)
-		return (pages - free) * pageSize
-	}
-	before := size()
-	// Migration 0010 and 0023 (the group indexes with the shop), as they
-	// run on an installation that holds these events.
-	var search []string
-	all, _ := migrations.All()
-	for _, m := range all {
-		if m.Version == 10 || m.Version == 23 {
-			search = append(search, m.SQL)
-		}
-	}
-	migStart := time.Now()
-	for _, q := range search {
-		exec(q)
-	}
-	migTook := time.Since(migStart)
-	exec("ANALYZE") // what a real installation's optimize would leave; the arms force their indexes anyway
-	after := size()
-	journal("WAL") // the searches run as an installation's do
+	built := benchEvents{N: n, FirstShop: shopIDs[0], Shops: len(shopIDs), Start: start, End: end}.build(ctx, b, a.st, db)
 	sqlDB.SetMaxIdleConns(2)
 	var names int
 	db.QueryRowContext(ctx, "SELECT COUNT(*) FROM event_names").Scan(&names)
+	before, after := built.Before, built.After
 	b.Logf("%d events built in %s; migrations 0010 and 0023 in %s; %d distinct names; size %.1f MiB -> %.1f MiB (+%.1f %%)",
-		n, buildTook.Round(time.Second), migTook.Round(time.Second), names, mib(before), mib(after), 100*float64(after-before)/float64(before))
+		n, built.Rows.Round(time.Second), built.Search.Round(time.Second), names, mib(before), mib(after), 100*float64(after-before)/float64(before))
 
 	// Realistic searches, picked from the data: a 2-character Chinese name,
 	// a 3-character one, a Latin full name, a Latin part held by many names,
