@@ -342,4 +342,3 @@ func (l *lineCounter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
-
