@@ -32,9 +32,13 @@ import (
 // (26,280,000 rows at 1,000 shops) with their day and month rollups,
 // STORELENS_CHAIN_EVENTS events (20,000,000) over the last 90 days, and
 // STORELENS_CHAIN_USERS head-office users (32), each signed in on its own
-// session. Each page is then loaded by all users at once, each asking again
-// as soon as its answer is read, for STORELENS_CHAIN_SECONDS (20); p50, p99
-// and pages/s are reported. Then the CSV of last month's hours of every
+// session. Each page is then loaded by all users at once for
+// STORELENS_CHAIN_SECONDS (20), twice: as people use it, each user reading
+// an answer for a while before the next (a random pause, on average
+// STORELENS_CHAIN_THINK_MS: 1,000), and with no pause at all (each asks
+// again as soon as its answer is read: the most the server answers, where
+// the latency is mostly the queue of 32 on 2 cores). p50, p99 and pages/s
+// are reported. Then the CSV of last month's hours of every
 // shop (720,000 rows at 1,000 shops): rows/s in one download, the heap's
 // growth in another (sampled as it streams). Run with -benchtime 1x.
 func BenchmarkChainSize(b *testing.B) {
@@ -44,6 +48,7 @@ func BenchmarkChainSize(b *testing.B) {
 		events: int(envDuration("STORELENS_CHAIN_EVENTS", 20_000_000)),
 		users:  int(envDuration("STORELENS_CHAIN_USERS", 32)),
 		load:   time.Duration(envDuration("STORELENS_CHAIN_SECONDS", 20)) * time.Second,
+		think:  time.Duration(envDuration("STORELENS_CHAIN_THINK_MS", 1000)) * time.Millisecond,
 	}
 	var svc *traffic.Service
 	a := newTestApp(b, func(a *testApp, d *handlers.Deps) {
@@ -96,13 +101,16 @@ func BenchmarkChainSize(b *testing.B) {
 	}
 	b.Logf("%s: %d shops, %d users, %s per page", db, len(ids), cfg.users, cfg.load)
 	for _, p := range pages {
-		b.Run(p.name, func(b *testing.B) {
-			res := p.load(ctx, b, a.srv.URL, users, cfg.load)
-			b.ReportMetric(res.p50.Seconds()*1000, "p50-ms")
-			b.ReportMetric(res.p99.Seconds()*1000, "p99-ms")
-			b.ReportMetric(res.rate, "pages/s")
-			b.Logf("%s %s: %d pages, p50 %s, p99 %s, max %s, %.0f pages/s", db, p.name, res.n, res.p50, res.p99, res.max, res.rate)
-		})
+		for _, think := range []time.Duration{cfg.think, 0} {
+			b.Run(fmt.Sprintf("%s/think=%s", p.name, think), func(b *testing.B) {
+				res := p.load(ctx, b, a.srv.URL, users, cfg.load, think)
+				b.ReportMetric(res.p50.Seconds()*1000, "p50-ms")
+				b.ReportMetric(res.p99.Seconds()*1000, "p99-ms")
+				b.ReportMetric(res.rate, "pages/s")
+				b.Logf("%s %s think %s: %d pages, p50 %s, p99 %s, max %s, %.0f pages/s",
+					db, p.name, think, res.n, res.p50, res.p99, res.max, res.rate)
+			})
+		}
 	}
 
 	b.Run("hours-csv-all-shops-last-month", func(b *testing.B) {
@@ -131,7 +139,7 @@ func BenchmarkChainSize(b *testing.B) {
 
 type chainConfig struct {
 	shops, years, events, users int
-	load                        time.Duration
+	load, think                 time.Duration
 }
 
 // build makes the chain's data set and returns its shops' ids.
@@ -248,9 +256,10 @@ type loadResult struct {
 	rate          float64
 }
 
-// load runs every user in a closed loop on the page for d and returns the
-// latencies of its answers (read to the end). A wrong answer fails b.
-func (p chainPage) load(ctx context.Context, b *testing.B, base string, users []*http.Client, d time.Duration) loadResult {
+// load runs every user in a closed loop on the page for d, pausing a random
+// while of mean think between answers, and returns the latencies of its
+// answers (read to the end). A wrong answer fails b.
+func (p chainPage) load(ctx context.Context, b *testing.B, base string, users []*http.Client, d, think time.Duration) loadResult {
 	var (
 		mu    sync.Mutex
 		all   []time.Duration
@@ -279,6 +288,9 @@ func (p chainPage) load(ctx context.Context, b *testing.B, base string, users []
 				}
 				if k > 0 {
 					lat = append(lat, time.Since(t0))
+				}
+				if think > 0 {
+					time.Sleep(time.Duration(min(r.ExpFloat64(), 5) * float64(think)))
 				}
 			}
 			mu.Lock()

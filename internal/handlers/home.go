@@ -76,33 +76,51 @@ func (s *Server) dashboard(c *gin.Context, v *home.View) error {
 	if svc.Now != nil {
 		now = svc.Now()
 	}
+	// Today and the same hours a week ago, read for all the table's shops
+	// at once (per time zone: "today" is the shop's), not twice per shop.
+	type week struct {
+		today *models.TrafficDay
+		last  int64
+		hours bool
+	}
+	byShop := map[uint]*week{}
+	byZone := map[string][]uint{}
+	for _, r := range rows {
+		byShop[r.ID] = &week{}
+		byZone[r.Timezone] = append(byZone[r.Timezone], r.ID)
+	}
+	for tz, ids := range byZone {
+		z := traffic.Zone(tz)
+		today := svc.Today(z)
+		days, err := s.Store.TrafficDayRows(ctx, ids, today.String(), today.String())
+		if err != nil {
+			return err
+		}
+		for i := range days {
+			byShop[days[i].ShopID].today = &days[i]
+		}
+		hours, err := s.Store.TrafficHourRows(ctx, ids, today.AddDays(-7).Start(z).Unix(), now.Add(-7*24*time.Hour).Unix())
+		if err != nil {
+			return err
+		}
+		for _, h := range hours {
+			w := byShop[h.ShopID]
+			w.last += h.Entries
+			w.hours = true
+		}
+	}
 	var todaySum int64
 	for _, r := range rows {
-		z := traffic.Zone(r.Timezone)
-		today := svc.Today(z)
 		d := home.DashShop{Href: shopHref(r.ID) + "/traffic?preset=today", Name: r.Name, City: r.City, Offline: r.Offline,
 			CamerasHref: shopHref(r.ID), Entries: "—", Rate: "—"}
-		days, err := s.Store.TrafficDayRows(ctx, []uint{r.ID}, today.String(), today.String())
-		if err != nil {
-			return err
-		}
-		lw := today.AddDays(-7)
-		hours, err := s.Store.TrafficHourRows(ctx, []uint{r.ID}, lw.Start(z).Unix(), now.Add(-7*24*time.Hour).Unix())
-		if err != nil {
-			return err
-		}
-		var last int64
-		for _, h := range hours {
-			last += h.Entries
-		}
-		if len(days) == 1 {
-			t := days[0]
+		if w := byShop[r.ID]; w.today != nil {
+			t, last := w.today, w.last
 			d.Entries = formatCount(t.Entries)
 			if t.Entries+t.PassersBy > 0 {
 				d.Rate = formatRateOf(l, t.Entries, t.PassersBy)
 			}
 			todaySum += t.Entries
-			if len(hours) > 0 && last > 0 {
+			if w.hours && last > 0 {
 				ch := float64(t.Entries-last) / float64(last)
 				d.Change, d.Up, d.Down = signed(ch*100, 1)+"%", ch > 0, ch < 0
 			}

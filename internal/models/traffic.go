@@ -268,9 +268,12 @@ func (s *Store) TrafficTotals(ctx context.Context, shopIDs []uint, from, to stri
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.QueryContext(ctx, s.dialect.rebind("SELECT shop_id, SUM(entries), SUM(passers_by), SUM(left_count), SUM(strangers), SUM(regulars), COUNT(*) "+
-		"FROM traffic_days WHERE day BETWEEN ? AND ? AND shop_id IN ("+placeholders(len(shopIDs))+") GROUP BY shop_id"),
-		append([]any{from, to}, idArgs(shopIDs)...)...)
+	// The shops as one array argument, each walked on the primary key (as
+	// TrafficDaySums): an IN list of 1,000 placeholders cost more to bind
+	// than the sums.
+	rows, err := db.QueryContext(ctx, s.dialect.rebind("SELECT d.shop_id, SUM(d.entries), SUM(d.passers_by), SUM(d.left_count), SUM(d.strangers), "+
+		"SUM(d.regulars), COUNT(*) FROM "+s.dialect.idTable()+" CROSS JOIN traffic_days AS d WHERE d.shop_id = j.value AND d.day BETWEEN ? AND ? "+
+		"GROUP BY d.shop_id"), s.dialect.idList(shopIDs), from, to)
 	if err != nil {
 		return nil, err
 	}
