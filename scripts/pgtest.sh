@@ -11,6 +11,7 @@
 #   PGTEST_FLAGS="-run TestSchema -v" scripts/pgtest.sh
 #   PGTEST_RACE= PGTEST_FLAGS="-run ^$ -bench Traffic" PGTEST_PACKAGES=./internal/traffic/ scripts/pgtest.sh
 #                                     # benchmarks: without the race detector
+#   PGTEST_PG_OPTS="-c shared_buffers=2GB" ...   # more server settings (the chain-size benchmark)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,7 +50,7 @@ echo "--- pgtest: initdb in $dir ($("$bindir/postgres" --version))"
 # A throwaway cluster: durability off (fsync, full pages) buys speed; the
 # tests' databases are each made and dropped, so connections come and go.
 "${as[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-  -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+  -o "-c listen_addresses='' -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${PGTEST_PG_OPTS:-}" \
   start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
 
 export STORELENS_TEST_DATABASE_URL="postgres://storelens_test@/postgres?host=$dir"
