@@ -94,6 +94,14 @@ bench: generate
 	$(GO) test -run '^$$' -bench 'EventSearch' -benchtime 20x -v -timeout 90m ./internal/handlers/
 	$(GO) test -run '^$$' -bench 'EdgeEightCameras' -benchtime 1x ./cmd/edge/
 	$(GO) test -run '^$$' -bench 'EdgesReconnect' -benchtime 1x ./cmd/web/
+	$(GO) test -run '^$$' -bench 'ChainSize' -benchtime 1x -v -timeout 110m ./internal/handlers/
+
+## bench-postgres: the chain size and three instances on a throwaway PostgreSQL (scripts/pgtest.sh)
+.PHONY: bench-postgres
+bench-postgres: generate
+	PGTEST_RACE= PGTEST_TIMEOUT=110m PGTEST_PG_OPTS="-c shared_buffers=2GB -c work_mem=32MB -c max_wal_size=8GB" \
+	  PGTEST_FLAGS="-run ^\$$ -bench ChainSize -benchtime 1x -v" PGTEST_PACKAGES=./internal/handlers/ scripts/pgtest.sh
+	PGTEST_RACE= PGTEST_FLAGS="-run ^\$$ -bench IngestThreeInstances -benchtime 1x -v" PGTEST_PACKAGES=./cmd/web/ scripts/pgtest.sh
 
 ## fuzz: every Go fuzz target for FUZZTIME each (15s; CI runs this after the tests)
 .PHONY: fuzz

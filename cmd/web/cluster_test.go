@@ -220,7 +220,7 @@ func TestThreeInstancesShareEvents(t *testing.T) {
 // on it (this binary again, as TestEventsKillHelper), and posts as the
 // camera makes them.
 type clusterFixture struct {
-	t             *testing.T
+	t             testing.TB
 	dir           string
 	dbURL         string
 	key           string // STORELENS_SECRET_KEY
@@ -233,7 +233,7 @@ type clusterFixture struct {
 	seq           int64
 }
 
-func newClusterFixture(t *testing.T, dbURL string) *clusterFixture {
+func newClusterFixture(t testing.TB, dbURL string) *clusterFixture {
 	t.Helper()
 	dir := t.TempDir()
 	var raw [32]byte
@@ -300,7 +300,7 @@ func (f *clusterFixture) start(name string) *instanceProc {
 // TestEventsKillHelper) named name on the database at dbURL with the secret
 // key (base64), no demo, its data directory and log under dir, and waits for
 // /healthz. The test's end stops it (SIGTERM) and shows its log if it failed.
-func startInstance(t *testing.T, dir, name, dbURL, key string) *instanceProc {
+func startInstance(t testing.TB, dir, name, dbURL, key string) *instanceProc {
 	t.Helper()
 	addr := freeAddr(t)
 	dataDir := filepath.Join(dir, name)

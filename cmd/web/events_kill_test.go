@@ -263,6 +263,9 @@ type feedClient struct {
 	seen     map[int64]int
 	last     int64
 	connects int
+	// at, when set, keeps when each event first arrived (the benchmarks'
+	// latency).
+	at map[int64]time.Time
 }
 
 // connected reports whether the feed has been connected at least once.
@@ -313,6 +316,9 @@ func (f *feedClient) run(ctx context.Context) {
 				}
 				f.mu.Lock()
 				f.seen[m.ID]++
+				if f.at != nil && f.seen[m.ID] == 1 {
+					f.at[m.ID] = time.Now()
+				}
 				if m.ID > f.last {
 					f.last = m.ID
 				}
@@ -324,7 +330,7 @@ func (f *feedClient) run(ctx context.Context) {
 	}
 }
 
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -334,7 +340,7 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-func waitHealthy(t *testing.T, base string) {
+func waitHealthy(t testing.TB, base string) {
 	t.Helper()
 	waitUntil(t, 60*time.Second, "the server to answer /healthz", func() bool {
 		res, err := http.Get(base + "/healthz")
@@ -347,7 +353,7 @@ func waitHealthy(t *testing.T, base string) {
 	})
 }
 
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitUntil(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
 	for !cond() {
