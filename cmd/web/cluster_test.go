@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"storelens/internal/accounts"
+	"storelens/internal/connectors"
 	"storelens/internal/events"
 	"storelens/internal/models"
 	"storelens/internal/models/modelstest"
@@ -491,6 +492,16 @@ func instanceOf(t *testing.T, lb *instanceProc, path string) string {
 // paths all go to one instance.
 func checkNginxRouting(t *testing.T, lb *instanceProc) {
 	t.Helper()
+	// The instances' relay is not forwarded (an instance would answer 403
+	// too: no upstream says it was nginx).
+	res, err := http.Get(lb.base + connectors.RelayPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden || res.Header.Get("X-StoreLens-Instance") != "" {
+		t.Errorf("%s through nginx: %s from %q, want 403 from nginx itself", connectors.RelayPath, res.Status, res.Header.Get("X-StoreLens-Instance"))
+	}
 	pages := map[string]bool{}
 	for range 6 {
 		pages[instanceOf(t, lb, "/login")] = true
