@@ -299,14 +299,16 @@ func (f *clusterFixture) start(name string) *instanceProc {
 
 // startInstance runs a server process (this binary again, as
 // TestEventsKillHelper) named name on the database at dbURL with the secret
-// key (base64), no demo, its data directory and log under dir, and waits for
-// /healthz. The test's end stops it (SIGTERM) and shows its log if it failed.
+// key (base64), no demo, its own address as its --instance-url, its data
+// directory and log under dir, and waits for /healthz. The test's end stops
+// it (SIGTERM) and shows its log if it failed.
 func startInstance(t *testing.T, dir, name, dbURL, key string) *instanceProc {
 	t.Helper()
 	addr := freeAddr(t)
 	dataDir := filepath.Join(dir, name)
 	os.MkdirAll(dataDir, 0o700)
-	argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn", "--database", dbURL})
+	argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn", "--database", dbURL,
+		"--instance-url", "http://" + addr})
 	logFile, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
 		t.Fatal(err)
