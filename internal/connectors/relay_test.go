@@ -3,7 +3,10 @@ package connectors_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -13,6 +16,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/hashicorp/yamux"
 
 	"storelens/internal/connectors"
 	"storelens/internal/connectors/edge"
@@ -261,4 +267,57 @@ func TestRelayOnlyToAFreshHolder(t *testing.T) {
 	if _, err := b.DialContext(ctx, c.shop.ID, "tcp", "127.0.0.2:443"); !errors.Is(err, connectors.ErrOffline) || c.relayHits.Load() != before+1 {
 		t.Fatalf("through a holder without the tunnel: %v", err)
 	}
+}
+
+// rawTunnel is an edge's tunnel opened by hand with priv (paired): the
+// test decides when each one opens and closes.
+func (c *central) rawTunnel(t *testing.T, priv ed25519.PrivateKey) *yamux.Session {
+	t.Helper()
+	d := websocket.Dialer{TLSClientConfig: &tls.Config{RootCAs: c.pool}, HandshakeTimeout: 5 * time.Second}
+	ws, _, err := d.Dial("wss"+strings.TrimPrefix(c.srv.URL, "https")+connectors.TunnelPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hello connectors.Hello
+	var res connectors.Result
+	pub := priv.Public().(ed25519.PublicKey)
+	if err := ws.ReadJSON(&hello); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.WriteJSON(connectors.Auth{Proto: connectors.Proto, Version: "raw", Key: pub, Sig: ed25519.Sign(priv, connectors.SignedChallenge(hello.Nonce))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.ReadJSON(&res); err != nil || !res.OK {
+		t.Fatalf("tunnel refused: %+v %v", res, err)
+	}
+	sess, err := yamux.Server(connectors.NewWSConn(ws), connectors.YamuxConfig(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	return sess
+}
+
+// TestRelayHoldKeptByANewerTunnel: the edge reconnects to the same
+// instance before the old tunnel ends there; the old one's end does not
+// clear the hold the new one has; the new one's end does.
+func TestRelayHoldKeptByANewerTunnel(t *testing.T) {
+	c := newCentral(t)
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	body, _ := json.Marshal(connectors.PairRequest{Code: c.code(t), Key: pub, Name: "raw"})
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.pool}}, Timeout: 5 * time.Second}
+	res, err := hc.Post(c.srv.URL+connectors.PairPath, "application/json", bytes.NewReader(body))
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("pair: %v %v", res, err)
+	}
+	res.Body.Close()
+	c.rawTunnel(t, priv)
+	waitFor(t, "the first tunnel's hold", 5*time.Second, func() bool { return c.holder(t).RelayURL == c.relay.URL })
+	second := c.rawTunnel(t, priv)
+	waitFor(t, "the first tunnel's end", 5*time.Second, func() bool { return strings.Contains(c.log.String(), "connector offline") })
+	if h := c.holder(t); h.RelayURL != c.relay.URL {
+		t.Fatalf("the replaced tunnel's end released the connector: %q", h.RelayURL)
+	}
+	second.Close()
+	waitFor(t, "the second tunnel's release", 5*time.Second, func() bool { return c.holder(t).RelayURL == "" })
 }
