@@ -139,10 +139,12 @@ type env struct {
 	box   *secrets.Box
 	// deviceKey signs the sign-in device cookies.
 	deviceKey []byte
-	hasher    *auth.Hasher
-	demoOn    bool
-	demo      *demo.Env // nil unless in demo mode
-	extraCA   [][]byte  // --vendor-ca and the demo simulators' certificate
+	// relayKey signs the instances' relay requests to each other.
+	relayKey []byte
+	hasher   *auth.Hasher
+	demoOn   bool
+	demo     *demo.Env // nil unless in demo mode
+	extraCA  [][]byte  // --vendor-ca and the demo simulators' certificate
 }
 
 func openEnv(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) (_ *env, err error) {
@@ -168,6 +170,10 @@ func openEnv(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer
 	}
 	// Signs the sign-in device cookies; derived, so no new secret is stored.
 	if e.deviceKey, err = secrets.Derive(key, "device-cookie"); err != nil {
+		return nil, err
+	}
+	// The same on every instance: they share the secret key.
+	if e.relayKey, err = secrets.Derive(key, "connector-relay"); err != nil {
 		return nil, err
 	}
 	if e.box, err = secrets.New(key); err != nil {
@@ -267,7 +273,7 @@ func build(ctx context.Context, cfg config, log *slog.Logger, e *env, stdout io.
 	st := e.store
 	// Chain mode: the shops' on-site connectors (their tunnels end when the
 	// task stops).
-	hub := &connectors.Hub{Store: st, Log: log.With("area", "connectors")}
+	hub := &connectors.Hub{Store: st, Log: log.With("area", "connectors"), InstanceURL: cfg.InstanceURL, RelayKey: e.relayKey}
 	acc := &accounts.Service{Store: st, Box: e.box, Registry: registry(vendorHTTP, guard, hub),
 		Extra: traffic.OpRetailLogins(st, e.box)}
 	cams := &cameras.Service{Store: st, Accounts: acc, HTTP: vendorHTTP, Guard: guard, MediaHosts: cfg.MediaHosts}

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"storelens/internal/accounts"
+	"storelens/internal/connectors"
 	"storelens/internal/events"
 	"storelens/internal/models"
 	"storelens/internal/models/modelstest"
@@ -298,14 +299,16 @@ func (f *clusterFixture) start(name string) *instanceProc {
 
 // startInstance runs a server process (this binary again, as
 // TestEventsKillHelper) named name on the database at dbURL with the secret
-// key (base64), no demo, its data directory and log under dir, and waits for
-// /healthz. The test's end stops it (SIGTERM) and shows its log if it failed.
+// key (base64), no demo, its own address as its --instance-url, its data
+// directory and log under dir, and waits for /healthz. The test's end stops
+// it (SIGTERM) and shows its log if it failed.
 func startInstance(t testing.TB, dir, name, dbURL, key string) *instanceProc {
 	t.Helper()
 	addr := freeAddr(t)
 	dataDir := filepath.Join(dir, name)
 	os.MkdirAll(dataDir, 0o700)
-	argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn", "--database", dbURL})
+	argv, _ := json.Marshal([]string{"--addr", addr, "--data-dir", dataDir, "--demo", "off", "--log-level", "warn", "--database", dbURL,
+		"--instance-url", "http://" + addr})
 	logFile, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
 		t.Fatal(err)
@@ -491,6 +494,16 @@ func instanceOf(t *testing.T, lb *instanceProc, path string) string {
 // paths all go to one instance.
 func checkNginxRouting(t *testing.T, lb *instanceProc) {
 	t.Helper()
+	// The instances' relay is not forwarded (an instance would answer 403
+	// too: no upstream says it was nginx).
+	res, err := http.Get(lb.base + connectors.RelayPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusForbidden || res.Header.Get("X-StoreLens-Instance") != "" {
+		t.Errorf("%s through nginx: %s from %q, want 403 from nginx itself", connectors.RelayPath, res.Status, res.Header.Get("X-StoreLens-Instance"))
+	}
 	pages := map[string]bool{}
 	for range 6 {
 		pages[instanceOf(t, lb, "/login")] = true

@@ -38,6 +38,10 @@ type config struct {
 	// server at (scheme, host, optional path prefix); nil when not set.
 	// It is the base of every callback handed to a camera or vendor.
 	PublicURL *url.URL
+	// InstanceURL is this instance's own address as the other instances
+	// reach it ("" on one instance): they relay their dials to the shops
+	// whose connector tunnels it holds through it.
+	InstanceURL string
 	// PhotoMemory is the photo pipeline's memory budget in bytes: the
 	// photos being decoded at once never need more (photos.Options.Memory).
 	PhotoMemory int64
@@ -73,6 +77,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.VendorCA, "vendor-ca", env("VENDOR_CA", ""), "PEM file of extra roots trusted for vendor HTTPS")
 	mediaHosts := fs.String("media-hosts", env("MEDIA_HOSTS", ""), "comma-separated domain suffixes of the vendors' media (CDN) hosts that live and playback URLs may name besides the account's base URL host")
 	publicURL := fs.String("public-url", env("PUBLIC_URL", ""), "the address cameras, vendors and browsers reach this server at, e.g. https://storelens.example.com")
+	instanceURL := fs.String("instance-url", env("INSTANCE_URL", ""), "several instances: this instance's own address as the other instances reach it, e.g. http://10.0.0.5:8080, so they reach the shops whose connector tunnels land here; empty on one instance")
 	photoMemory := fs.String("photo-memory", env("PHOTO_MEMORY", "256MB"), "memory for decoding uploaded photos at once, e.g. 256MB or 1GB (a number alone is MB)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -87,6 +92,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (co
 			errs = append(errs, fmt.Errorf("--public-url: %w", err))
 		}
 		c.PublicURL = u
+	}
+	if *instanceURL != "" {
+		if u, err := parsePublicURL(*instanceURL); err != nil {
+			errs = append(errs, fmt.Errorf("--instance-url: %w", err))
+		} else {
+			c.InstanceURL = u.String()
+		}
 	}
 	if n, err := parseMemory(*photoMemory); err != nil {
 		errs = append(errs, fmt.Errorf("--photo-memory: %w", err))

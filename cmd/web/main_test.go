@@ -173,3 +173,27 @@ func TestConfigDatabase(t *testing.T) {
 		t.Fatalf("bad URL: %v, want a --database error that does not echo the password", err)
 	}
 }
+
+// TestConfigInstanceURL: no --instance-url is one instance (no relay); the
+// flag or STORELENS_INSTANCE_URL is kept without a trailing slash; a URL
+// that is not http(s) with a host is refused.
+func TestConfigInstanceURL(t *testing.T) {
+	none := func(string) string { return "" }
+	if c, err := loadConfig(nil, none, io.Discard); err != nil || c.InstanceURL != "" {
+		t.Fatalf("default: %q %v, want empty", c.InstanceURL, err)
+	}
+	c, err := loadConfig(nil, func(k string) string {
+		if k == "STORELENS_INSTANCE_URL" {
+			return "http://10.0.0.5:8080/"
+		}
+		return ""
+	}, io.Discard)
+	if err != nil || c.InstanceURL != "http://10.0.0.5:8080" {
+		t.Fatalf("from env: %q %v", c.InstanceURL, err)
+	}
+	for _, bad := range []string{"10.0.0.5:8080", "ftp://10.0.0.5", "http://10.0.0.5:8080/?x=1"} {
+		if _, err := loadConfig([]string{"--instance-url", bad}, none, io.Discard); err == nil || !strings.Contains(err.Error(), "--instance-url") {
+			t.Errorf("%q: %v, want an --instance-url error", bad, err)
+		}
+	}
+}

@@ -61,6 +61,13 @@ type Hub struct {
 	// RateEvery is the window of the WAN bitrates the page shows (Run
 	// samples the byte counts this often); 5 s when zero.
 	RateEvery time.Duration
+	// InstanceURL is this instance's address as the other instances reach
+	// it (--instance-url): recorded as the holder of the tunnels it serves,
+	// so they relay their dials through it (relay.go). "": no relaying (one
+	// instance).
+	InstanceURL string
+	// RelayKey signs relay requests; every instance derives the same one.
+	RelayKey []byte
 
 	mu      sync.Mutex
 	live    map[uint]*tunnel // by shop
@@ -311,38 +318,64 @@ func (h *Hub) tunnelOf(shop uint) *tunnel {
 	return h.live[shop]
 }
 
-// open opens a stream to the shop's edge and sends req; it returns the
-// stream after a positive reply.
-func (h *Hub) open(ctx context.Context, shop uint, req Request) (*yamux.Stream, *tunnel, Reply, error) {
-	t := h.tunnelOf(shop)
-	if t == nil {
-		return nil, nil, Reply{}, ErrOffline
+// open opens a stream to the shop's edge, through the tunnel here or
+// through the instance that holds it (relay.go), and sends req; the reply
+// tells whether the stream is of use. A dial's stream counts its bytes on
+// the tunnel's holder.
+func (h *Hub) open(ctx context.Context, shop uint, req Request) (net.Conn, Reply, error) {
+	if t := h.tunnelOf(shop); t != nil {
+		return h.openLocal(ctx, t, req)
 	}
+	return h.openRelay(ctx, shop, req)
+}
+
+// openLocal is open on a tunnel this instance holds; it counts a refused dial.
+func (h *Hub) openLocal(ctx context.Context, t *tunnel, req Request) (net.Conn, Reply, error) {
 	st, err := t.sess.OpenStream()
 	if err != nil {
-		return nil, nil, Reply{}, fmt.Errorf("%w: %v", ErrOffline, err)
+		return nil, Reply{}, fmt.Errorf("%w: %v", ErrOffline, err)
 	}
+	rep, err := await(ctx, st, func() error { return WriteFrame(st, req) })
+	if err != nil {
+		return nil, rep, err
+	}
+	if req.Op != OpDial {
+		return st, rep, nil
+	}
+	if !rep.OK {
+		if rep.Reason != "" {
+			t.refused.Add(1)
+			h.log().Warn("connector refused a dial", "shop", t.conn.ShopID, "addr", req.Addr, "reason", rep.Reason)
+		}
+		return st, rep, nil
+	}
+	return &countConn{Conn: st, t: t, f: t.flowOf(req.Addr)}, rep, nil
+}
+
+// await runs send, then reads the Reply on c within 15 s and ctx; on an
+// error c is closed.
+func await(ctx context.Context, c net.Conn, send func() error) (Reply, error) {
 	dl := time.Now().Add(15 * time.Second)
 	if d, ok := ctx.Deadline(); ok && d.Before(dl) {
 		dl = d
 	}
-	st.SetDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { st.Close() })
+	c.SetDeadline(dl)
+	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	var rep Reply
-	if err := WriteFrame(st, req); err != nil {
-		st.Close()
-		return nil, nil, rep, err
+	if err := send(); err != nil {
+		c.Close()
+		return rep, err
 	}
-	if err := ReadFrame(st, &rep); err != nil {
-		st.Close()
+	if err := ReadFrame(c, &rep); err != nil {
+		c.Close()
 		if ctx.Err() != nil {
-			return nil, nil, rep, ctx.Err()
+			return rep, ctx.Err()
 		}
-		return nil, nil, rep, fmt.Errorf("connectors: no answer from the connector: %w", err)
+		return rep, fmt.Errorf("connectors: no answer from the connector: %w", err)
 	}
-	st.SetDeadline(time.Time{})
-	return st, t, rep, nil
+	c.SetDeadline(time.Time{})
+	return rep, nil
 }
 
 // DialContext opens a connection to addr on shop's LAN through the shop's
@@ -351,20 +384,18 @@ func (h *Hub) DialContext(ctx context.Context, shop uint, network, addr string) 
 	if network != "tcp" && network != "tcp4" && network != "tcp6" {
 		return nil, fmt.Errorf("connectors: network %q is not carried", network)
 	}
-	st, t, rep, err := h.open(ctx, shop, Request{Op: OpDial, Network: "tcp", Addr: addr})
+	c, rep, err := h.open(ctx, shop, Request{Op: OpDial, Network: "tcp", Addr: addr})
 	if err != nil {
 		return nil, err
 	}
 	if !rep.OK {
-		st.Close()
+		c.Close()
 		if rep.Reason != "" {
-			t.refused.Add(1)
-			h.log().Warn("connector refused a dial", "shop", shop, "addr", addr, "reason", rep.Reason)
 			return nil, &Refused{Addr: addr, Reason: rep.Reason, Message: rep.Error}
 		}
 		return nil, fmt.Errorf("connectors: dial %s through the connector: %s", addr, rep.Error)
 	}
-	return &countConn{Stream: st, t: t, f: t.flowOf(addr)}, nil
+	return c, nil
 }
 
 // Dialer is shop's DialContext.
@@ -376,11 +407,11 @@ func (h *Hub) Dialer(shop uint) func(ctx context.Context, network, addr string) 
 
 // Discover asks the shop's edge to run 003's UDP discovery on its LAN.
 func (h *Hub) Discover(ctx context.Context, shop uint) ([]sunmilan.Found, error) {
-	st, _, rep, err := h.open(ctx, shop, Request{Op: OpDiscover})
+	c, rep, err := h.open(ctx, shop, Request{Op: OpDiscover})
 	if err != nil {
 		return nil, err
 	}
-	st.Close()
+	c.Close()
 	if !rep.OK {
 		return nil, fmt.Errorf("connectors: discovery at the connector failed: %s", rep.Error)
 	}
@@ -391,21 +422,22 @@ func (h *Hub) Discover(ctx context.Context, shop uint) ([]sunmilan.Found, error)
 	return out, nil
 }
 
+// countConn counts a dial's bytes on its tunnel and LAN host.
 type countConn struct {
-	*yamux.Stream
+	net.Conn
 	t *tunnel
 	f *flow
 }
 
 func (c *countConn) Read(p []byte) (int, error) {
-	n, err := c.Stream.Read(p)
+	n, err := c.Conn.Read(p)
 	c.t.total.in.Add(int64(n))
 	c.f.in.Add(int64(n))
 	return n, err
 }
 
 func (c *countConn) Write(p []byte) (int, error) {
-	n, err := c.Stream.Write(p)
+	n, err := c.Conn.Write(p)
 	c.t.total.out.Add(int64(n))
 	c.f.out.Add(int64(n))
 	return n, err
@@ -664,7 +696,7 @@ func (h *Hub) ServeTunnel(w http.ResponseWriter, r *http.Request, ip string) {
 	if old != nil {
 		old.sess.Close()
 	}
-	_ = h.Store.TouchConnector(context.WithoutCancel(r.Context()), t.conn.ID, t.version)
+	h.touch(context.WithoutCancel(r.Context()), t)
 	if err := h.Store.SetConnectorHook(context.WithoutCancel(r.Context()), t.conn.ID, t.hook); err != nil {
 		h.log().Warn("record the connector's hook address", "err", err)
 	}
@@ -672,12 +704,20 @@ func (h *Hub) ServeTunnel(w http.ResponseWriter, r *http.Request, ip string) {
 	h.log().Info("connector online", "shop", t.conn.ShopID, "connector", t.conn.ID, "version", t.version, "ip", ip)
 	h.heartbeat(t)
 	h.mu.Lock()
-	if h.live[t.conn.ShopID] == t {
+	cur := h.live[t.conn.ShopID]
+	if cur == t {
 		delete(h.live, t.conn.ShopID)
 	}
 	h.mu.Unlock()
 	sess.Close()
 	_ = h.Store.TouchConnector(context.WithoutCancel(r.Context()), t.conn.ID, t.version)
+	// A newer tunnel of the same connector here (the edge reconnected)
+	// keeps this instance the holder.
+	if h.InstanceURL != "" && (cur == nil || cur == t || cur.conn.ID != t.conn.ID) {
+		if err := h.Store.ReleaseConnector(context.WithoutCancel(r.Context()), t.conn.ID, h.InstanceURL); err != nil {
+			h.log().Warn("release the connector's tunnel", "err", err)
+		}
+	}
 	h.log().Info("connector offline", "shop", t.conn.ShopID, "connector", t.conn.ID)
 }
 
@@ -705,12 +745,12 @@ func (h *Hub) heartbeat(t *tunnel) {
 			t.rtt.Store(int64(d))
 			now := time.Now()
 			t.lastSeen.Store(now.UnixNano())
-			// The database's last_seen says to the other instances that
-			// the tunnel is alive (they do not hold it): once a SeenEvery.
+			// The database's last_seen (and relay_url) say to the other
+			// instances that the tunnel is alive here: once a SeenEvery.
 			if now.Sub(touched) >= SeenEvery {
 				touched = now
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				_ = h.Store.TouchConnector(ctx, t.conn.ID, t.version)
+				h.touch(ctx, t)
 				cancel()
 			}
 		}
@@ -723,6 +763,18 @@ func (h *Hub) heartbeat(t *tunnel) {
 		case <-tick.C:
 			ping()
 		}
+	}
+}
+
+// touch writes the live tunnel t's last_seen and, relaying, this
+// instance as its holder.
+func (h *Hub) touch(ctx context.Context, t *tunnel) {
+	_ = h.Store.TouchConnector(ctx, t.conn.ID, t.version)
+	if h.InstanceURL == "" {
+		return
+	}
+	if err := h.Store.HoldConnector(ctx, t.conn.ID, h.InstanceURL); err != nil {
+		h.log().Warn("record this instance as the connector's holder", "err", err)
 	}
 }
 

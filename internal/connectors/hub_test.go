@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,13 +51,17 @@ func (l *logBuf) String() string {
 }
 
 type central struct {
-	st      *models.Store
-	hub     *connectors.Hub
-	srv     *httptest.Server
-	pool    *x509.CertPool
-	shop    models.Shop
-	log     *logBuf
-	stopHub func()
+	st  *models.Store
+	hub *connectors.Hub
+	srv *httptest.Server
+	// relay serves the hub's RelayPath (the hub's InstanceURL); relayHits
+	// counts its requests.
+	relay     *httptest.Server
+	relayHits *atomic.Int64
+	pool      *x509.CertPool
+	shop      models.Shop
+	log       *logBuf
+	stopHub   func()
 }
 
 func newCentral(t *testing.T) *central {
@@ -74,6 +79,13 @@ func newCentral(t *testing.T) *central {
 	mux.HandleFunc(connectors.TunnelPath, hub.Tunnel)
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
+	hits := &atomic.Int64{}
+	relay := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		hub.Relay(w, r)
+	}))
+	t.Cleanup(relay.Close)
+	hub.InstanceURL, hub.RelayKey = relay.URL, relayKey
 	hctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { hub.Run(hctx); close(done) }()
@@ -82,7 +94,7 @@ func newCentral(t *testing.T) *central {
 	t.Cleanup(stopHub)
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
-	return &central{st: st, hub: hub, srv: srv, pool: pool, shop: sh, log: lb, stopHub: stopHub}
+	return &central{st: st, hub: hub, srv: srv, relay: relay, relayHits: hits, pool: pool, shop: sh, log: lb, stopHub: stopHub}
 }
 
 func (c *central) code(t *testing.T) string {

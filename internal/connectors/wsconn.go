@@ -15,13 +15,17 @@ import (
 // it is held and sent with the body, so a frame costs one message, one TLS
 // record and one write syscall instead of two (the edge's CPU per camera,
 // BenchmarkEdgeEightCameras). The bytes and their order are the same.
+// A relay's WSConn (newRelayConn) carries a dialled connection's bytes
+// instead: nothing is held, and its ends close with a close message, read
+// as io.EOF, as a TCP peer's FIN is.
 type WSConn struct {
-	ws   *websocket.Conn
-	rmu  sync.Mutex
-	r    io.Reader
-	wmu  sync.Mutex
-	held []byte // a data frame's header waiting for its body
-	buf  []byte
+	ws    *websocket.Conn
+	relay bool
+	rmu   sync.Mutex
+	r     io.Reader
+	wmu   sync.Mutex
+	held  []byte // a data frame's header waiting for its body
+	buf   []byte
 }
 
 // yamux's frame header: version, type, flags (2), stream (4), length (4);
@@ -35,12 +39,18 @@ func dataHeader(p []byte) bool {
 // NewWSConn wraps ws.
 func NewWSConn(ws *websocket.Conn) *WSConn { return &WSConn{ws: ws} }
 
+// newRelayConn wraps ws for a relayed dial between two instances.
+func newRelayConn(ws *websocket.Conn) *WSConn { return &WSConn{ws: ws, relay: true} }
+
 func (c *WSConn) Read(p []byte) (int, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	for {
 		if c.r == nil {
 			typ, r, err := c.ws.NextReader()
+			if c.relay && websocket.IsCloseError(err, websocket.CloseNormalClosure) {
+				return 0, io.EOF
+			}
 			if err != nil {
 				return 0, err
 			}
@@ -64,7 +74,7 @@ func (c *WSConn) Read(p []byte) (int, error) {
 func (c *WSConn) Write(p []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if c.held == nil && dataHeader(p) {
+	if !c.relay && c.held == nil && dataHeader(p) {
 		c.held = append(c.buf[:0], p...)
 		return len(p), nil
 	}
@@ -80,8 +90,13 @@ func (c *WSConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// Close closes the websocket's connection.
-func (c *WSConn) Close() error { return c.ws.Close() }
+// Close closes the websocket's connection (a relay's after a close message).
+func (c *WSConn) Close() error {
+	if c.relay {
+		_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""), time.Now().Add(time.Second))
+	}
+	return c.ws.Close()
+}
 
 func (c *WSConn) LocalAddr() net.Addr  { return c.ws.LocalAddr() }
 func (c *WSConn) RemoteAddr() net.Addr { return c.ws.RemoteAddr() }

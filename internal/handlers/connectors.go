@@ -19,8 +19,9 @@ import (
 )
 
 // registerConnectors hangs chain mode's routes (issue 15): the edges'
-// pairing and tunnel endpoints (no sign-in: the code and the key are the
-// credentials) and the shop's "On-site connector" tab.
+// pairing and tunnel endpoints and the instances' relay (no sign-in: the
+// code, the key and the relay's signature are the credentials) and the
+// shop's "On-site connector" tab.
 func (s *Server) registerConnectors(rt routes) {
 	if s.Connectors == nil {
 		return
@@ -28,6 +29,9 @@ func (s *Server) registerConnectors(rt routes) {
 	hub := s.Connectors
 	rt.engine.POST(connectors.PairPath, func(c *gin.Context) { hub.ServePair(c.Writer, c.Request, c.ClientIP()) })
 	rt.engine.GET(connectors.TunnelPath, func(c *gin.Context) { hub.ServeTunnel(c.Writer, c.Request, c.ClientIP()) })
+	// The other instances' dials through the tunnels held here (their
+	// signature is the credential; the load balancer never forwards it).
+	rt.engine.GET(connectors.RelayPath, func(c *gin.Context) { hub.Relay(c.Writer, c.Request) })
 	s.shopTabs = append(s.shopTabs, shopTab{Key: "edge.tab", Path: "/connector", Name: "connector"})
 	rt.shop.GET("/connector", s.ShopConnector)
 	rt.shopAdmin.POST("/connector/add", s.AddConnector)

@@ -35,6 +35,11 @@ type Connector struct {
 	// HookURL is the edge's webhook receiver on the shop's LAN, as it last
 	// reported it (migration 0024).
 	HookURL string
+	// RelayURL is the address of the instance holding the connector's
+	// tunnel, refreshed at RelayAt while it does (migration 0031); the
+	// other instances relay the shop's LAN dials through it.
+	RelayURL string
+	RelayAt  *time.Time
 }
 
 // Pairing errors.
@@ -166,4 +171,18 @@ func (s *Store) SetConnectorHook(ctx context.Context, id uint, hook string) erro
 func (s *Store) TouchConnector(ctx context.Context, id uint, version string) error {
 	return s.db.WithContext(ctx).Model(&Connector{}).Where("id = ?", id).
 		Updates(map[string]any{"last_seen": s.Now(), "version": version}).Error
+}
+
+// HoldConnector records that the instance at url holds connector id's
+// tunnel, as of now (called again to say it still does).
+func (s *Store) HoldConnector(ctx context.Context, id uint, url string) error {
+	return s.db.WithContext(ctx).Model(&Connector{}).Where("id = ?", id).
+		Updates(map[string]any{"relay_url": url, "relay_at": s.Now()}).Error
+}
+
+// ReleaseConnector clears connector id's holder if it is still url: a
+// tunnel that moved to another instance meanwhile stays recorded there.
+func (s *Store) ReleaseConnector(ctx context.Context, id uint, url string) error {
+	return s.db.WithContext(ctx).Model(&Connector{}).Where("id = ? AND relay_url = ?", id, url).
+		Updates(map[string]any{"relay_url": "", "relay_at": nil}).Error
 }

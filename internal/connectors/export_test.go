@@ -1,0 +1,4 @@
+package connectors
+
+// RelayQuery signs a relay request (the tests forge and age them).
+var RelayQuery = relayQuery
