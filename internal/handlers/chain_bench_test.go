@@ -114,9 +114,9 @@ func BenchmarkChainSize(b *testing.B) {
 	}
 
 	b.Run("hours-csv-all-shops-last-month", func(b *testing.B) {
-		month := svc.Today(traffic.Zone(models.DefaultTimezone))
-		first := vendors.Date{Year: month.Year, Month: month.Month, Day: 1}.AddDays(-1)
-		days := first.Day // the last day of last month is its length
+		today := svc.Today(traffic.Zone(models.DefaultTimezone))
+		lastDay := vendors.Date{Year: today.Year, Month: today.Month, Day: 1}.AddDays(-1)
+		days := lastDay.Day // the last day of last month is its length
 		want := int64(len(ids)*24*days) + 1
 		admin := a.login("admin", adminPW)
 		const path = "/traffic/hours.csv?preset=last_month"
@@ -282,7 +282,9 @@ func (p chainPage) load(ctx context.Context, b *testing.B, base string, users []
 				err := fetchPage(ctx, c, base+p.path(r), p.want)
 				if err != nil {
 					mu.Lock()
-					first = cmp(first, err)
+					if first == nil {
+						first = err
+					}
 					mu.Unlock()
 					return
 				}
@@ -308,13 +310,6 @@ func (p chainPage) load(ctx context.Context, b *testing.B, base string, users []
 	slices.Sort(all)
 	q := func(f float64) time.Duration { return all[min(len(all)-1, int(f*float64(len(all))))] }
 	return loadResult{n: len(all), p50: q(0.50), p99: q(0.99), max: all[len(all)-1], rate: float64(len(all)) / d.Seconds()}
-}
-
-func cmp(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // fetchPage GETs url as a browser would and checks the answer.
