@@ -32,8 +32,39 @@ type chainCentral struct {
 	a    *app
 	srv  *httptest.Server
 	pool *x509.CertPool
-	web  *http.Client
+	web  *webSession
 	shop models.Shop
+}
+
+// webSession is a signed-in browser of one server: its cookies, its pages
+// unescaped.
+type webSession struct {
+	t    testing.TB
+	base string
+	hc   *http.Client
+}
+
+// post submits a form: the status, the path it ends on and the page.
+func (w *webSession) post(path string, form url.Values) (int, string, string) {
+	w.t.Helper()
+	res, err := w.hc.PostForm(w.base+path, form)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Request.URL.Path, html.UnescapeString(string(b))
+}
+
+func (w *webSession) get(path string) string {
+	w.t.Helper()
+	res, err := w.hc.Get(w.base + path)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return html.UnescapeString(string(b))
 }
 
 // newChainCentral starts it; before runs after the shop exists and before
@@ -77,38 +108,26 @@ func newChainCentral(t *testing.T, ctx context.Context, before func(e *env, shop
 	c.pool = x509.NewCertPool()
 	c.pool.AddCert(c.srv.Certificate())
 	jar, _ := cookiejar.New(nil)
-	c.web = &http.Client{Jar: jar, Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.pool}}}
+	c.web = &webSession{t: t, base: c.srv.URL, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.pool}}}}
 	c.post("/login", url.Values{"username": {"admin"}, "password": {password}})
 	return c
 }
 
 func (c *chainCentral) shopPath() string { return fmt.Sprintf("/shops/%d", c.shop.ID) }
 
-// post submits a form and returns the page it ends on (unescaped).
+// post submits a form and returns the page it ends on (unescaped); any
+// status but 200 fails the test.
 func (c *chainCentral) post(path string, form url.Values) string {
 	c.t.Helper()
-	resp, err := c.web.PostForm(c.srv.URL+path, form)
-	if err != nil {
-		c.t.Fatal(err)
+	code, _, page := c.web.post(path, form)
+	if code != http.StatusOK {
+		c.t.Fatalf("POST %s: %d\n%s", path, code, page)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		c.t.Fatalf("POST %s: %s\n%s", path, resp.Status, b)
-	}
-	return html.UnescapeString(string(b))
+	return page
 }
 
-func (c *chainCentral) get(path string) string {
-	c.t.Helper()
-	resp, err := c.web.Get(c.srv.URL + path)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return html.UnescapeString(string(b))
-}
+func (c *chainCentral) get(path string) string { return c.web.get(path) }
 
 // pairEdge adds a connector on the shop's page, pairs an edge with the
 // code shown (its policy given) and runs it until the test ends or stop is

@@ -5,8 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"html"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -29,44 +27,14 @@ import (
 	lansim "storelens/internal/vendors/sunmilan/sim"
 )
 
-// instanceWeb is an admin signed in on one instance.
-type instanceWeb struct {
-	t    *testing.T
-	base string
-	hc   *http.Client
-}
-
-func signInAt(t *testing.T, p *instanceProc, password string) *instanceWeb {
+func signInAt(t *testing.T, p *instanceProc, password string) *webSession {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
-	w := &instanceWeb{t: t, base: p.base, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	w := &webSession{t: t, base: p.base, hc: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
 	if code, _, page := w.post("/login", url.Values{"username": {"admin"}, "password": {password}}); code != http.StatusOK {
 		t.Fatalf("sign in at %s: %d\n%s", p.name, code, page)
 	}
 	return w
-}
-
-// post submits a form: the status, the path it ends on and the page.
-func (w *instanceWeb) post(path string, form url.Values) (int, string, string) {
-	w.t.Helper()
-	res, err := w.hc.PostForm(w.base+path, form)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Request.URL.Path, html.UnescapeString(string(b))
-}
-
-func (w *instanceWeb) get(path string) string {
-	w.t.Helper()
-	res, err := w.hc.Get(w.base + path)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return html.UnescapeString(string(b))
 }
 
 // TestRelayAcrossInstances (PostgreSQL): two server processes on one

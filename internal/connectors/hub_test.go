@@ -357,6 +357,18 @@ func TestVersionMismatchRefusedBothEnds(t *testing.T) {
 
 // listener accepts on addr and echoes with a prefix.
 func listener(t *testing.T, addr string) net.Listener {
+	return acceptor(t, addr, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+		b := make([]byte, 5)
+		if _, err := io.ReadFull(c, b); err == nil {
+			c.Write(append([]byte("echo:"), b...))
+		}
+	})
+}
+
+// acceptor accepts on addr (skipping the test if it cannot) and serves
+// each connection with handle, closing it after.
+func acceptor(t *testing.T, addr string, handle func(net.Conn)) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -369,14 +381,7 @@ func listener(t *testing.T, addr string) net.Listener {
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(5 * time.Second))
-				b := make([]byte, 5)
-				if _, err := io.ReadFull(c, b); err == nil {
-					c.Write(append([]byte("echo:"), b...))
-				}
-			}()
+			go func() { defer c.Close(); handle(c) }()
 		}
 	}()
 	return ln

@@ -38,22 +38,7 @@ func (c *central) peer() *connectors.Hub {
 
 // copier accepts on addr and sends every byte back.
 func copier(t *testing.T, addr string) net.Listener {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Skipf("cannot listen on %s: %v", addr, err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() { defer c.Close(); io.Copy(c, c) }()
-		}
-	}()
-	return ln
+	return acceptor(t, addr, func(c net.Conn) { io.Copy(c, c) })
 }
 
 func portOf(ln net.Listener) int {

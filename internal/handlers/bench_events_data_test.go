@@ -113,7 +113,7 @@ func (be benchEvents) build(ctx context.Context, b testing.TB, st *models.Store,
 	exec(`CREATE TEMP TABLE b_latin (i INTEGER PRIMARY KEY, s TEXT)`)
 	for i, f := range benchFirst {
 		for j, l := range benchLast {
-			exec(rebind(pg, `INSERT INTO b_latin VALUES (?, ?)`), i*len(benchLast)+j, f+" "+l)
+			exec(st.Rebind(`INSERT INTO b_latin VALUES (?, ?)`), i*len(benchLast)+j, f+" "+l)
 		}
 	}
 	step := float64(be.End.Sub(be.Start)/time.Second) / float64(be.N)
@@ -259,22 +259,4 @@ func dbSize(ctx context.Context, b testing.TB, db *sql.Conn, pg bool) int64 {
 	db.QueryRowContext(ctx, "PRAGMA freelist_count").Scan(&free)
 	db.QueryRowContext(ctx, "PRAGMA page_size").Scan(&pageSize)
 	return (pages - free) * pageSize
-}
-
-// rebind turns ? placeholders into PostgreSQL's $n.
-func rebind(pg bool, q string) string {
-	if !pg {
-		return q
-	}
-	var sb strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			fmt.Fprintf(&sb, "$%d", n)
-			continue
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
 }

@@ -174,7 +174,7 @@ func (cfg chainConfig) build(ctx context.Context, b *testing.B, a *testApp, svc 
 	defer func() { conn.Close(); sqlDB.SetMaxIdleConns(2) }()
 	exec := func(q string, args ...any) {
 		b.Helper()
-		if _, err := conn.ExecContext(ctx, rebind(pg, q), args...); err != nil {
+		if _, err := conn.ExecContext(ctx, st.Rebind(q), args...); err != nil {
 			b.Fatalf("%v\n%s", err, q)
 		}
 	}

@@ -79,6 +79,10 @@ func (d dialect) rebind(q string) string {
 	return b.String()
 }
 
+// Rebind is rebind for SQL a caller gives database/sql itself (the
+// benchmarks that build their data inside the database).
+func (s *Store) Rebind(q string) string { return s.dialect.rebind(q) }
+
 // offsetOnly skips the first n rows with no limit on the rest: SQLite has
 // no OFFSET without LIMIT (LIMIT -1 is "no limit"); PostgreSQL refuses a
 // negative LIMIT and takes OFFSET alone.
